@@ -22,7 +22,9 @@ def _cmd_demo(args) -> int:
     from .demo import run_demo
 
     echo = (lambda *a, **k: None) if args.quiet else print
-    run_demo(cv=args.cv, fast=args.fast, out_dir=args.out, random_state=args.random_state, echo=echo)
+    run_demo(
+        cv=args.cv, fast=args.fast, out_dir=args.out, random_state=args.random_state, echo=echo
+    )
     return 0
 
 

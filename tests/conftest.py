@@ -16,7 +16,9 @@ SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 def shared_data() -> Path:
     """Path to ../shared/data; tests that need it are skipped where the folder is absent."""
     if not (SHARED_DATA / "mnist").is_dir():
-        pytest.skip(f"real data folder {SHARED_DATA.resolve()} is absent (see shared/data/README.md)")
+        pytest.skip(
+            f"real data folder {SHARED_DATA.resolve()} is absent (see shared/data/README.md)"
+        )
     return SHARED_DATA.resolve()
 
 

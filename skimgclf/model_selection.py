@@ -1,0 +1,199 @@
+"""Compare model families (logistic regression, MLP, CNN, ...) in one ``GridSearchCV``.
+
+The studies compare families of models, each with its own grid and sometimes its own
+preprocessing. In scikit-learn that is one Pipeline whose ``prep`` and ``clf`` steps are swapped by
+a list of parameter grids; this module builds that search and reads its results back per family.
+Preprocessing shared by several candidates is fitted once per fold: the Pipeline caches its
+transformers with ``memory`` (see ``benchmarks/bench_model_selection.py`` for what it saves).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import GridSearchCV, ParameterGrid
+from sklearn.pipeline import Pipeline, make_pipeline
+
+__all__ = ["make_comparison_search", "compare_models", "ComparisonTable"]
+
+
+def _as_step(prep):
+    """One Pipeline step from None ("passthrough"), a transformer, or a list of transformers."""
+    if prep is None or (isinstance(prep, str) and prep == "passthrough"):
+        return "passthrough"
+    if isinstance(prep, (list, tuple)):
+        return make_pipeline(*prep) if prep else "passthrough"
+    return prep
+
+
+def _family_grids(models, preprocessing):
+    grids = []
+    for name, spec in models.items():
+        estimator, grid = spec if isinstance(spec, tuple) else (spec, {})
+        if not isinstance(estimator, BaseEstimator):
+            raise TypeError(
+                f"model {name!r} must be an estimator or an (estimator, param_grid) pair; "
+                f"got {type(estimator).__name__}"
+            )
+        prep = preprocessing.get(name) if isinstance(preprocessing, dict) else preprocessing
+        family = {"prep": [_as_step(prep)], "clf": [estimator]}
+        for key, values in grid.items():
+            if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+                raise ValueError(
+                    f"grid of model {name!r}: {key!r} must be a list of values, got {values!r}"
+                )
+            family[f"clf__{key}"] = list(values)
+        grids.append(family)
+    return grids
+
+
+def make_comparison_search(models, *, preprocessing=None, memory=None, **search_params):
+    """A ``GridSearchCV`` that swaps whole model families, each with its own sub-grid.
+
+    Parameters
+    ----------
+    models : dict of str -> estimator or (estimator, dict)
+        Each family's classifier and its grid (parameter names of the classifier itself, without
+        a ``clf__`` prefix).
+    preprocessing : transformer, list of transformers, or dict of str -> those, optional
+        The steps before the classifier: one for all families, or one per family name (a family
+        missing from the dict gets raw input).
+    memory : str, joblib.Memory or None
+        Cache for the fitted preprocessing (``Pipeline(memory=...)``), so that the candidates of a
+        family do not recompute it for each fold. :func:`compare_models` provides a temporary one.
+    **search_params
+        Passed to ``GridSearchCV`` (``cv``, ``scoring``, ``n_jobs``, ``refit``, ...).
+
+    Returns
+    -------
+    GridSearchCV
+        Unfitted; its ``family_names`` attribute lists the families in grid order.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skimgclf.datasets import load_digits_images
+    >>> from skimgclf.preprocessing import Normalizer
+    >>> X, y = load_digits_images(return_X_y=True)
+    >>> search = make_comparison_search(
+    ...     {"logreg": (LogisticRegression(max_iter=500), {"C": [0.1, 1.0]}),
+    ...      "tree": (DecisionTreeClassifier(random_state=0), {"max_depth": [4, 8]})},
+    ...     preprocessing=Normalizer(mode="scale"), cv=3)
+    >>> _ = search.fit(X[:600], y[:600])
+    >>> table = ComparisonTable.from_search(search)
+    >>> [row["family"] for row in table.best_per_family()]
+    ['logreg', 'tree']
+    """
+    if not models:
+        raise ValueError("models is empty: give at least one estimator to compare")
+    grids = _family_grids(models, preprocessing or {})
+    first = grids[0]
+    pipe = Pipeline([("prep", first["prep"][0]), ("clf", first["clf"][0])], memory=memory)
+    search = GridSearchCV(pipe, grids, **search_params)
+    search.family_names = list(models)
+    return search
+
+
+def compare_models(models, X, y, *, preprocessing=None, cache=True, **search_params):
+    """Fit the comparison search of :func:`make_comparison_search` and tabulate it.
+
+    Parameters
+    ----------
+    models, preprocessing, **search_params
+        As in :func:`make_comparison_search`.
+    X, y : array-like
+        Training images and labels (every layout of the image contract).
+    cache : bool, default=True
+        Cache fitted preprocessing in a temporary folder, removed when the search is done.
+
+    Returns
+    -------
+    search : GridSearchCV
+        Fitted.
+    table : ComparisonTable
+        One row per candidate.
+    """
+    with contextlib.ExitStack() as stack:
+        memory = stack.enter_context(tempfile.TemporaryDirectory()) if cache else None
+        search = make_comparison_search(
+            models, preprocessing=preprocessing, memory=memory, **search_params
+        )
+        search.fit(X, y)
+        if cache and hasattr(search, "best_estimator_"):
+            # The refitted pipeline must not point at a folder about to be deleted.
+            search.best_estimator_.set_params(memory=None)
+    return search, ComparisonTable.from_search(search)
+
+
+@dataclass
+class ComparisonTable:
+    """Candidates of a comparison search: family, parameters, mean/std score, fit time, rank.
+
+    Build it with :meth:`from_search`; ``rows`` are dicts sorted by rank.
+    """
+
+    rows: list
+
+    @classmethod
+    def from_search(cls, search, scorer=None):
+        """Read a fitted search built by :func:`make_comparison_search`."""
+        res = search.cv_results_
+        key = "score" if scorer is None else scorer
+        if f"mean_test_{key}" not in res:
+            raise ValueError(
+                f"the search has no 'mean_test_{key}' results; with several scorers pass "
+                f"scorer= one of {sorted(k[10:] for k in res if k.startswith('mean_test_'))}"
+            )
+        names = getattr(search, "family_names", None)
+        grids = search.param_grid if isinstance(search.param_grid, list) else [search.param_grid]
+        families = []
+        for i, grid in enumerate(grids):
+            name = names[i] if names else type(grid["clf"][0]).__name__
+            families += [name] * len(ParameterGrid(grid))
+        rows = []
+        for i, params in enumerate(res["params"]):
+            rows.append(
+                {
+                    "family": families[i],
+                    "params": {k[5:]: v for k, v in params.items() if k.startswith("clf__")},
+                    "mean": float(res[f"mean_test_{key}"][i]),
+                    "std": float(res[f"std_test_{key}"][i]),
+                    "fit_time": float(res["mean_fit_time"][i]),
+                    "rank": int(res[f"rank_test_{key}"][i]),
+                }
+            )
+        rows.sort(key=lambda r: (r["rank"], r["family"]))
+        return cls(rows)
+
+    def best_per_family(self):
+        """The best row of each family, best family first."""
+        seen, best = set(), []
+        for row in self.rows:
+            if row["family"] not in seen:
+                seen.add(row["family"])
+                best.append(row)
+        return best
+
+    def to_markdown(self, best_only=False):
+        """A Markdown table (all candidates, or the best of each family)."""
+        rows = self.best_per_family() if best_only else self.rows
+        lines = [
+            "| rank | model | parameters | mean score | std | fit time (s) |",
+            "|---:|---|---|---:|---:|---:|",
+        ]
+        for r in rows:
+            params = ", ".join(f"{k}={v!r}" for k, v in r["params"].items()) or "defaults"
+            lines.append(
+                f"| {r['rank']} | {r['family']} | {params} | {r['mean']:.4f} | "
+                f"{r['std']:.4f} | {r['fit_time']:.2f} |"
+            )
+        return "\n".join(lines)
+
+    def scores(self, family):
+        """Mean scores of one family's candidates, in rank order."""
+        return np.array([r["mean"] for r in self.rows if r["family"] == family])

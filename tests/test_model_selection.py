@@ -1,0 +1,112 @@
+"""The family-comparison search: grids, results table, cached preprocessing."""
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.tree import DecisionTreeClassifier
+
+from skimgclf.datasets import load_digits_images
+from skimgclf.model_selection import ComparisonTable, compare_models, make_comparison_search
+
+FIT_CALLS = []
+
+
+class CountingScaler(TransformerMixin, BaseEstimator):
+    """Scales to 0-1 and records each fit, to see what the cache saves."""
+
+    def fit(self, X, y=None):
+        FIT_CALLS.append(len(X))
+        return self
+
+    def transform(self, X):
+        return np.asarray(X, dtype=np.float64) / 255.0
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits_images(return_X_y=True)
+    return X[:500], y[:500]
+
+
+def test_grid_has_one_entry_per_family_with_prefixed_params():
+    search = make_comparison_search(
+        {
+            "logreg": (LogisticRegression(), {"C": [0.1, 1.0], "l1_ratio": [0.0, 1.0]}),
+            "tree": DecisionTreeClassifier(),
+        },
+        preprocessing={"logreg": [CountingScaler()]},
+        cv=2,
+    )
+    assert isinstance(search, GridSearchCV)
+    assert search.family_names == ["logreg", "tree"]
+    logreg, tree = search.param_grid
+    assert logreg["clf__C"] == [0.1, 1.0] and logreg["clf__l1_ratio"] == [0.0, 1.0]
+    assert tree["prep"] == ["passthrough"] and set(tree) == {"prep", "clf"}
+
+
+def test_table_maps_every_candidate_to_its_family(digits):
+    X, y = digits
+    search, table = compare_models(
+        {
+            "logreg": (LogisticRegression(max_iter=300), {"C": [0.01, 1.0]}),
+            "tree": (DecisionTreeClassifier(random_state=0), {"max_depth": [2, 3, 8]}),
+        },
+        X,
+        y,
+        preprocessing=CountingScaler(),
+        cv=3,
+    )
+    assert [r["rank"] for r in table.rows] == sorted(r["rank"] for r in table.rows)
+    assert sorted(r["family"] for r in table.rows) == ["logreg"] * 2 + ["tree"] * 3
+    for row in table.rows:  # the family's parameters, not another family's
+        expected = {"logreg": {"C"}, "tree": {"max_depth"}}[row["family"]]
+        assert set(row["params"]) == expected
+    best = table.best_per_family()
+    assert best[0]["mean"] == pytest.approx(search.best_score_)
+    assert best[0]["family"] == "logreg"  # linear beats depth-limited trees on digits
+    md = table.to_markdown(best_only=True)
+    assert md.count("\n") == 3 and "| logreg |" in md
+    # the refitted model does not point at the deleted cache folder
+    assert search.best_estimator_.memory is None
+    assert search.predict(X[:5]).shape == (5,)
+
+
+def test_cache_fits_shared_preprocessing_once_per_fold(digits):
+    X, y = digits
+    models = {"logreg": (LogisticRegression(max_iter=200), {"C": [0.01, 0.1, 1.0, 10.0]})}
+    FIT_CALLS.clear()
+    compare_models(models, X, y, preprocessing=CountingScaler(), cv=3, cache=False)
+    uncached = len(FIT_CALLS)
+    FIT_CALLS.clear()
+    compare_models(models, X, y, preprocessing=CountingScaler(), cv=3, cache=True)
+    cached = len(FIT_CALLS)
+    assert uncached == 4 * 3 + 1  # every candidate on every fold, plus the refit
+    assert cached == 3 + 1  # once per fold, plus the refit on all the data
+
+
+def test_table_with_several_scorers_needs_a_name(digits):
+    X, y = digits
+    search = make_comparison_search(
+        {"tree": (DecisionTreeClassifier(random_state=0), {"max_depth": [2, 4]})},
+        cv=2,
+        scoring=["accuracy", "f1_macro"],
+        refit="accuracy",
+    ).fit(X, y)
+    with pytest.raises(ValueError, match="pass scorer= one of \\['accuracy', 'f1_macro'\\]"):
+        ComparisonTable.from_search(search)
+    assert len(ComparisonTable.from_search(search, scorer="f1_macro").rows) == 2
+
+
+@pytest.mark.parametrize(
+    "models, match",
+    [
+        ({}, "models is empty"),
+        ({"x": ("not an estimator", {})}, "model 'x' must be an estimator"),
+        ({"x": (LogisticRegression(), {"C": 1.0})}, "'C' must be a list of values"),
+    ],
+)
+def test_bad_comparisons_are_named(models, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make_comparison_search(models)
