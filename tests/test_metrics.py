@@ -1,0 +1,222 @@
+"""skimgclf.metrics: hand-computed confusion-matrix arithmetic and agreement with scikit-learn."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import classification_report as sk_report
+from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+
+from skimgclf.metrics import (
+    COLUMNS,
+    ConfusedPair,
+    classification_report,
+    most_confused,
+    per_class_metrics,
+    top_classes,
+)
+
+# Class 2 is never predicted. Confusion matrix (rows true 0/1/2, columns predicted 0/1/2):
+#   [[2, 1, 0],
+#    [1, 1, 0],
+#    [1, 2, 0]]          N = 8, 3 correct.
+Y_TRUE = np.array([0, 0, 0, 1, 1, 2, 2, 2])
+Y_PRED = np.array([0, 0, 1, 1, 0, 0, 1, 1])
+
+
+def test_hand_computed_values_with_a_class_never_predicted():
+    m = per_class_metrics(Y_TRUE, Y_PRED, zero_division=0.0)
+    assert_array_equal(m.confusion_matrix, [[2, 1, 0], [1, 1, 0], [1, 2, 0]])
+    # one-vs-rest counts (TP, FP, FN, TN): class 0 (2, 2, 1, 3), class 1 (1, 3, 1, 3),
+    # class 2 (0, 0, 3, 5)
+    assert_allclose(m["accuracy"], [5 / 8, 4 / 8, 5 / 8])
+    assert_allclose(m["precision"], [2 / 4, 1 / 4, 0.0])
+    assert_allclose(m["recall"], [2 / 3, 1 / 2, 0 / 3])
+    assert_allclose(m["f1"], [4 / 7, 1 / 3, 0.0])
+    assert_allclose(m["bcr"], [(1 / 2 + 2 / 3) / 2, (1 / 4 + 1 / 2) / 2, 0.0])
+    assert_allclose(
+        m["aggregate"],
+        [
+            (5 / 8 + 1 / 2 + 2 / 3 + 7 / 12) / 4,
+            (4 / 8 + 1 / 4 + 1 / 2 + 3 / 8) / 4,
+            (5 / 8 + 0 + 0 + 0) / 4,
+        ],
+    )
+    assert_array_equal(m["support"], [3, 2, 3])
+    assert np.isnan(m["area_ratio"]).all()  # no scores given
+    assert m.accuracy_overall == pytest.approx(3 / 8)
+    assert m.averages["macro"]["precision"] == pytest.approx((1 / 2 + 1 / 4 + 0) / 3)
+    assert m.averages["weighted"]["recall"] == pytest.approx((3 * 2 / 3 + 2 * 1 / 2 + 0) / 8)
+    assert m.averages["weighted"]["support"] == 8
+    # the mean one-vs-rest accuracy is tied to the overall error: every error is one FP + one FN
+    assert m.averages["macro"]["accuracy"] == pytest.approx(1 - 2 * (1 - 3 / 8) / 3)
+
+
+@pytest.mark.parametrize("zero_division", [0.0, 1.0, np.nan])
+def test_zero_division_flows_into_bcr_and_aggregate(zero_division):
+    m = per_class_metrics(Y_TRUE, Y_PRED, zero_division=zero_division)
+    p2 = m["precision"][2]
+    if np.isnan(zero_division):
+        assert np.isnan(p2) and np.isnan(m["bcr"][2]) and np.isnan(m["aggregate"][2])
+        # NaN is left out of the averages, as scikit-learn does
+        assert m.averages["macro"]["precision"] == pytest.approx((1 / 2 + 1 / 4) / 2)
+    else:
+        assert p2 == zero_division
+        assert m["bcr"][2] == pytest.approx((zero_division + 0) / 2)
+        assert m["aggregate"][2] == pytest.approx(
+            (5 / 8 + zero_division + 0 + zero_division / 2) / 4
+        )
+    for average in ("macro", "weighted"):
+        p, r, f, _ = precision_recall_fscore_support(
+            Y_TRUE, Y_PRED, average=average, zero_division=zero_division
+        )
+        got = m.averages[average]
+        assert_allclose([got["precision"], got["recall"], got["f1"]], [p, r, f])
+
+
+def test_warn_is_sklearns_default_and_acts_as_zero():
+    with pytest.warns(UndefinedMetricWarning):
+        m = per_class_metrics(Y_TRUE, Y_PRED)
+    assert m["precision"][2] == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        per_class_metrics(Y_TRUE, Y_PRED, zero_division=0.0)
+
+
+@pytest.fixture(scope="module")
+def random_predictions():
+    rng = np.random.default_rng(0)
+    n, k = 300, 5
+    y_true = rng.integers(0, k, n)
+    logits = rng.normal(size=(n, k)) + 1.5 * np.eye(k)[y_true]
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    y_pred = proba.argmax(axis=1)
+    return y_true, y_pred, proba
+
+
+def test_agrees_with_scikit_learn(random_predictions):
+    y_true, y_pred, proba = random_predictions
+    m = per_class_metrics(y_true, y_pred, y_score=proba, labels=np.arange(5))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, average=None)
+    assert_allclose(m["precision"], p)
+    assert_allclose(m["recall"], r)
+    assert_allclose(m["f1"], f)
+    assert_array_equal(m["support"], s)
+    for i in range(5):
+        assert m["area_ratio"][i] == pytest.approx(2 * roc_auc_score(y_true == i, proba[:, i]) - 1)
+    for average in ("macro", "weighted"):
+        auc = roc_auc_score(y_true, proba, multi_class="ovr", average=average)
+        assert m.averages[average]["area_ratio"] == pytest.approx(2 * auc - 1)
+    sk = sk_report(y_true, y_pred, output_dict=True)
+    ours = classification_report(y_true, y_pred, y_score=proba, output_dict=True)
+    for name in ["0", "1", "2", "3", "4", "macro avg", "weighted avg"]:
+        assert ours[name]["precision"] == pytest.approx(sk[name]["precision"])
+        assert ours[name]["recall"] == pytest.approx(sk[name]["recall"])
+        assert ours[name]["f1"] == pytest.approx(sk[name]["f1-score"])
+        assert ours[name]["support"] == sk[name]["support"]
+    assert ours["accuracy"] == pytest.approx(sk["accuracy"])
+
+
+def test_binary_one_dimensional_scores():
+    y = np.array([0, 0, 1, 1, 1, 0])
+    score = np.array([0.1, 0.6, 0.4, 0.8, 0.9, 0.2])
+    m = per_class_metrics(y, (score > 0.5).astype(int), y_score=score)
+    expected = 2 * roc_auc_score(y, score) - 1
+    assert_allclose(m["area_ratio"], [expected, expected])
+    with pytest.raises(ValueError, match="only meaningful for 2 classes"):
+        per_class_metrics([0, 1, 2], [0, 1, 2], y_score=[0.1, 0.2, 0.3])
+
+
+def test_class_absent_from_y_true_and_y_pred():
+    labels = ["a", "b", "c"]
+    proba = np.array([[0.8, 0.1, 0.1], [0.3, 0.6, 0.1], [0.6, 0.3, 0.1], [0.2, 0.7, 0.1]])
+    y_true, y_pred = ["a", "b", "a", "b"], ["a", "b", "a", "b"]
+    m = per_class_metrics(y_true, y_pred, y_score=proba, labels=labels, zero_division=0.0)
+    assert m.names == labels and m["support"][2] == 0
+    assert m["accuracy"][2] == 1.0  # no sample is "c" and none is predicted "c"
+    assert np.isnan(m["area_ratio"][2])  # AUC undefined without positives
+    assert m["area_ratio"][0] == pytest.approx(1.0)
+    # a zero-support class carries no weight
+    assert m.averages["weighted"]["recall"] == pytest.approx(1.0)
+    assert m.averages["macro"]["recall"] == pytest.approx(2 / 3)
+
+
+def test_clear_errors():
+    with pytest.raises(ValueError, match="y_score has shape"):
+        per_class_metrics([0, 1, 2], [0, 1, 2], y_score=np.ones((3, 4)))
+    with pytest.raises(ValueError, match="target_names has 2 names"):
+        per_class_metrics([0, 1, 2], [0, 1, 2], target_names=["x", "y"])
+    with pytest.raises(ValueError, match="y_pred has 2"):
+        per_class_metrics([0, 1, 2], [0, 1])
+    with pytest.raises(ValueError, match="1-D class labels"):
+        per_class_metrics(np.eye(3), np.eye(3))
+    with pytest.raises(ValueError, match="empty"):
+        per_class_metrics([], [])
+    m = per_class_metrics(Y_TRUE, Y_PRED, zero_division=0.0)
+    with pytest.raises(ValueError, match="not a column"):
+        top_classes(m, by="speed")
+    with pytest.raises(ValueError, match="positive integer"):
+        top_classes(m, 0)
+    with pytest.raises(KeyError, match="unknown column"):
+        m["speed"]
+
+
+def test_inputs_are_not_modified(random_predictions):
+    y_true, y_pred, proba = random_predictions
+    copies = [a.copy() for a in (y_true, y_pred, proba)]
+    per_class_metrics(y_true, y_pred, y_score=proba)
+    for a, b in zip((y_true, y_pred, proba), copies, strict=True):
+        assert_array_equal(a, b)
+
+
+def test_top_classes_order_ties_and_nan():
+    m = per_class_metrics(Y_TRUE, Y_PRED, zero_division=np.nan, target_names=["x", "y", "z"])
+    assert top_classes(m, 3, by="precision").names == ["x", "y", "z"]  # NaN last
+    assert top_classes(m, 3, by="precision", worst=True).names == ["y", "x", "z"]
+    # classes 0 and 2 tie on accuracy (5/8): the original order is kept
+    assert top_classes(m, 2, by="accuracy").names == ["x", "z"]
+    best = m.top_classes(1, by="support", worst=True)
+    assert best.names == ["y"] and best["support"].tolist() == [2]
+    assert len(top_classes(m, 10)) == 3
+    table = top_classes(m, 2).to_markdown()
+    assert "macro avg" not in table and table.count("\n| ") == 2  # two rows below the header
+
+
+def test_most_confused_pairs_and_rates():
+    pairs = most_confused(Y_TRUE, Y_PRED, k=10)
+    # off-diagonal cells (true, pred, count): (2,1,2), (0,1,1), (1,0,1), (2,0,1)
+    assert pairs == [
+        ConfusedPair(2, 1, 2, 2 / 3),
+        ConfusedPair(0, 1, 1, 1 / 3),
+        ConfusedPair(1, 0, 1, 1 / 2),
+        ConfusedPair(2, 0, 1, 1 / 3),
+    ]
+    assert per_class_metrics(Y_TRUE, Y_PRED, zero_division=0.0).most_confused(2) == pairs[:2]
+    assert most_confused([1, 2], [1, 2]) == []
+
+
+def test_text_and_markdown_reports():
+    text = classification_report(
+        Y_TRUE, Y_PRED, target_names=["cat", "dog", "owl"], zero_division=0.0, digits=3
+    )
+    lines = text.splitlines()
+    for header in (
+        "accuracy",
+        "precision",
+        "recall",
+        "f1-score",
+        "BCR",
+        "aggregate",
+        "area ratio",
+        "support",
+    ):
+        assert header in lines[0]
+    owl = next(line for line in lines if line.strip().startswith("owl"))
+    assert owl.split() == ["owl", "0.625", "0.000", "0.000", "0.000", "0.000", "0.156", "nan", "3"]
+    assert any(line.strip().startswith("macro avg") for line in lines)
+    assert "overall accuracy (fraction correct): 0.375" in text
+    md = per_class_metrics(["a|b", "c"], ["a|b", "c"]).to_markdown()
+    assert "| a\\|b |" in md and "**weighted avg**" in md
+    assert set(per_class_metrics(Y_TRUE, Y_PRED, zero_division=0).columns) == set(COLUMNS)
