@@ -5,26 +5,42 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import zlib
 
 import numpy as np
 
 __all__ = ["load_idx"]
 
-_MAGIC = {2051: 3, 2049: 1}  # images: count, rows, cols; labels: count
+# The third magic byte names the element type (big-endian in the file); the fourth, the number
+# of dimensions. MNIST-like sets use 0x08 (uint8) with 3 dims (images) or 1 dim (labels).
+_DTYPES = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 
 def load_idx(path_or_paths) -> np.ndarray:
     """Read an IDX file (``.gz`` or raw), or several part files concatenated in order.
 
+    The header is validated (magic number, element type, dimensions) and the data must hold
+    exactly the number of values the header announces; a truncated or corrupt file (also a
+    damaged gzip stream) raises a ``ValueError`` that names the file.
+
     Parameters
     ----------
     path_or_paths : str, path-like or list of them
-        One IDX file, or the parts of one (each a complete IDX file with its own header).
+        One IDX file, or the parts of one (each a complete IDX file with its own header, all
+        of the same kind and item shape).
 
     Returns
     -------
-    ndarray of uint8
-        ``(n, rows, cols)`` for image files (magic 2051), ``(n,)`` for label files (magic 2049).
+    ndarray
+        ``(n, rows, cols)`` uint8 for image files (magic 2051), ``(n,)`` uint8 for label files
+        (magic 2049); other IDX element types and ranks are read too, in native byte order.
 
     Examples
     --------
@@ -35,40 +51,72 @@ def load_idx(path_or_paths) -> np.ndarray:
     ...     _ = f.write(b"\\x00\\x00\\x08\\x01\\x00\\x00\\x00\\x03" + bytes([7, 2, 1]))
     >>> load_idx(p)
     array([7, 2, 1], dtype=uint8)
+    >>> load_idx([p, p]).shape
+    (6,)
     """
     if isinstance(path_or_paths, (list, tuple)):
         if not path_or_paths:
             raise ValueError("load_idx needs at least one file; got an empty list")
         parts = [load_idx(p) for p in path_or_paths]
-        if len({p.shape[1:] for p in parts}) != 1:
-            raise ValueError(
-                f"IDX parts disagree on item shape: {[p.shape for p in parts]}; "
-                "pass the parts of one file"
+        kinds = {(p.dtype, p.shape[1:]) for p in parts}
+        if len(kinds) != 1:
+            shapes = ", ".join(
+                f"{os.fspath(path)}: {part.dtype} {part.shape}"
+                for path, part in zip(path_or_paths, parts, strict=True)
             )
+            raise ValueError(f"IDX parts disagree on element type or item shape ({shapes}); "
+                             "pass the parts of one file")
         return np.concatenate(parts)
     path = os.fspath(path_or_paths)
-    if not os.path.exists(path):
+    if not os.path.isfile(path):
         raise FileNotFoundError(f"IDX file not found: {path}")
-    opener = gzip.open if path.endswith(".gz") else open
+    raw = _read_bytes(path)
+    return _parse(raw, path)
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as f:
+        is_gzip = f.read(2) == b"\x1f\x8b"
+    if path.endswith(".gz") and not is_gzip:
+        raise ValueError(f"{path} is not a gzip file (its first bytes are not the gzip magic); "
+                         "the download may be corrupt: delete it and fetch it again")
     try:
-        with opener(path, "rb") as f:
-            raw = f.read()
-    except (OSError, EOFError) as exc:
-        raise ValueError(f"{path} is not a readable IDX file ({exc})") from exc
-    if len(raw) < 8:
+        if is_gzip:
+            with gzip.open(path, "rb") as f:
+                return f.read()
+        with open(path, "rb") as f:
+            return f.read()
+    except EOFError as exc:  # the gzip stream ends early
+        raise ValueError(f"{path} is truncated (the gzip stream ends early: {exc}); "
+                         "delete it and fetch it again") from exc
+    except (OSError, zlib.error) as exc:  # bad CRC, bad length, damaged deflate data
+        raise ValueError(f"{path} is a corrupt gzip file ({exc}); delete it and fetch it again") \
+            from exc
+
+
+def _parse(raw: bytes, path: str) -> np.ndarray:
+    if len(raw) < 4:
         raise ValueError(f"{path} is too short to be an IDX file ({len(raw)} bytes)")
-    (magic,) = struct.unpack(">i", raw[:4])
-    if magic not in _MAGIC:
+    zero, type_code, n_dims = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or type_code not in _DTYPES or n_dims == 0:
+        (magic,) = struct.unpack(">i", raw[:4])
         raise ValueError(
-            f"{path} has magic number {magic}; expected 2051 (images) or 2049 (labels)"
+            f"{path} has magic number {magic}, which is not an IDX header; "
+            "expected 2051 (images) or 2049 (labels)"
         )
-    n_dims = _MAGIC[magic]
     header = 4 + 4 * n_dims
+    if len(raw) < header:
+        raise ValueError(f"{path} is truncated: its header announces {n_dims} dimensions "
+                         f"but the file holds only {len(raw)} bytes")
     dims = struct.unpack(f">{n_dims}I", raw[4:header])
-    expected = int(np.prod(dims))
-    if len(raw) - header != expected:
+    dtype = _DTYPES[type_code]
+    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    held = len(raw) - header
+    if held != expected:
+        problem = "truncated" if held < expected else "corrupt (it has trailing bytes)"
         raise ValueError(
-            f"{path} is truncated or corrupt: header announces {dims} ({expected} bytes of data), "
-            f"file holds {len(raw) - header}"
+            f"{path} is {problem}: its header announces shape {dims} ({expected} bytes of data), "
+            f"the file holds {held}"
         )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims).copy()
+    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
+    return data.astype(dtype.newbyteorder("="), copy=True)

@@ -1,0 +1,220 @@
+"""Modified-MNIST: several rescaled, rotated digits on a random background, labelled by the
+digit that was scaled up the most (the procedure of the Modified-MNIST study)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .._images import image_shape_from_flat
+from ._embedded import load_digits_images
+
+__all__ = ["make_modified_mnist"]
+
+_MNIST_SIDE = 28  # the embedded 8x8 digits are upscaled to MNIST's size, so scales mean the same
+
+
+def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.4, 1.2),
+                        rotation_range=(-45, 45), image_size=64, background="uniform",
+                        digit_value=255, random_state=None, return_metadata=False):
+    """Generate Modified-MNIST images: 2-3 digits, rescaled, rotated, on a random background.
+
+    For each image: draw the number of digits, pick that many digit images at random, rescale
+    each by a factor drawn from ``scale_range`` (relative to its original size), rotate it by
+    an angle drawn from ``rotation_range``, threshold it (pixels at or above half of the
+    digit's maximum are the digit) and paste it at a random position where it fits entirely.
+    Digit pixels are exactly ``digit_value``; background pixels never are. Later digits may
+    overlap earlier ones. The label is the label of the digit with the largest scale.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of images.
+    digits : (images, labels) or None
+        Source digits: images (n, H, W) or flat square rows (n, H*W), any numeric dtype, the
+        digit brighter than its background (as in MNIST); labels (n,). None uses the embedded
+        8x8 digits (:func:`load_digits_images`) upscaled to 28x28.
+    n_digits : int or (min, max), default=(2, 3)
+        Digits per image, drawn uniformly between ``min`` and ``max`` inclusive.
+    scale_range : (low, high), default=(0.4, 1.2)
+        Range of the rescaling factors.
+    rotation_range : (low, high), default=(-45, 45)
+        Range of the rotation angles, in degrees (counter-clockwise).
+    image_size : int, default=64
+        Output images are ``image_size x image_size``.
+    background : "uniform", "smooth" or int, default="uniform"
+        ``"uniform"``: independent random values over 0-255 except ``digit_value``;
+        ``"smooth"``: blurred random noise (blobs) over the same values; an int: that
+        constant (not ``digit_value``).
+    digit_value : int in 0-255, default=255
+        The value of every digit pixel.
+    random_state : int, RandomState instance or None
+        Makes the output reproducible.
+    return_metadata : bool, default=False
+        Also return, for each image, a list of dicts (one per digit, in pasting order) with
+        ``label``, ``index`` (the source image in ``digits``), ``scale``, ``angle``, ``bbox``
+        (``(row0, col0, row1, col1)``, end exclusive, tight around the digit's pixels),
+        ``n_pixels`` and ``largest`` (whether this digit gives the image's label).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, image_size, image_size), uint8
+    y : ndarray of shape (n_samples,), int64
+    metadata : list of list of dict
+        Only with ``return_metadata=True``.
+
+    Examples
+    --------
+    >>> X, y = make_modified_mnist(3, random_state=0)
+    >>> X.shape, X.dtype, y.shape
+    ((3, 64, 64), dtype('uint8'), (3,))
+    >>> X, y, meta = make_modified_mnist(1, random_state=0, return_metadata=True)
+    >>> best = max(meta[0], key=lambda d: d["scale"])
+    >>> int(y[0]) == best["label"], len(meta[0]) in (2, 3)
+    (True, True)
+    """
+    rng = check_random_state(random_state)
+    n_samples = _check_int(n_samples, "n_samples", minimum=1)
+    image_size = _check_int(image_size, "image_size", minimum=1)
+    digit_value = _check_int(digit_value, "digit_value", minimum=0, maximum=255)
+    lo_n, hi_n = _check_n_digits(n_digits)
+    s_lo, s_hi = _check_range(scale_range, "scale_range", positive=True)
+    a_lo, a_hi = _check_range(rotation_range, "rotation_range")
+    images, labels = _source_digits(digits)
+
+    X = np.empty((n_samples, image_size, image_size), dtype=np.uint8)
+    y = np.empty(n_samples, dtype=np.int64)
+    metadata = []
+    for i in range(n_samples):
+        k = int(rng.randint(lo_n, hi_n + 1))
+        picks = rng.randint(0, len(images), size=k)
+        scales = rng.uniform(s_lo, s_hi, size=k)
+        while k > 1 and np.sum(scales == scales.max()) > 1:  # a tie would make the label ambiguous
+            scales = rng.uniform(s_lo, s_hi, size=k)
+        angles = rng.uniform(a_lo, a_hi, size=k)
+        canvas = _background(background, image_size, digit_value, rng)
+        largest = int(np.argmax(scales))
+        digits_meta = []
+        for j in range(k):
+            mask = _digit_mask(images[picks[j]], scales[j], angles[j])
+            h, w = mask.shape
+            if h > image_size or w > image_size:
+                raise ValueError(f"a digit rescaled by {scales[j]:.2f} and rotated is {h}x{w} "
+                                 f"pixels, more than image_size={image_size}; lower "
+                                 "scale_range or raise image_size")
+            top = int(rng.randint(0, image_size - h + 1))
+            left = int(rng.randint(0, image_size - w + 1))
+            canvas[top:top + h, left:left + w][mask] = digit_value
+            digits_meta.append({
+                "label": int(labels[picks[j]]),
+                "index": int(picks[j]),
+                "scale": float(scales[j]),
+                "angle": float(angles[j]),
+                "bbox": (top, left, top + h, left + w),
+                "n_pixels": int(mask.sum()),
+                "largest": j == largest,
+            })
+        X[i] = canvas
+        y[i] = digits_meta[largest]["label"]
+        metadata.append(digits_meta)
+    if return_metadata:
+        return X, y, metadata
+    return X, y
+
+
+def _digit_mask(image, scale, angle):
+    """The digit's pixels after rescaling and rotation, cropped to their bounding box."""
+    from skimage.transform import resize, rotate
+
+    h, w = image.shape
+    size = (max(1, round(h * scale)), max(1, round(w * scale)))
+    scaled = resize(image, size, order=1, anti_aliasing=scale < 1, preserve_range=True)
+    turned = rotate(scaled, angle, resize=True, order=1, preserve_range=True)
+    mask = turned >= 0.5 * turned.max()
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def _background(background, size, digit_value, rng):
+    if isinstance(background, str) and background in ("uniform", "smooth"):
+        if background == "uniform":
+            values = rng.randint(0, 255, size=(size, size))
+        else:
+            from scipy.ndimage import gaussian_filter
+
+            noise = gaussian_filter(rng.random((size, size)), sigma=max(1.0, size / 10))
+            span = noise.max() - noise.min()
+            values = np.rint((noise - noise.min()) / (span if span > 0 else 1) * 254)
+        # 255 values 0..254 shifted past digit_value: every value but digit_value, never it.
+        values = values.astype(np.int64)
+        values[values >= digit_value] += 1
+        return values.astype(np.uint8)
+    if isinstance(background, numbers.Integral) and not isinstance(background, bool):
+        if not 0 <= background <= 255 or background == digit_value:
+            raise ValueError(f"background={background} must be in 0-255 and differ from "
+                             f"digit_value={digit_value}")
+        return np.full((size, size), background, dtype=np.uint8)
+    raise ValueError(f"background must be 'uniform', 'smooth' or an int in 0-255; "
+                     f"got {background!r}")
+
+
+def _source_digits(digits):
+    if digits is None:
+        from skimage.transform import resize
+
+        small = load_digits_images()
+        images = np.stack([resize(im.astype(np.float64), (_MNIST_SIDE, _MNIST_SIDE), order=1)
+                           for im in small.images])
+        return images, small.target
+    try:
+        images, labels = digits
+    except (TypeError, ValueError):
+        raise ValueError("digits must be an (images, labels) pair, e.g. "
+                         "fetch_mnist(return_X_y=True)") from None
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim == 2:
+        h, w, _ = image_shape_from_flat(images.shape[1])
+        images = images.reshape(len(images), h, w)
+    elif images.ndim == 4 and images.shape[3] == 1:
+        images = images[..., 0]
+    if images.ndim != 3:
+        raise ValueError(f"digit images must be (n, H, W) or flat square rows; got shape "
+                         f"{images.shape}")
+    if len(images) == 0 or len(images) != len(labels):
+        raise ValueError(f"digits holds {len(images)} images and {len(labels)} labels; "
+                         "they must be as many, and at least one")
+    images = images.astype(np.float64)
+    blank = np.flatnonzero(images.reshape(len(images), -1).max(axis=1) <= 0)
+    if blank.size:
+        raise ValueError(f"digit images {blank[:5].tolist()} are blank (no pixel above 0)")
+    return images, labels
+
+
+def _check_int(value, name, minimum=None, maximum=None):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise ValueError(f"{name} must be an int; got {value!r}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be in [{minimum}, {maximum}]; got {value}")
+    return int(value)
+
+
+def _check_n_digits(n_digits):
+    if isinstance(n_digits, numbers.Integral):
+        n_digits = (n_digits, n_digits)
+    lo, hi = (_check_int(v, "n_digits", minimum=1) for v in n_digits)
+    if lo > hi:
+        raise ValueError(f"n_digits=(min, max) needs min <= max; got {n_digits}")
+    return lo, hi
+
+
+def _check_range(values, name, positive=False):
+    try:
+        lo, hi = (float(v) for v in values)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a (low, high) pair; got {values!r}") from None
+    if lo > hi or (positive and lo <= 0):
+        raise ValueError(f"{name} must satisfy {'0 < ' if positive else ''}low <= high; "
+                         f"got {values!r}")
+    return lo, hi

@@ -1,0 +1,211 @@
+"""Where each fetchable data set lives on the web, its official file names and checksums, and
+the cache logic shared by the fetchers (files present -> offline; missing -> download).
+
+The checksums are the ones the publishers (or torchvision, for the MNIST family) publish; all of
+them are md5, which is all these sets have. Tests that serve their own files replace entries of
+:data:`DATASETS` ``[name].checksums``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._download import RemoteFile, data_home_path, extract_archive, fetch_file, get_data_home
+
+__all__ = ["DATASETS", "DatasetSpec", "ensure_subset", "cached_subsets", "EMNIST_SPLITS"]
+
+EMNIST_SPLITS = ("balanced", "byclass", "bymerge", "letters", "digits", "mnist")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One data set: cache folder name, download sources and the files of each subset.
+
+    ``subsets`` maps a subset key to the paths (relative to the cache folder) that loading it
+    reads. Without ``archive`` each such path is itself a published file; with ``archive``, the
+    paths are members of that one published archive, which is extracted and then removed.
+    """
+
+    name: str
+    title: str
+    base_urls: tuple[str, ...]
+    checksums: dict[str, str]
+    subsets: dict[str, tuple[str, ...]]
+    archive: str | None = None
+    homepage: str = ""
+    licence: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def remote(self, filename: str) -> RemoteFile:
+        return RemoteFile(filename, self.checksums[filename])
+
+
+def _idx_subsets(prefix=""):
+    return {
+        subset: (f"{prefix}{stem}-images-idx3-ubyte.gz", f"{prefix}{stem}-labels-idx1-ubyte.gz")
+        for subset, stem in (("train", "train"), ("test", "t10k"))
+    }
+
+
+def _emnist_subsets():
+    return {
+        f"{split}/{subset}": (
+            f"gzip/emnist-{split}-{subset}-images-idx3-ubyte.gz",
+            f"gzip/emnist-{split}-{subset}-labels-idx1-ubyte.gz",
+        )
+        for split in EMNIST_SPLITS
+        for subset in ("train", "test")
+    }
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "mnist": DatasetSpec(
+        name="mnist",
+        title="MNIST handwritten digits",
+        base_urls=(
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "http://yann.lecun.com/exdb/mnist/",
+        ),
+        checksums={
+            "train-images-idx3-ubyte.gz": "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            "train-labels-idx1-ubyte.gz": "md5:d53e105ee54ea40749a09fcbcd1e9432",
+            "t10k-images-idx3-ubyte.gz": "md5:9fb629c4189551a2d022fa330f9573f3",
+            "t10k-labels-idx1-ubyte.gz": "md5:ec29112dd5afa0611ce80d1b7f02629c",
+        },
+        subsets=_idx_subsets(),
+        homepage="http://yann.lecun.com/exdb/mnist/",
+        licence="CC BY-SA 3.0 (LeCun, Cortes, Burges)",
+    ),
+    "fashion_mnist": DatasetSpec(
+        name="fashion_mnist",
+        title="Fashion-MNIST (Zalando article images)",
+        base_urls=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        checksums={
+            "train-images-idx3-ubyte.gz": "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            "train-labels-idx1-ubyte.gz": "md5:25c81989df183df01b3e8a0aad5dffbe",
+            "t10k-images-idx3-ubyte.gz": "md5:bef4ecab320f06d8554ea6380940ec79",
+            "t10k-labels-idx1-ubyte.gz": "md5:bb300cfdad3c16e7a12a480ee83cd310",
+        },
+        subsets=_idx_subsets(),
+        homepage="https://github.com/zalandoresearch/fashion-mnist",
+        licence="MIT (Zalando SE)",
+    ),
+    "kmnist": DatasetSpec(
+        name="kmnist",
+        title="Kuzushiji-MNIST (cursive Japanese hiragana)",
+        base_urls=("http://codh.rois.ac.jp/kmnist/dataset/kmnist/",),
+        checksums={
+            "train-images-idx3-ubyte.gz": "md5:bdb82020997e1d708af4cf47b453dcf7",
+            "train-labels-idx1-ubyte.gz": "md5:e144d726b3acfaa3e44228e80efcd344",
+            "t10k-images-idx3-ubyte.gz": "md5:5c965bf0a639b31b8f53240b1b52f4d7",
+            "t10k-labels-idx1-ubyte.gz": "md5:7320c461ea6c1c855c0b718fb2a4b134",
+        },
+        subsets=_idx_subsets(),
+        homepage="https://github.com/rois-codh/kmnist",
+        licence="CC BY-SA 4.0 (ROIS-DS CODH)",
+    ),
+    "emnist": DatasetSpec(
+        name="emnist",
+        title="EMNIST (NIST Special Database 19 in the MNIST format)",
+        base_urls=(
+            "https://biometrics.nist.gov/cs_links/EMNIST/",
+            "https://www.itl.nist.gov/iaui/vip/cs_links/EMNIST/",
+        ),
+        checksums={"gzip.zip": "md5:58c8d27c78d21e728a6bc7b3cc06412e"},
+        subsets=_emnist_subsets(),
+        archive="gzip.zip",
+        homepage="https://www.nist.gov/itl/products-and-services/emnist-dataset",
+        licence="public domain (NIST)",
+    ),
+    "cifar10": DatasetSpec(
+        name="cifar10",
+        title="CIFAR-10 (32x32 colour images, 10 classes)",
+        base_urls=("https://www.cs.toronto.edu/~kriz/",),
+        checksums={"cifar-10-python.tar.gz": "md5:c58f30108f718f92721af3b95e74349a"},
+        subsets={
+            "train": tuple(f"cifar-10-batches-py/data_batch_{i}" for i in range(1, 6)),
+            "test": ("cifar-10-batches-py/test_batch",),
+        },
+        archive="cifar-10-python.tar.gz",
+        homepage="https://www.cs.toronto.edu/~kriz/cifar.html",
+        licence="research use (Krizhevsky 2009)",
+    ),
+    "svhn": DatasetSpec(
+        name="svhn",
+        title="SVHN (Street View House Numbers, cropped 32x32 digits)",
+        base_urls=("http://ufldl.stanford.edu/housenumbers/",),
+        checksums={
+            "train_32x32.mat": "md5:e26dedcc434d2e4c54c9b2d4a06d8373",
+            "test_32x32.mat": "md5:eb5a983be6a315427106f1b164d9cef3",
+            "extra_32x32.mat": "md5:a93ce644f1a588dc4d68dda5feec44a7",
+        },
+        subsets={
+            "train": ("train_32x32.mat",),
+            "test": ("test_32x32.mat",),
+            "extra": ("extra_32x32.mat",),
+        },
+        homepage="http://ufldl.stanford.edu/housenumbers/",
+        licence="non-commercial use (Netzer et al. 2011)",
+    ),
+}
+
+
+def ensure_subset(name, subset, *, data_home=None, download=True, base_url=None) -> list[Path]:
+    """Paths of the files of ``subset`` of data set ``name``, fetched first if missing.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`DATASETS`.
+    subset : str
+        A key of that set's ``subsets``.
+    data_home : path-like or None
+        Cache root; see :func:`get_data_home`.
+    download : bool
+        With False, never use the network: a missing file raises ``FileNotFoundError``
+        naming it.
+    base_url : str or None
+        A mirror holding the official files under their official names; None uses the
+        publisher's URLs.
+
+    Returns
+    -------
+    list of Path
+    """
+    spec = DATASETS[name]
+    if subset not in spec.subsets:
+        raise ValueError(f"{name} has no subset {subset!r}; choose one of {sorted(spec.subsets)}")
+    folder = get_data_home(data_home) / spec.name
+    paths = [folder / rel for rel in spec.subsets[subset]]
+    missing = [p for p in paths if not p.is_file()]
+    if not missing:
+        return paths
+    base_urls = (base_url,) if base_url is not None else spec.base_urls
+    if spec.archive is None:
+        return [fetch_file(spec.remote(p.name), folder, base_urls, download=download)
+                for p in paths]
+    if not download:
+        raise FileNotFoundError(
+            f"{missing[0]} is not in the cache and download=False; call again with "
+            f"download=True on a connected machine (it comes from {spec.archive})"
+        )
+    archive = fetch_file(spec.remote(spec.archive), folder, base_urls, download=True)
+    try:
+        extract_archive(archive, folder)
+    finally:
+        # The extracted files are the cache; the archive would only double the disk use.
+        os.unlink(archive)
+    still_missing = [p for p in paths if not p.is_file()]
+    if still_missing:
+        raise OSError(f"{spec.archive} did not hold {still_missing[0].relative_to(folder)}; "
+                      "the mirror may serve a different archive")
+    return paths
+
+
+def cached_subsets(name, data_home=None) -> list[str]:
+    """Subsets of data set ``name`` whose files are all in the cache (no network access)."""
+    spec = DATASETS[name]
+    folder = data_home_path(data_home) / spec.name
+    return [s for s, rels in spec.subsets.items() if all((folder / r).is_file() for r in rels)]

@@ -1,0 +1,331 @@
+"""Loaders against the real files in ../shared/data; image folders; make_modified_mnist."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+
+import numpy as np
+import pytest
+import skimage.io
+
+from skimgclf.datasets import (
+    load_cifar10_npz,
+    load_idx,
+    load_image_folder,
+    load_olivetti_faces,
+    make_modified_mnist,
+)
+
+# The published class counts of MNIST (LeCun et al.).
+MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+# --------------------------------------------------------------------------- real files
+def test_load_idx_mnist_parts_and_labels(shared_data):
+    d = shared_data / "mnist"
+    parts = sorted(d.glob("train-images-idx3-ubyte.part*of06.gz"))
+    assert len(parts) == 6
+    X = load_idx(parts)
+    y = load_idx(d / "train-labels-idx1-ubyte.gz")
+    assert X.shape == (60000, 28, 28) and X.dtype == np.uint8 and y.dtype == np.uint8
+    assert np.bincount(y).tolist() == MNIST_TRAIN_COUNTS
+    assert X.min() == 0 and X.max() == 255
+    np.testing.assert_array_equal(X[10000:20000], load_idx(parts[1]))  # parts in order
+    Xt, yt = load_idx(d / "t10k-images-idx3-ubyte.gz"), load_idx(d / "t10k-labels-idx1-ubyte.gz")
+    assert Xt.shape == (10000, 28, 28) and np.bincount(yt).tolist() == MNIST_TEST_COUNTS
+
+
+def test_load_idx_fashion_mnist_parts(shared_data):
+    d = shared_data / "fashion-mnist"
+    X = load_idx(sorted(d.glob("train-images-idx3-ubyte.part*of12.gz")))
+    y = load_idx(d / "train-labels-idx1-ubyte.gz")
+    Xt = load_idx(sorted(d.glob("t10k-images-idx3-ubyte.part*of02.gz")))
+    yt = load_idx(d / "t10k-labels-idx1-ubyte.gz")
+    assert X.shape == (60000, 28, 28) and Xt.shape == (10000, 28, 28)
+    assert np.bincount(y).tolist() == [6000] * 10 and np.bincount(yt).tolist() == [1000] * 10
+
+
+def test_load_cifar10_npz_parts(shared_data):
+    parts = sorted((shared_data / "cifar10-test-jpeg").glob("cifar10_test_part*of10.npz"))
+    b = load_cifar10_npz(parts)
+    assert b.images.shape == (10000, 32, 32, 3) and b.images.dtype == np.uint8
+    assert b.data.shape == (10000, 3072) and b.target.dtype == np.int64
+    assert np.bincount(b.target).tolist() == [1000] * 10
+    assert list(b.target_names) == ["airplane", "automobile", "bird", "cat", "deer", "dog",
+                                    "frog", "horse", "ship", "truck"]
+    X, y = load_cifar10_npz(parts[3], return_X_y=True)
+    np.testing.assert_array_equal(X, b.data[3000:4000])
+    assert np.bincount(y).tolist() == [100] * 10
+
+
+def test_load_olivetti_faces_upright(shared_data):
+    faces = load_olivetti_faces(shared_data / "olivetti-faces" / "olivettifaces.mat")
+    assert faces.images.shape == (400, 64, 64) and faces.images.dtype == np.uint8
+    assert faces.data.shape == (400, 4096)
+    assert np.bincount(faces.target).tolist() == [10] * 40 and len(faces.target_names) == 40
+    # Upright faces are nearly mirror-symmetric left-right, not top-bottom.
+    mean = faces.images.astype(float).mean(axis=0)
+    lr = np.corrcoef(mean.ravel(), mean[:, ::-1].ravel())[0, 1]
+    ud = np.corrcoef(mean.ravel(), mean[::-1, :].ravel())[0, 1]
+    assert lr > 0.9 and lr > ud + 0.2
+    # Not upside down: the eyes (the darkest rows of the mean face) are in the upper half,
+    # below a brighter forehead.
+    rows = mean[:, 16:48].mean(axis=1)
+    assert 10 <= int(np.argmin(rows[:40])) <= 22
+    assert rows[:6].mean() > rows[13:18].mean() + 20
+
+
+# --------------------------------------------------------------------------- load_idx errors
+@pytest.fixture
+def mnist_test_labels(shared_data, tmp_path):
+    src = shared_data / "mnist" / "t10k-labels-idx1-ubyte.gz"
+    return src, src.read_bytes()
+
+
+def test_load_idx_truncated_gzip_names_the_file(mnist_test_labels, tmp_path):
+    _, raw = mnist_test_labels
+    p = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    p.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte\.gz is truncated"):
+        load_idx(p)
+
+
+def test_load_idx_corrupt_gzip_names_the_file(mnist_test_labels, tmp_path):
+    _, raw = mnist_test_labels
+    damaged = bytearray(raw)
+    for i in range(200, 260):
+        damaged[i] ^= 0x5A
+    p = tmp_path / "damaged.gz"
+    p.write_bytes(bytes(damaged))
+    with pytest.raises(ValueError, match=r"damaged\.gz is (a corrupt gzip file|truncated)"):
+        load_idx(p)
+    p2 = tmp_path / "plain.gz"
+    p2.write_bytes(gzip.decompress(raw))  # a .gz name on an uncompressed file
+    with pytest.raises(ValueError, match=r"plain\.gz is not a gzip file"):
+        load_idx(p2)
+
+
+def test_load_idx_validates_header_and_length(tmp_path):
+    good = struct.pack(">iIII", 2051, 2, 3, 4) + bytes(24)
+    (tmp_path / "ok.idx").write_bytes(good)
+    assert load_idx(tmp_path / "ok.idx").shape == (2, 3, 4)
+    (tmp_path / "short.idx").write_bytes(good[:-1])
+    with pytest.raises(ValueError, match=r"short\.idx is truncated.*\(2, 3, 4\)"):
+        load_idx(tmp_path / "short.idx")
+    (tmp_path / "long.idx").write_bytes(good + b"\x00")
+    with pytest.raises(ValueError, match=r"long\.idx is corrupt \(it has trailing bytes\)"):
+        load_idx(tmp_path / "long.idx")
+    (tmp_path / "magic.idx").write_bytes(struct.pack(">iI", 1234567, 1) + b"\x00")
+    with pytest.raises(ValueError, match=r"magic\.idx has magic number 1234567"):
+        load_idx(tmp_path / "magic.idx")
+    (tmp_path / "hdr.idx").write_bytes(struct.pack(">iI", 2051, 2))
+    with pytest.raises(ValueError, match=r"hdr\.idx is truncated: its header announces 3"):
+        load_idx(tmp_path / "hdr.idx")
+    with pytest.raises(FileNotFoundError, match="missing.idx"):
+        load_idx(tmp_path / "missing.idx")
+    with pytest.raises(ValueError, match="at least one file"):
+        load_idx([])
+
+
+def test_load_idx_other_element_types_and_mixed_parts(tmp_path):
+    values = np.array([[1, -2], [300, 4]], dtype=">i4")
+    (tmp_path / "int.idx").write_bytes(struct.pack(">HBBII", 0, 0x0C, 2, 2, 2) + values.tobytes())
+    out = load_idx(tmp_path / "int.idx")
+    np.testing.assert_array_equal(out, [[1, -2], [300, 4]])
+    assert out.dtype == np.dtype("int32")
+    (tmp_path / "img.idx").write_bytes(struct.pack(">iIII", 2051, 1, 2, 2) + bytes(4))
+    with pytest.raises(ValueError, match="disagree on element type or item shape"):
+        load_idx([tmp_path / "img.idx", tmp_path / "int.idx"])
+
+
+# --------------------------------------------------------------------------- image folders
+@pytest.fixture(scope="module")
+def cifar_part(shared_data):
+    return load_cifar10_npz(shared_data / "cifar10-test-jpeg" / "cifar10_test_part01of10.npz")
+
+
+def _write_folder(root, images, labels, names, ext=".png"):
+    for i, (img, lab) in enumerate(zip(images, labels, strict=True)):
+        folder = root / names[lab]
+        folder.mkdir(parents=True, exist_ok=True)
+        skimage.io.imsave(folder / f"img{i:03d}{ext}", img, check_contrast=False)
+
+
+def test_load_image_folder_rgb_roundtrip(cifar_part, tmp_path):
+    pick = np.concatenate([np.flatnonzero(cifar_part.target == c)[:3] for c in (9, 0, 3)])
+    images, labels = cifar_part.images[pick], cifar_part.target[pick]
+    _write_folder(tmp_path, images, labels, cifar_part.target_names)
+    (tmp_path / "cat" / "notes.txt").write_text("not an image, ignored")
+    b = load_image_folder(tmp_path)
+    assert list(b.target_names) == ["airplane", "cat", "truck"]  # sorted
+    assert b.images.shape == (9, 32, 32, 3) and b.images.dtype == np.uint8
+    assert b.data.shape == (9, 3072) and len(b.filenames) == 9
+    for img, t, fname in zip(b.images, b.target, b.filenames, strict=True):
+        i = int(fname[-7:-4])  # the writer's index
+        np.testing.assert_array_equal(img, images[i])  # PNG is lossless
+        assert b.target_names[t] == cifar_part.target_names[labels[i]]
+        assert f"/{b.target_names[t]}/" in fname
+
+
+def test_load_image_folder_faces_gray_and_resize(shared_data, tmp_path):
+    faces = load_olivetti_faces(shared_data / "olivetti-faces" / "olivettifaces.mat")
+    keep = faces.target < 3
+    _write_folder(tmp_path, faces.images[keep], faces.target[keep],
+                  [f"person{i:02d}" for i in range(40)])
+    b = load_image_folder(tmp_path, color="gray")
+    np.testing.assert_array_equal(b.images, faces.images[keep])
+    np.testing.assert_array_equal(b.target, faces.target[keep])
+    small = load_image_folder(tmp_path, image_shape=(32, 24), color="rgb")
+    assert small.images.shape == (30, 32, 24, 3)
+    # A grayscale file read as RGB has three equal channels.
+    np.testing.assert_array_equal(small.images[..., 0], small.images[..., 2])
+    assert abs(small.images.mean() - faces.images[keep].mean()) < 2
+
+
+def test_load_image_folder_mixed_modes_and_sizes(cifar_part, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    rgb = cifar_part.images[0]
+    skimage.io.imsave(tmp_path / "a" / "rgb.png", rgb, check_contrast=False)
+    rgba = np.dstack([rgb, np.full((32, 32), 255, np.uint8)])
+    skimage.io.imsave(tmp_path / "b" / "rgba.png", rgba, check_contrast=False)
+    skimage.io.imsave(tmp_path / "b" / "big.jpg", np.repeat(np.repeat(rgb, 2, 0), 2, 1),
+                      check_contrast=False)
+    with pytest.raises(ValueError, match=r"different sizes.*pass image_shape"):
+        load_image_folder(tmp_path)
+    b = load_image_folder(tmp_path, image_shape=(32, 32))
+    assert b.images.shape == (3, 32, 32, 3)
+    np.testing.assert_array_equal(b.images[b.filenames.tolist().index(
+        str(tmp_path / "b" / "rgba.png"))], rgb)  # alpha dropped
+    gray = load_image_folder(tmp_path, image_shape=(16, 16), color="gray")
+    assert gray.images.shape == (3, 16, 16)
+
+
+def test_load_image_folder_names_unreadable_files(cifar_part, tmp_path):
+    _write_folder(tmp_path, cifar_part.images[:2], [0, 1], ["x", "y"])
+    (tmp_path / "x" / "broken.png").write_bytes(b"\x89PNG not really")
+    (tmp_path / "y" / "empty.jpg").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"2 file\(s\) could not be read.*broken\.png.*empty\.jpg"):
+        load_image_folder(tmp_path)
+
+
+def test_load_image_folder_argument_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="image folder not found"):
+        load_image_folder(tmp_path / "nope")
+    with pytest.raises(ValueError, match="no sub-folders"):
+        load_image_folder(tmp_path)
+    (tmp_path / "empty_class").mkdir()
+    with pytest.raises(ValueError, match="no image files"):
+        load_image_folder(tmp_path)
+    with pytest.raises(ValueError, match="color must be"):
+        load_image_folder(tmp_path, color="hsv")
+    with pytest.raises(ValueError, match="image_shape must be"):
+        load_image_folder(tmp_path, image_shape=(0, 4))
+
+
+# --------------------------------------------------------------------------- make_modified_mnist
+@pytest.fixture(scope="module")
+def mnist_digits(shared_data):
+    d = shared_data / "mnist"
+    return (load_idx(d / "t10k-images-idx3-ubyte.gz")[:2000],
+            load_idx(d / "t10k-labels-idx1-ubyte.gz")[:2000])
+
+
+def _bbox(mask):
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return (rows[0], cols[0], rows[-1] + 1, cols[-1] + 1)
+
+
+def test_modified_mnist_is_deterministic(mnist_digits):
+    a = make_modified_mnist(20, digits=mnist_digits, random_state=3, return_metadata=True)
+    b = make_modified_mnist(20, digits=mnist_digits, random_state=3, return_metadata=True)
+    c = make_modified_mnist(20, digits=mnist_digits, random_state=4)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert a[2] == b[2]
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_modified_mnist_label_pixels_and_metadata(mnist_digits):
+    images, labels = mnist_digits
+    X, y, meta = make_modified_mnist(200, digits=mnist_digits, random_state=0,
+                                     return_metadata=True)
+    assert X.shape == (200, 64, 64) and X.dtype == np.uint8 and y.dtype == np.int64
+    assert {len(m) for m in meta} == {2, 3}
+    for x, label, digits in zip(X, y, meta, strict=True):
+        scales = [d["scale"] for d in digits]
+        best = digits[int(np.argmax(scales))]
+        assert label == best["label"] and best["largest"]
+        assert sum(d["largest"] for d in digits) == 1 and scales.count(max(scales)) == 1
+        on = x == 255
+        covered = np.zeros_like(on)
+        for d in digits:
+            assert d["label"] == labels[d["index"]]
+            assert 0.4 <= d["scale"] <= 1.2 and -45 <= d["angle"] <= 45
+            r0, c0, r1, c1 = d["bbox"]
+            assert 0 <= r0 < r1 <= 64 and 0 <= c0 < c1 <= 64
+            box = on[r0:r1, c0:c1]
+            # The box is tight: its border rows and columns each hold digit pixels.
+            assert box[0].any() and box[-1].any() and box[:, 0].any() and box[:, -1].any()
+            assert box.sum() >= d["n_pixels"] > 0
+            covered[r0:r1, c0:c1] = True
+        assert not (on & ~covered).any()  # every 255 pixel belongs to a digit's box
+        assert on.sum() <= sum(d["n_pixels"] for d in digits)
+    assert np.bincount(y, minlength=10).min() > 5  # every digit appears as a label
+
+
+def test_modified_mnist_single_digit_exact_pixels(mnist_digits):
+    # digit_value=0 with a uniform background: any 0 outside the digit would be an error.
+    X, y, meta = make_modified_mnist(60, digits=mnist_digits, n_digits=1, digit_value=0,
+                                     scale_range=(0.5, 1.0), random_state=1,
+                                     return_metadata=True)
+    for x, label, (d,) in zip(X, y, meta, strict=True):
+        on = x == 0
+        assert on.sum() == d["n_pixels"] and _bbox(on) == d["bbox"] and label == d["label"]
+    background = X[X != 0]
+    assert background.min() == 1 and background.max() == 255  # 1-255: all but digit_value
+
+
+def test_modified_mnist_scale_sets_the_digit_size(mnist_digits):
+    image = mnist_digits[0][:1], mnist_digits[1][:1]
+    _, _, small = make_modified_mnist(1, digits=image, n_digits=1, scale_range=(0.5, 0.5),
+                                      rotation_range=(0, 0), random_state=0, return_metadata=True)
+    _, _, big = make_modified_mnist(1, digits=image, n_digits=1, scale_range=(1.0, 1.0),
+                                    rotation_range=(0, 0), random_state=0, return_metadata=True)
+    h_small = small[0][0]["bbox"][2] - small[0][0]["bbox"][0]
+    h_big = big[0][0]["bbox"][2] - big[0][0]["bbox"][0]
+    assert abs(h_big - 2 * h_small) <= 2
+    assert abs(big[0][0]["n_pixels"] / small[0][0]["n_pixels"] - 4) < 1
+
+
+def test_modified_mnist_backgrounds_and_defaults():
+    X, y = make_modified_mnist(10, random_state=0)  # embedded digits
+    assert X.shape == (10, 64, 64) and set(np.unique(y)) <= set(range(10))
+    Xc, _ = make_modified_mnist(5, background=17, image_size=48, random_state=0)
+    assert set(np.unique(Xc)) == {17, 255}
+    Xs, _ = make_modified_mnist(5, background="smooth", digit_value=128, random_state=0)
+    assert (Xs == 128).any()
+    flat_8x8 = np.arange(2 * 64).reshape(2, 64) + 1  # flat square rows are accepted
+    Xf, yf = make_modified_mnist(2, digits=(flat_8x8, [4, 5]), n_digits=1, random_state=0)
+    assert Xf.shape == (2, 64, 64) and set(yf) <= {4, 5}
+
+
+def test_modified_mnist_argument_errors(mnist_digits):
+    with pytest.raises(ValueError, match="raise image_size"):
+        make_modified_mnist(2, digits=mnist_digits, image_size=20, random_state=0)
+    with pytest.raises(ValueError, match="differ from digit_value"):
+        make_modified_mnist(2, background=255)
+    with pytest.raises(ValueError, match="background must be"):
+        make_modified_mnist(2, background="plaid")
+    with pytest.raises(ValueError, match="n_digits"):
+        make_modified_mnist(2, n_digits=(3, 2))
+    with pytest.raises(ValueError, match="scale_range"):
+        make_modified_mnist(2, scale_range=(0, 1))
+    with pytest.raises(ValueError, match="digit_value"):
+        make_modified_mnist(2, digit_value=256)
+    with pytest.raises(ValueError, match="blank"):
+        make_modified_mnist(2, digits=(np.zeros((3, 28, 28)), [1, 2, 3]))
+    with pytest.raises(ValueError, match="as many"):
+        make_modified_mnist(2, digits=(mnist_digits[0][:3], [1, 2]))
