@@ -188,6 +188,9 @@ def check_images(
         raise ValueError(
             f"X must be 2-D (n_samples, n_pixels), 3-D (n, H, W) or 4-D (n, H, W, C) images; "
             f"got an array of shape {X.shape}"
+            # scikit-learn's wording for 1-D input, which its estimator checks look for.
+            + (". Reshape your data with X.reshape(1, -1) if it holds one image" if X.ndim == 1
+               else "")
         )
     if reset:
         estimator.image_shape_ = tuple(int(s) for s in images.shape[1:])
