@@ -1,0 +1,23 @@
+"""Image preprocessing transformers: background removal, digit extraction, HOG, normalisation.
+
+Each transformer is a thin scikit-learn estimator around a plain function holding the logic
+(``remove_background``, ``extract_largest_digit``, ``hog_features``, ``normalize_images``).
+"""
+
+from ._background import BackgroundRemover, otsu_thresholds, remove_background
+from ._digit import LargestDigitExtractor, extract_largest_digit
+from ._hog import HOGFeatures, hog_features
+from ._normalizer import Normalizer, image_statistics, normalize_images
+
+__all__ = [
+    "BackgroundRemover",
+    "HOGFeatures",
+    "LargestDigitExtractor",
+    "Normalizer",
+    "extract_largest_digit",
+    "hog_features",
+    "image_statistics",
+    "normalize_images",
+    "otsu_thresholds",
+    "remove_background",
+]

@@ -1,0 +1,243 @@
+"""Histogram-of-oriented-gradients features: skimage's HOG over a stack, in parallel chunks."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from skimage.feature import hog
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._images import check_images
+from ._chunks import map_chunks
+
+__all__ = ["HOGFeatures", "hog_features", "hog_feature_count"]
+
+_CHUNK_SIZE = 256
+
+
+def hog_feature_count(image_shape, orientations=9, pixels_per_cell=(8, 8),
+                      cells_per_block=(3, 3)) -> int:
+    """Length of :func:`skimage.feature.hog`'s feature vector for images of ``(H, W[, C])``.
+
+    Examples
+    --------
+    >>> hog_feature_count((28, 28), orientations=8, pixels_per_cell=(4, 4), cells_per_block=(1, 1))
+    392
+    """
+    cells = [image_shape[i] // pixels_per_cell[i] for i in range(2)]
+    blocks = [cells[i] - cells_per_block[i] + 1 for i in range(2)]
+    if min(blocks) < 1:
+        raise ValueError(
+            f"images of {image_shape[0]}x{image_shape[1]} pixels are too small for one HOG block "
+            f"of cells_per_block={tuple(cells_per_block)} cells of pixels_per_cell="
+            f"{tuple(pixels_per_cell)} pixels; use smaller cells or blocks"
+        )
+    return blocks[0] * blocks[1] * cells_per_block[0] * cells_per_block[1] * orientations
+
+
+def hog_features(images, *, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3),
+                 block_norm="L2-Hys", transform_sqrt=False, colour=False, n_jobs=None):
+    """:func:`skimage.feature.hog` of every image, as one float32 ``(n, n_features)`` array.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W, C)
+        Images; not modified. With ``colour=False`` C must be 1.
+    orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt
+        As in :func:`skimage.feature.hog`.
+    colour : bool, default=False
+        Pass each ``(H, W, C)`` image with ``channel_axis=-1`` (skimage keeps, per pixel, the
+        channel with the strongest gradient).
+    n_jobs : int or None, default=None
+        joblib workers over chunks of images.
+
+    Returns
+    -------
+    ndarray of shape (n, n_features), float32
+        Row ``i`` equals ``hog(images[i], ...)`` cast to float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images = np.zeros((2, 16, 16, 1))
+    >>> images[:, 4:12, 7:9] = 1.0                   # a vertical bar
+    >>> features = hog_features(images, pixels_per_cell=(8, 8), cells_per_block=(1, 1))
+    >>> features.shape, features.dtype
+    ((2, 36), dtype('float32'))
+    """
+    images = np.asarray(images)
+    params = dict(orientations=orientations, pixels_per_cell=tuple(pixels_per_cell),
+                  cells_per_block=tuple(cells_per_block), block_norm=block_norm,
+                  transform_sqrt=transform_sqrt)
+    n_features = hog_feature_count(images.shape[1:3], orientations, pixels_per_cell,
+                                   cells_per_block)
+    out = np.empty((len(images), n_features), dtype=np.float32)
+    return map_chunks(_hog_chunk, images, out, n_jobs=n_jobs, chunk_size=_CHUNK_SIZE,
+                      colour=colour, params=params)
+
+
+def _hog_chunk(images, *, colour, params):
+    out = np.empty((len(images), hog_feature_count(images.shape[1:3], params["orientations"],
+                                                   params["pixels_per_cell"],
+                                                   params["cells_per_block"])), np.float32)
+    for i, image in enumerate(images):
+        # skimage's HOG has no batch mode; each chunk is one task, so this loop is per worker.
+        if colour:
+            out[i] = hog(image, channel_axis=-1, **params)
+        else:
+            out[i] = hog(image[..., 0], **params)
+    return out
+
+
+class HOGFeatures(TransformerMixin, BaseEstimator):
+    """HOG descriptors (:func:`skimage.feature.hog`) of each image, as a feature matrix.
+
+    Each row of the output is exactly skimage's feature vector of that image (cast to float32), so
+    results match skimage-based code; the images are spread over ``n_jobs`` workers in chunks.
+    Stateless: ``fit`` only records the image shape.
+
+    Parameters
+    ----------
+    orientations : int, default=9
+        Orientation bins.
+    pixels_per_cell : tuple of (int, int), default=(8, 8)
+    cells_per_block : tuple of (int, int), default=(3, 3)
+    block_norm : {"L1", "L1-sqrt", "L2", "L2-Hys"}, default="L2-Hys"
+    transform_sqrt : bool, default=False
+        Power-law compression (square root) of the image first; needs non-negative pixels.
+    channel_axis : {None, -1, 2, 0}, default=None
+        None: grayscale images. For colour, the axis of each image that holds the channels, as in
+        skimage: -1 (or 2) for ``(n, H, W, C)`` input, 0 for ``(n, C, H, W)``. Flat colour rows
+        need ``image_shape=(H, W, C)`` as well.
+    image_shape : tuple or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of flat input rows (square grayscale is inferred).
+    n_jobs : int or None, default=None
+        joblib workers over chunks of images (``-1``: all cores).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Values per input image seen in ``fit``.
+    image_shape_ : tuple of int
+        ``(H, W, C)`` seen in ``fit``.
+    n_features_out_ : int
+        Length of each HOG descriptor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgclf.preprocessing import HOGFeatures
+    >>> X = np.random.default_rng(0).integers(0, 256, size=(3, 28, 28), dtype=np.uint8)
+    >>> hog = HOGFeatures(orientations=8, pixels_per_cell=(4, 4), cells_per_block=(1, 1))
+    >>> hog.fit_transform(X).shape
+    (3, 392)
+    """
+
+    _parameter_constraints: dict = {
+        "orientations": [Interval(Integral, 1, None, closed="left")],
+        "pixels_per_cell": [tuple, list],
+        "cells_per_block": [tuple, list],
+        "block_norm": [StrOptions({"L1", "L1-sqrt", "L2", "L2-Hys"})],
+        "transform_sqrt": ["boolean"],
+        "channel_axis": [None, StrOptions(set()), Integral],
+        "image_shape": [tuple, list, None],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(self, *, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3),
+                 block_norm="L2-Hys", transform_sqrt=False, channel_axis=None,
+                 image_shape=None, n_jobs=None):
+        self.orientations = orientations
+        self.pixels_per_cell = pixels_per_cell
+        self.cells_per_block = cells_per_block
+        self.block_norm = block_norm
+        self.transform_sqrt = transform_sqrt
+        self.channel_axis = channel_axis
+        self.image_shape = image_shape
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Validate the parameters and record the image shape and the descriptor length.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, H, W[, C])
+        y : ignored
+
+        Returns
+        -------
+        self : HOGFeatures
+        """
+        self._check_hog_params()
+        images, _ = self._images(X, reset=True)
+        self.n_features_out_ = self._count(images.shape[1:])
+        return self
+
+    def transform(self, X):
+        """Return the HOG descriptor of every image.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, H, W[, C])
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out_), float32
+        """
+        if not hasattr(self, "n_features_in_"):  # stateless: usable without fit
+            self._validate_params()
+        self._check_hog_params()
+        images, _ = self._images(X, reset=False)
+        self._count(images.shape[1:])
+        return hog_features(
+            images, orientations=self.orientations, pixels_per_cell=self.pixels_per_cell,
+            cells_per_block=self.cells_per_block, block_norm=self.block_norm,
+            transform_sqrt=self.transform_sqrt, colour=self.channel_axis is not None,
+            n_jobs=self.n_jobs,
+        )
+
+    def _images(self, X, reset):
+        images, layout = check_images(self, X, reset=reset, image_shape=self.image_shape,
+                                      channels_first=self.channel_axis == 0)
+        if self.channel_axis is None and images.shape[3] != 1:
+            raise ValueError(
+                f"X holds colour images ({images.shape[3]} channels) but channel_axis=None; pass "
+                "channel_axis=-1 for (n, H, W, C) images or channel_axis=0 for (n, C, H, W)"
+            )
+        if self.transform_sqrt and np.any(images < 0):
+            raise ValueError(
+                "transform_sqrt=True takes the square root of the pixels, but X has negative "
+                "values; rescale X to non-negative values or set transform_sqrt=False"
+            )
+        return images, layout
+
+    def _check_hog_params(self):
+        if self.channel_axis not in (None, -1, 0, 2):
+            raise ValueError(
+                f"channel_axis must be None (grayscale), -1 or 2 ((n, H, W, C) colour) or 0 "
+                f"((n, C, H, W) colour); got {self.channel_axis!r}"
+            )
+        for name in ("pixels_per_cell", "cells_per_block"):
+            value = getattr(self, name)
+            if len(value) != 2 or not all(isinstance(v, Integral) and v > 0 for v in value):
+                raise ValueError(f"{name} must be two positive integers; got {value!r}")
+
+    def _count(self, shape):
+        return hog_feature_count(shape, self.orientations, self.pixels_per_cell,
+                                 self.cells_per_block)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``hog0 ... hogN`` of the descriptor values."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "n_features_out_")
+        return np.asarray([f"hog{i}" for i in range(self.n_features_out_)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
