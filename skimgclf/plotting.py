@@ -10,6 +10,7 @@ an Axes, or an array of Axes for image grids (their ``.figure`` is the Figure).
 from __future__ import annotations
 
 import math
+import sys
 
 import matplotlib
 import numpy as np
@@ -235,11 +236,12 @@ def conv_kernels(model, *, layer=None) -> np.ndarray:
     >>> conv_kernels(net).shape, conv_kernels(net, layer="2").shape
     ((4, 1, 3, 3), (2, 4, 5, 5))
     """
-    import torch
-
     estimator = _final_estimator(model)
     module = getattr(estimator, "module_", estimator)
-    if not isinstance(module, torch.nn.Module):
+    # torch is imported only if it already is: an object of a never-imported library cannot be
+    # a torch module, and importing torch costs seconds.
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(module, torch.nn.Module):
         raise TypeError(
             f"expected a torch module or a fitted skorch net, got {type(model).__name__}; "
             "kernels exist only for convolutional networks"

@@ -1,0 +1,202 @@
+"""skimgclf.report: the Markdown report, its figures, parameter counts, fit time and versions."""
+
+import re
+
+import numpy as np
+import pytest
+import sklearn
+from numpy.testing import assert_allclose
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
+
+from skimgclf.datasets import load_digits_images
+from skimgclf.report import ModelReport, library_versions, parameter_counts
+
+torch = pytest.importorskip("torch")
+skorch = pytest.importorskip("skorch")
+
+SECTIONS = [
+    "## Summary",
+    "## Per-class metrics",
+    "## Averages",
+    "## Best and worst classes",
+    "## Most confused pairs",
+    "## Confusion matrix",
+    "## Model complexity",
+    "## Environment",
+]
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    # BLAS thread pools spin under CPU contention (the suite runs beside other jobs): one
+    # thread keeps these small fits fast.
+    with threadpool_limits(1):
+        yield
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits_images(return_X_y=True)
+    return X[:1200], y[:1200], X[1200:], y[1200:]
+
+
+class TinyConvNet(torch.nn.Module):
+    """One 3x3 convolution over 8x8 images and a linear read-out."""
+
+    def __init__(self, n_classes=10):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 4, 3, padding=1)
+        self.fc = torch.nn.Linear(4 * 8 * 8, n_classes)
+
+    def forward(self, X):
+        return self.fc(torch.relu(self.conv(X)).flatten(1))
+
+
+def _to_tensor_images(X):
+    return (np.asarray(X, dtype=np.float32) / 255).reshape(-1, 1, 8, 8)
+
+
+@pytest.fixture(scope="module")
+def cnn_pipeline(digits):
+    X, y, _, _ = digits
+    torch.manual_seed(0)
+    net = skorch.NeuralNetClassifier(
+        TinyConvNet,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=0.01,
+        max_epochs=4,
+        batch_size=128,
+        train_split=skorch.dataset.ValidSplit(5, stratified=True),
+        verbose=0,
+    )
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            return make_pipeline(FunctionTransformer(_to_tensor_images), net).fit(X, y)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_linear_model_report_values_sections_and_files(digits, tmp_path):
+    X, y, X_test, y_test = digits
+    pipe = make_pipeline(
+        FunctionTransformer(lambda a: a / 255), LogisticRegression(max_iter=300, random_state=7)
+    ).fit(X, y)
+    names = [f"digit {d}" for d in range(10)]
+    report = ModelReport.from_estimator(pipe, X_test, y_test, target_names=names, fit_time=1.5)
+    y_pred = pipe.predict(X_test)
+    p, r, f, s = precision_recall_fscore_support(y_test, y_pred)
+    assert_allclose(report.metrics["precision"], p)
+    assert_allclose(report.metrics["f1"], f)
+    assert report.metrics.accuracy_overall == pytest.approx(accuracy_score(y_test, y_pred))
+    assert np.isfinite(report.metrics["area_ratio"]).all()  # from predict_proba
+    assert report.parameters[0].count == 10 * 64 + 10
+    assert report.random_state == {"logisticregression__random_state": 7}
+    assert report.fit_time == 1.5 and report.curves is None and report.kernels is None
+    md = report.to_markdown()
+    headings = [line for line in md.splitlines() if line.startswith("## ")]
+    assert headings == SECTIONS
+    assert "| digit 3 |" in md and "Fit time: 1.50 s (given by the caller)" in md
+    assert "`logisticregression__random_state=7`" in md
+    assert f"| scikit-learn | {sklearn.__version__} |" in md
+    assert "Pipeline(functiontransformer: FunctionTransformer -> logisticregression" in md
+    path = report.save(tmp_path / "out")
+    assert path == tmp_path / "out" / "report.md"
+    saved = path.read_text()
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", saved)
+    assert set(links) == {"confusion_matrix.png", "per_class.png", "worst_predictions.png"}
+    for link in links:
+        assert (path.parent / link).read_bytes()[:4] == b"\x89PNG"
+    assert "## Worst predictions" in saved and "## Learning curves" not in saved
+
+
+def test_skorch_network_report_has_curves_layers_kernels(cnn_pipeline, digits, tmp_path):
+    _, _, X_test, y_test = digits
+    net = cnn_pipeline[-1]
+    report = ModelReport.from_estimator(cnn_pipeline, X_test, y_test, n_worst=9)
+    assert_allclose(report.curves["valid_loss"], net.history[:, "valid_loss"])
+    rows = {r.name: r for r in report.parameters}
+    assert rows["conv"].count == 4 * 1 * 3 * 3 + 4 and rows["conv"].kind == "Conv2d"
+    assert rows["fc"].count == 4 * 8 * 8 * 10 + 10
+    assert rows["conv"].shapes == "weight 4x1x3x3, bias 4"
+    assert report.fit_time == pytest.approx(sum(net.history[:, "dur"]))
+    assert report.fit_time_source == "sum of the network's epoch durations"
+    assert report.kernels.shape == (4, 1, 3, 3)
+    # the nine worst images are the raw flat test rows, seen as 8x8 images
+    worst = report.worst
+    assert worst["images"].shape == (9, 8, 8, 1)
+    proba = cnn_pipeline.predict_proba(X_test)
+    loss = -np.log(proba[np.arange(len(y_test)), y_test])
+    assert_allclose(
+        np.sort(loss)[::-1][:9], -np.log(worst["y_proba"][np.arange(9), worst["y_true"]]), rtol=1e-5
+    )
+    path = report.save(tmp_path)
+    md = path.read_text()
+    for heading in ("## Learning curves", "## First-layer kernels", "## Worst predictions"):
+        assert heading in md
+    assert "| **total** | | | **" + f"{40 + 2570:,}" + "** |" in md
+    assert "4 epochs recorded." in md and "Best validation epoch:" in md
+    for png in ("learning_curves", "conv_kernels", "worst_predictions", "confusion_matrix"):
+        assert (tmp_path / f"{png}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_parameter_counts_of_mlp_and_unknown_models(digits):
+    X, y, _, _ = digits
+    mlp = MLPClassifier(hidden_layer_sizes=(7,), max_iter=3, random_state=0)
+    with pytest.warns(Warning):  # not converged in 3 iterations
+        mlp.fit(X[:200] / 255, y[:200])
+    rows = parameter_counts(mlp)
+    assert [r.count for r in rows] == [64 * 7 + 7, 7 * 10 + 10]
+    assert rows[0].shapes == "weight 64x7, bias 7"
+    assert parameter_counts(DummyClassifier().fit(X, y)) is None
+    frozen = torch.nn.Linear(3, 2)
+    frozen.bias.requires_grad_(False)
+    assert parameter_counts(frozen)[0][3:] == (8, 6)
+
+
+def test_search_refit_time_decision_scores_and_non_image_input():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))  # 3 features: not an image
+    y = (X[:, 0] + 0.3 * rng.normal(size=120) > 0).astype(int)
+    search = GridSearchCV(LinearSVC(random_state=0), {"C": [0.1, 1.0]}, cv=2).fit(X, y)
+    report = ModelReport.from_estimator(search, X, y)
+    assert report.fit_time == pytest.approx(search.refit_time_)
+    assert report.estimator_name == "GridSearchCV(best: LinearSVC)"
+    assert report.worst is None  # neither images nor probabilities
+    scores = search.decision_function(X)
+    from sklearn.metrics import roc_auc_score
+
+    assert_allclose(report.metrics["area_ratio"], 2 * roc_auc_score(y, scores) - 1)
+    assert "estimator__random_state=0" in report.to_markdown()
+
+
+def test_never_predicted_classes_and_string_labels():
+    X = np.zeros((6, 4))
+    y = np.array(["cat", "cat", "cat", "dog", "owl", "owl"])
+    report = ModelReport.from_estimator(DummyClassifier().fit(X, y), X, y)
+    assert report.never_predicted == ["dog", "owl"]
+    md = report.to_markdown()
+    assert "Never predicted (precision undefined, shown as the zero_division value): dog, owl" in md
+    assert report.metrics["precision"].tolist() == [0.5, 0.0, 0.0]
+    assert "random_state: none set" in md
+    assert "| owl | cat | 2 | 1.000 |" in md  # most confused pairs
+    figures = report.make_figures()
+    assert sorted(figures) == ["confusion_matrix", "per_class", "worst_predictions"]
+
+
+def test_library_versions():
+    versions = library_versions()
+    assert versions["scikit-learn"] == sklearn.__version__
+    assert versions["numpy"] == np.__version__
+    assert versions["torch"].split("+")[0] == torch.__version__.split("+")[0]
+    assert {"python", "skimgclf", "skorch", "matplotlib"} <= set(versions)
