@@ -79,8 +79,8 @@ class _Server:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
@@ -271,6 +271,13 @@ def test_fetch_emnist_upright_images_from_the_zip(server, monkeypatch, tmp_path,
     assert not (tmp_path / "emnist" / "gzip.zip").exists()  # extracted, archive removed
     with pytest.raises(FileNotFoundError, match="emnist-balanced-test-images"):
         fetch_emnist(split="balanced", subset="test", data_home=tmp_path, download=False)
+    # An official archive copied into the cache by hand is used offline.
+    offline_home = tmp_path / "offline"
+    (offline_home / "emnist").mkdir(parents=True)
+    (offline_home / "emnist" / "gzip.zip").write_bytes(server.files["/gzip.zip"])
+    b = fetch_emnist(split="digits", subset="test", data_home=offline_home, download=False)
+    np.testing.assert_array_equal(b.images, mnist_slices["test"][0])
+    assert server.requests["/gzip.zip"] == 1
     with pytest.raises(ValueError, match="split must be one of"):
         fetch_emnist(split="letter", data_home=tmp_path, download=False)
 
@@ -331,7 +338,8 @@ def test_interrupted_transfer_leaves_no_partial_file(server, monkeypatch, tmp_pa
                                                      mnist_slices):
     base = _serve_idx_set(server, monkeypatch, "mnist", mnist_slices)
     server.truncate.add("/t10k-images-idx3-ubyte.gz")
-    with pytest.raises(OSError, match="interrupted"):
+    with pytest.raises(OSError, match=r"transfer of \S+/t10k-images-idx3-ubyte\.gz was "
+                                      r"interrupted after \d+ of \d+ bytes; nothing was kept"):
         fetch_mnist(subset="test", data_home=tmp_path, base_url=base)
     assert _files_in(tmp_path / "mnist") == []
     server.truncate.clear()  # the next call starts afresh and succeeds
@@ -412,6 +420,10 @@ def test_cli_fetch_then_list(server, monkeypatch, tmp_path, mnist_slices, capsys
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert "test" in lines["kmnist"] and "train" not in lines["kmnist"]
     assert "not cached" in lines["mnist"]
+    args = parser.parse_args(["datasets", "fetch", "mnist", "--data-home", str(tmp_path),
+                              "--base-url", server.url + "/nothing-here/"])
+    assert run(args) == 1
+    assert "could not download train-images-idx3-ubyte.gz" in capsys.readouterr().err
     args = parser.parse_args(["datasets", "fetch", "imagenet", "--data-home", str(tmp_path)])
     assert run(args) == 2
     assert "unknown data set 'imagenet'" in capsys.readouterr().err

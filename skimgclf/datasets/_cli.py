@@ -62,7 +62,9 @@ def add_parser(subparsers):
 
 
 def run(args, out=None) -> int:
-    """Carry out ``skimgclf datasets ...``; return the exit code (0 success, 2 unknown name).
+    """Carry out ``skimgclf datasets ...``; return the exit code.
+
+    0 on success, 1 when a download fails (the message says why), 2 for an unknown name.
 
     Examples
     --------
@@ -87,7 +89,11 @@ def run(args, out=None) -> int:
         kwargs = {"subset": subset, "data_home": args.data_home, "base_url": args.base_url}
         if name == "emnist":
             kwargs["split"] = args.split
-        bunch = FETCHERS[name](**kwargs)
+        try:
+            bunch = FETCHERS[name](**kwargs)
+        except OSError as exc:  # unreachable server, checksum mismatch, interrupted transfer
+            print(f"skimgclf datasets: error: {exc}", file=sys.stderr)
+            return 1
         print(f"{name} {subset}: {bunch.images.shape[0]} images of shape "
               f"{bunch.images.shape[1:]}, {len(set(bunch.target.tolist()))} classes", file=out)
     print(f"cached in {data_home_path(args.data_home) / DATASETS[name].name}", file=out)

@@ -186,12 +186,14 @@ def ensure_subset(name, subset, *, data_home=None, download=True, base_url=None)
     if spec.archive is None:
         return [fetch_file(spec.remote(p.name), folder, base_urls, download=download)
                 for p in paths]
-    if not download:
+    if not download and not (folder / spec.archive).is_file():
         raise FileNotFoundError(
             f"{missing[0]} is not in the cache and download=False; call again with "
-            f"download=True on a connected machine (it comes from {spec.archive})"
+            f"download=True on a connected machine, or copy the official {spec.archive} "
+            f"into {folder}"
         )
-    archive = fetch_file(spec.remote(spec.archive), folder, base_urls, download=True)
+    # An archive put there by hand is extracted without any network access.
+    archive = fetch_file(spec.remote(spec.archive), folder, base_urls, download=download)
     try:
         extract_archive(archive, folder)
     finally:
