@@ -63,8 +63,17 @@ _HEADERS = {
 
 
 class ConfusedPair(NamedTuple):
-    """One off-diagonal cell of a confusion matrix: ``count`` samples of ``true`` predicted as
-    ``predicted``; ``rate`` is ``count`` over the support of ``true``."""
+    """One off-diagonal cell of a confusion matrix.
+
+    ``count`` samples of class ``true`` were predicted as ``predicted``; ``rate`` is ``count``
+    over the support of ``true``.
+
+    Examples
+    --------
+    >>> pair = most_confused([7, 7, 1], [1, 7, 1])[0]
+    >>> pair.true, pair.predicted, pair.count, pair.rate
+    (7, 1, 1, 0.5)
+    """
 
     true: object
     predicted: object

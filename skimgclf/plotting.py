@@ -13,6 +13,7 @@ import math
 import sys
 
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.metrics import ConfusionMatrixDisplay
@@ -206,8 +207,16 @@ def plot_learning_curves(source, *, ax=None):
             )
         right.set_ylabel("accuracy")
         ax.right_ax = right
-    if handles:
-        ax.legend(handles=handles, loc="best")
+    if handles:  # below the axes: curves of both y-axes stay visible
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.15),
+            ncol=len(handles),
+            fontsize=8,
+            frameon=False,
+        )
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_title("learning curves")
     return ax
 
@@ -455,7 +464,7 @@ def plot_worst_predictions(
         predicted = classes[int(np.argmax(y_proba[i]))]
         tile.set_title(
             f"true {names[y_true[i].item()]} / pred {names[predicted.item()]}\n"
-            f"p(true)={np.exp(-losses[slot]):.2f}",
+            f"p(true)={np.exp(-losses[slot]):.2g}",
             fontsize=8,
             color="black" if predicted == y_true[i] else "firebrick",
         )
@@ -520,8 +529,14 @@ def plot_per_class(metrics, *, columns=("precision", "recall", "f1"), sort_by=No
     ax.set_ylabel("score")
     ax.set_xlabel("class")
     ax.set_xlim(-0.6, n - 0.4)
-    if len(columns) > 1:
-        ax.legend(loc="lower right", fontsize=8)
+    if len(columns) > 1:  # above the bars, never over them
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.08),
+            ncol=len(columns),
+            fontsize=8,
+            frameon=False,
+        )
     ax.set_title("per-class " + ", ".join(columns))
     return ax
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import platform
+import re
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -51,7 +52,16 @@ _LIBRARIES = (
 
 
 class LayerParameters(NamedTuple):
-    """Learnable parameters of one layer: its name, type, tensor shapes and count."""
+    """Learnable parameters of one layer: its name, type, tensor shapes, count and how many of
+    them are trainable.
+
+    Examples
+    --------
+    >>> import torch
+    >>> parameter_counts(torch.nn.Linear(4, 2))[0]
+    LayerParameters(name='(root)', kind='Linear', shapes='weight 2x4, bias 2', count=10,
+                    trainable=10)
+    """
 
     name: str
     kind: str
@@ -514,7 +524,7 @@ class ModelReport:
             out += _figure_link(figures, "worst_predictions", "worst predictions")
         out += ["", "## Environment", "", "| library | version |", "|---|---|"]
         out += [f"| {k} | {v} |" for k, v in self.versions.items()]
-        return "\n".join(out) + "\n"
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(out)) + "\n"  # one blank line between blocks
 
     def save(self, folder, *, dpi=100) -> Path:
         """Write ``report.md`` and its PNG figures into ``folder`` (created if needed).
@@ -678,8 +688,8 @@ def _curves_markdown(curves, digits):
         cells = " | ".join(_fmt_value(curves[k][i], digits) for k in keys)
         lines.append(f"| {int(epochs[i])} | {cells} |")
     if "valid_loss" in curves or "valid_acc" in curves:
-        best = _best_epoch(curves)
-        lines += ["", f"Best validation epoch: {int(epochs[best])}."]
+        by = "lowest valid_loss" if "valid_loss" in curves else "highest valid_acc"
+        lines += ["", f"Best validation epoch ({by}): {int(epochs[_best_epoch(curves)])}."]
     return lines
 
 

@@ -145,7 +145,7 @@ def test_skorch_network_report_has_curves_layers_kernels(cnn_pipeline, digits, t
     for heading in ("## Learning curves", "## First-layer kernels", "## Worst predictions"):
         assert heading in md
     assert "| **total** | | | **" + f"{40 + 2570:,}" + "** |" in md
-    assert "4 epochs recorded." in md and "Best validation epoch:" in md
+    assert "4 epochs recorded." in md and "Best validation epoch (lowest valid_loss): " in md
     for png in ("learning_curves", "conv_kernels", "worst_predictions", "confusion_matrix"):
         assert (tmp_path / f"{png}.png").read_bytes()[:4] == b"\x89PNG"
 
