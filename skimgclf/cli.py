@@ -125,11 +125,11 @@ def _cmd_evaluate(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .report import ClassificationReport
+    from .report import ModelReport
 
     model = _load_model(args.model)
     X, y = _load(args, args.subset)
-    report = ClassificationReport.from_estimator(model, X, y, title=f"{args.model} on {args.data}")
+    report = ModelReport.from_estimator(model, X, y, title=f"{args.model} on {args.data}")
     path = report.save(args.out)
     _echo(args)(f"report written to {path}")
     return 0

@@ -10,19 +10,24 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_split
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from .datasets import load_digits_images
-from .preprocessing import HOGFeatures, Normalizer
+from .presets import make_model
 
-__all__ = ["demo_models", "run_demo", "DemoResult"]
+__all__ = ["DEMO_MODELS", "demo_models", "run_demo", "DemoResult"]
+
+
+DEMO_MODELS = {
+    "pixels + LogisticRegression": "logreg",
+    "HOG + LogisticRegression": "hog-logreg",
+    "HOG + MLP": "hog-mlp",
+    "CNN": "cnn",
+}
 
 
 def demo_models(random_state=0, *, fast=False):
-    """The pipelines the demo compares, by display name.
+    """The pipelines the demo compares, by display name (presets of :mod:`skimgclf.presets`).
 
     Parameters
     ----------
@@ -37,39 +42,13 @@ def demo_models(random_state=0, *, fast=False):
 
     Examples
     --------
-    >>> sorted(demo_models())
-    ['CNN', 'HOG + LogisticRegression', 'HOG + MLP', 'pixels + LogisticRegression']
+    >>> list(demo_models())
+    ['pixels + LogisticRegression', 'HOG + LogisticRegression', 'HOG + MLP', 'CNN']
     """
-    from .neural import CNNClassifier, TorchMLPClassifier
-
-    epochs = 4 if fast else 30
-    # 8x8 digits: 2x2-pixel cells in 2x2 blocks keep the spatial detail HOG needs on tiny images.
-    hog = HOGFeatures(orientations=9, pixels_per_cell=(2, 2), cells_per_block=(2, 2))
+    epochs = 3 if fast else None
     return {
-        "pixels + LogisticRegression": Pipeline(
-            [("scale", Normalizer(mode="scale")), ("clf", LogisticRegression(max_iter=2000))]
-        ),
-        "HOG + LogisticRegression": Pipeline(
-            [("hog", hog), ("std", StandardScaler()), ("clf", LogisticRegression(max_iter=2000))]
-        ),
-        "HOG + MLP": Pipeline(
-            [
-                ("hog", hog),
-                ("std", StandardScaler()),
-                (
-                    "clf",
-                    TorchMLPClassifier(
-                        hidden_sizes=(200,), max_epochs=epochs, random_state=random_state
-                    ),
-                ),
-            ]
-        ),
-        "CNN": Pipeline(
-            [
-                ("scale", Normalizer(mode="scale")),
-                ("clf", CNNClassifier(max_epochs=epochs, random_state=random_state)),
-            ]
-        ),
+        label: make_model(preset, image_side=8, random_state=random_state, max_epochs=epochs)
+        for label, preset in DEMO_MODELS.items()
     }
 
 
@@ -114,7 +93,7 @@ def run_demo(*, cv=5, test_size=0.25, random_state=0, fast=False, out_dir=None, 
     -------
     DemoResult
     """
-    from .report import ClassificationReport
+    from .report import ModelReport
 
     X, y = load_digits_images(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -145,13 +124,13 @@ def run_demo(*, cv=5, test_size=0.25, random_state=0, fast=False, out_dir=None, 
     start = time.perf_counter()
     model.fit(X_train, y_train)
     fit_time = time.perf_counter() - start
-    report = ClassificationReport.from_estimator(
-        model, X_test, y_test, fit_time=fit_time, random_state=random_state, title=best
+    report = ModelReport.from_estimator(
+        model, X_test, y_test, fit_time=fit_time, title=f"{best} on the embedded digits"
     )
     result.best, result.report = best, report
     result.test_accuracy = float(np.mean(model.predict(X_test) == y_test))
     echo(f"\nBest by cross-validation: {best}; held-out accuracy {result.test_accuracy:.4f}\n")
-    echo(report.to_text())
+    echo(report.metrics.to_text(digits=3))
     if out_dir is not None:
         path = report.save(out_dir)
         echo(f"\nMarkdown report with figures: {path}")
