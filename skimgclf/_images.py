@@ -55,7 +55,11 @@ class Layout:
 
 
 def normalize_image_shape(image_shape) -> tuple[int, int, int] | None:
-    """Return ``image_shape`` as ``(H, W, C)`` (or None), raising a clear error when malformed."""
+    """Return ``image_shape`` as ``(H, W, C)`` (or None), raising a clear error when malformed.
+
+    One of ``H`` and ``W`` may be -1, to be inferred from the row width as in ``numpy.reshape``
+    (``(1, -1)`` reads each flat row as a single row of pixels).
+    """
     if image_shape is None:
         return None
     try:
@@ -66,9 +70,13 @@ def normalize_image_shape(image_shape) -> tuple[int, int, int] | None:
         ) from None
     if len(shape) == 2:
         shape = (*shape, 1)
-    if len(shape) != 3 or min(shape) < 1:
+    sizes_ok = all(s >= 1 for s in shape) or (
+        shape[:2].count(-1) == 1 and max(shape[:2]) >= 1 and shape[2] >= 1
+    )
+    if len(shape) != 3 or not sizes_ok:
         raise ValueError(
-            f"image_shape must be (H, W) or (H, W, C) with positive sizes; got {image_shape!r}"
+            f"image_shape must be (H, W) or (H, W, C) with positive sizes (one of H, W may be "
+            f"-1); got {image_shape!r}"
         )
     return shape
 
@@ -82,8 +90,18 @@ def image_shape_from_flat(n_features: int, image_shape=None) -> tuple[int, int, 
     (28, 28, 1)
     >>> image_shape_from_flat(3072, image_shape=(32, 32, 3))
     (32, 32, 3)
+    >>> image_shape_from_flat(10, image_shape=(1, -1))
+    (1, 10, 1)
     """
     shape = normalize_image_shape(image_shape)
+    if shape is not None and -1 in shape:
+        known = -math.prod(shape)
+        if n_features % known:
+            raise ValueError(
+                f"X has {n_features} features per sample, which image_shape={image_shape} "
+                f"cannot hold: {n_features} is not a multiple of {known}"
+            )
+        shape = tuple(n_features // known if s == -1 else s for s in shape)
     if shape is not None:
         if math.prod(shape) != n_features:
             raise ValueError(
@@ -151,7 +169,7 @@ def check_images(
             images = np.moveaxis(X, 1, 3)
         shape = images.shape[1:]
         given = normalize_image_shape(image_shape)
-        if given is not None and given != shape:
+        if given is not None and any(g not in (-1, s) for g, s in zip(given, shape, strict=True)):
             raise ValueError(
                 f"X holds images of shape {_fmt(shape)}, but image_shape={image_shape}; "
                 "drop image_shape or make it match the images"
@@ -189,8 +207,11 @@ def check_images(
             f"X must be 2-D (n_samples, n_pixels), 3-D (n, H, W) or 4-D (n, H, W, C) images; "
             f"got an array of shape {X.shape}"
             # scikit-learn's wording for 1-D input, which its estimator checks look for.
-            + (". Reshape your data with X.reshape(1, -1) if it holds one image" if X.ndim == 1
-               else "")
+            + (
+                ". Reshape your data with X.reshape(1, -1) if it holds one image"
+                if X.ndim == 1
+                else ""
+            )
         )
     if reset:
         estimator.image_shape_ = tuple(int(s) for s in images.shape[1:])

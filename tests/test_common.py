@@ -12,12 +12,14 @@ import inspect
 import pkgutil
 
 from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skimgclf
 
 # class name -> keyword arguments for fast, deterministic checks
 INIT_PARAMS: dict[str, dict] = {
+    "BestOfNClassifier": {"estimator": LogisticRegression(max_iter=200), "n_init": 2},
     # Tiny cells and outputs so that the few checks with square widths (4, 9 pixels) can run.
     "HOGFeatures": {"orientations": 4, "pixels_per_cell": (1, 1), "cells_per_block": (1, 1)},
     "LargestDigitExtractor": {"output_shape": (4, 4), "margin": 0, "min_size": 1},
