@@ -151,8 +151,14 @@ class LargestDigitExtractor(TransformerMixin, BaseEstimator):
     components (scipy.ndimage, 8-connected; pieces closer than ``merge_distance`` pixels join)
     are ranked by a size ``heuristic``; the largest is scaled, aspect ratio kept, to fit
     ``output_shape`` minus ``margin`` per side, and centred by its centre of mass. Other digits and
-    specks (fewer than ``min_size`` pixels) are left out. Stateless; the output keeps the caller's
-    layout (flat in, flat out) with the new image size.
+    specks (fewer than ``min_size`` pixels) are left out. Stateless.
+
+    The output is a feature matrix of flat rows (``flatten=True``), whatever the input layout, so
+    that a classifier can follow directly (``Pipeline([BackgroundRemover, LargestDigitExtractor,
+    Normalizer, LogisticRegression])`` works on flat rows and on images); image-aware steps after
+    it (Normalizer, HOGFeatures, the neural estimators) infer the square grayscale
+    ``output_shape`` back. ``flatten=False`` keeps the caller's layout instead (use it for colour
+    images, whose flat rows would need ``image_shape`` downstream).
 
     Parameters
     ----------
@@ -174,8 +180,8 @@ default="rotated_side"
         The upright measures grow when a digit is rotated (up to 1.4x at 45 degrees), so they
         can prefer a smaller, rotated digit. On 500 composites of real MNIST digits (2-3 per
         64x64 image, scales 0.4-1.2, the largest at least 1.2x the others, rotations up to 45
-        degrees) the largest digit was picked in about 97 % (rotated_side), 96 % (bbox_side),
-        94 % (bbox_area), 89 % (rotated_area) and 87 % (pixel_count) of images.
+        degrees) the largest digit was picked in 96.8 % (rotated_side), 96.0 % (bbox_side),
+        92.8 % (bbox_area), 90.2 % (rotated_area) and 87.4 % (pixel_count) of the images.
     min_size : int, default=10
         Components with fewer pixels are ignored (specks left by background removal).
     merge_distance : int, default=1
@@ -189,6 +195,9 @@ default="rotated_side"
         20x20 box inside 28x28.
     image_shape : tuple or None, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat input rows whose width is not a square.
+    flatten : bool, default=True
+        Return ``(n, out_h * out_w * C)`` rows. False: the caller's layout (flat rows in, flat
+        rows out; ``(n, H, W)`` in, ``(n, out_h, out_w)`` out; ``(n, H, W, C)`` likewise).
     n_jobs : int or None, default=None
         joblib workers over chunks of images (``-1``: all cores).
 
@@ -214,11 +223,13 @@ default="rotated_side"
     >>> X = np.zeros((2, 32, 32), dtype=np.uint8)
     >>> X[:, 2:6, 2:6] = 255                          # a small blob
     >>> X[:, 10:30, 12:20] = 255                      # the largest one
-    >>> out = LargestDigitExtractor().fit_transform(X)
+    >>> out = LargestDigitExtractor(flatten=False).fit_transform(X)
     >>> out.shape, out.dtype
     ((2, 28, 28), dtype('float32'))
     >>> bool(out[0, 13:15, 13:15].min() == 255), bool(out[0, :2].max() == 0)
     (True, True)
+    >>> LargestDigitExtractor().fit_transform(X).shape          # flat rows by default
+    (2, 784)
     """
 
     _parameter_constraints: dict = {
@@ -228,17 +239,19 @@ default="rotated_side"
         "output_shape": [tuple, list],
         "margin": [Interval(Integral, 0, None, closed="left")],
         "image_shape": [tuple, list, None],
+        "flatten": ["boolean"],
         "n_jobs": [Integral, None],
     }
 
     def __init__(self, *, heuristic="rotated_side", min_size=10, merge_distance=1,
-                 output_shape=(28, 28), margin=4, image_shape=None, n_jobs=None):
+                 output_shape=(28, 28), margin=4, image_shape=None, flatten=True, n_jobs=None):
         self.heuristic = heuristic
         self.min_size = min_size
         self.merge_distance = merge_distance
         self.output_shape = output_shape
         self.margin = margin
         self.image_shape = image_shape
+        self.flatten = flatten
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -267,8 +280,8 @@ default="rotated_side"
 
         Returns
         -------
-        ndarray of shape (n_samples, out_h * out_w * C) for flat input, otherwise
-        (n_samples, out_h, out_w[, C])
+        ndarray of shape (n_samples, out_h * out_w * C), or with ``flatten=False`` in the
+        caller's layout: (n_samples, out_h, out_w[, C]) for image input
         """
         if not hasattr(self, "n_features_in_"):  # stateless: usable without fit
             self._validate_params()
@@ -289,7 +302,7 @@ default="rotated_side"
             )
         if np.issubdtype(images.dtype, np.floating) and images.dtype != np.float32:
             out = out.astype(images.dtype)
-        return layout.restore(out)
+        return out.reshape(len(out), -1) if self.flatten else layout.restore(out)
 
     def _check_output_shape(self):
         shape = tuple(self.output_shape)
