@@ -92,17 +92,23 @@ def _extract_chunk(images, *, heuristic, min_size, merge_distance, output_shape,
     order = np.lexsort((-comps.label, comps.count, size, valid, comps.image))
     last = order[np.r_[comps.image[order][1:] != comps.image[order][:-1], True]]
     last = last[valid[last]]
-    chosen = np.zeros(m, dtype=comps.labels.dtype)
+    chosen = np.full(m, -1, dtype=comps.labels.dtype)  # -1 matches no pixel: a blank output
     chosen[comps.image[last]] = comps.label[last]
-    blank = chosen == 0
+    blank = chosen < 0
 
-    keep = (comps.labels == chosen[:, None, None]) & ~blank[:, None, None]
-    src = np.moveaxis(images, 3, 1).astype(np.float32)  # (m, C, H, W): channels batch like images
-    src *= keep[:, None]
-    weight = np.abs(src).sum(axis=1)
-    total = weight.sum(axis=(1, 2))
+    keep = comps.labels == chosen[:, None, None]
+    if channels == 1:  # one pass from the input dtype to the masked float32 image
+        src = np.multiply(images[..., 0], keep, dtype=np.float32)[:, None]
+    else:
+        src = np.moveaxis(images, 3, 1).astype(np.float32)  # (m, C, H, W): channels as batch
+        src *= keep[:, None]
+    weight = src[:, 0] if channels == 1 else src.sum(axis=1)
+    if not np.issubdtype(images.dtype, np.unsignedinteger):
+        weight = np.abs(src).sum(axis=1)  # signed pixels: mass is the magnitude
+    row_mass = weight.sum(axis=2)
+    total = row_mass.sum(axis=1)
     total[total == 0] = 1.0
-    com_r = weight.sum(axis=2) @ np.arange(height, dtype=np.float32) / total
+    com_r = row_mass @ np.arange(height, dtype=np.float32) / total
     com_c = weight.sum(axis=1) @ np.arange(width, dtype=np.float32) / total
 
     box_h = np.ones(m)
