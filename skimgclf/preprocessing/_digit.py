@@ -49,7 +49,7 @@ default="rotated_side"
 
     Returns
     -------
-    out : ndarray of shape (n, *output_shape, C), float32
+    out : ndarray of shape (n, out_h, out_w, C), float32, with (out_h, out_w) = output_shape
     blank : ndarray of shape (n,), bool
         Only with ``return_blank=True``.
 
