@@ -185,7 +185,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features_out_), float32
+        ndarray of shape (n_samples, ``n_features_out_``), float32
         """
         if not hasattr(self, "n_features_in_"):  # stateless: usable without fit
             self._validate_params()
