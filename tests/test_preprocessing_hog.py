@@ -13,6 +13,7 @@ PARAMS = [
     dict(orientations=8, pixels_per_cell=(4, 4), cells_per_block=(1, 1), block_norm="L1"),
     dict(orientations=16, pixels_per_cell=(7, 7), cells_per_block=(2, 2), transform_sqrt=True,
          block_norm="L2"),
+    dict(orientations=7, pixels_per_cell=(6, 5), cells_per_block=(2, 3), block_norm="L1-sqrt"),
 ]
 
 
@@ -34,6 +35,15 @@ def test_gray_equals_skimage_image_by_image(mnist_few, params):
     np.testing.assert_array_equal(out, expected)
 
 
+@pytest.mark.parametrize("params", [PARAMS[0], PARAMS[3]])
+def test_float32_and_odd_sized_images_equal_skimage(mnist_few, params):
+    # float32 images keep float32 gradients in skimage; 27x26 leaves pixels outside the cells.
+    images = (mnist_few[:, :27, 1:27] / 255).astype(np.float32)
+    out = HOGFeatures(**params).fit_transform(images)
+    expected = np.stack([hog(image, **params) for image in images]).astype(np.float32)
+    np.testing.assert_array_equal(out, expected)
+
+
 def test_study_configuration_gives_392_features(mnist_few):
     out = HOGFeatures(orientations=8, pixels_per_cell=(4, 4), cells_per_block=(1, 1)).fit_transform(
         mnist_few.reshape(len(mnist_few), -1)
@@ -41,7 +51,7 @@ def test_study_configuration_gives_392_features(mnist_few):
     assert out.shape == (40, 392)
 
 
-@pytest.mark.parametrize("params", PARAMS[:2])
+@pytest.mark.parametrize("params", PARAMS)
 def test_colour_equals_skimage_image_by_image(cifar_few, params):
     out = HOGFeatures(channel_axis=-1, **params).fit_transform(cifar_few)
     expected = np.stack([hog(image, channel_axis=-1, **params) for image in cifar_few])
@@ -62,8 +72,15 @@ def test_flat_and_image_layouts_agree(mnist_few):
     assert est.n_features_out_ == flat.shape[1] == len(est.get_feature_names_out())
 
 
+def test_colour_float32_equals_skimage(cifar_few):
+    images = (cifar_few / 255).astype(np.float32)
+    out = HOGFeatures(channel_axis=-1, transform_sqrt=True).fit_transform(images)
+    expected = [hog(image, channel_axis=-1, transform_sqrt=True) for image in images]
+    np.testing.assert_array_equal(out, np.stack(expected).astype(np.float32))
+
+
 def test_n_jobs_2_equals_n_jobs_1(mnist_train):
-    X = mnist_train[0][:600]
+    X = mnist_train[0][:2500]  # more than two chunks of 1,024
     one = HOGFeatures(pixels_per_cell=(4, 4), cells_per_block=(2, 2)).fit_transform(X)
     two = HOGFeatures(pixels_per_cell=(4, 4), cells_per_block=(2, 2), n_jobs=2).fit_transform(X)
     np.testing.assert_array_equal(one, two)
