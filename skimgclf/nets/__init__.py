@@ -1,0 +1,39 @@
+"""Network architectures and their registry.
+
+``get_net(name)`` returns a constructor taking ``in_channels``, ``n_classes`` and
+``input_shape`` (filled from the data by :class:`skimgclf.neural.CNNClassifier`) plus the
+architecture's own arguments (reachable as ``module__<name>`` on the estimators).
+
+Registered: ``bn_cnn`` (the default CNN), ``lenet5``, ``emnist_cnn``, ``face_baseline_cnn``,
+``tronnet``, ``one_conv_cnn``, ``hog_study_cnn``, ``resnet18``, ``mlp``, ``mlp_tanh_250``.
+"""
+
+from ._registry import get_net, list_nets, register_net
+from .cnn import (
+    BatchNormCNN,
+    emnist_cnn,
+    face_baseline_cnn,
+    hog_study_cnn,
+    lenet5,
+    one_conv_cnn,
+    tronnet,
+)
+from .mlp import MLP, mlp_tanh_250
+from .resnet import ResNet18, load_torchvision_weights
+
+__all__ = [
+    "MLP",
+    "BatchNormCNN",
+    "ResNet18",
+    "emnist_cnn",
+    "face_baseline_cnn",
+    "get_net",
+    "hog_study_cnn",
+    "lenet5",
+    "list_nets",
+    "load_torchvision_weights",
+    "mlp_tanh_250",
+    "one_conv_cnn",
+    "register_net",
+    "tronnet",
+]
