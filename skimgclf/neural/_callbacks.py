@@ -1,0 +1,47 @@
+"""skorch callbacks the estimators add to skorch's defaults."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from skorch.callbacks import LRScheduler
+from torch.optim.lr_scheduler import OneCycleLR
+
+
+class OneCycleLRScheduler(LRScheduler):
+    """skorch's ``LRScheduler`` running one ``OneCycleLR`` cycle per ``fit``/``partial_fit`` call.
+
+    The cycle length is the number of training batches of the call (``max_epochs`` epochs), known
+    only once the data is seen, and the peak rate is the net's ``lr``. Extra ``OneCycleLR``
+    arguments are set as usual: ``callbacks__lr_scheduler__pct_start=0.2``.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(policy=OneCycleLR, step_every="batch", **kwargs)
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.batch_idx_ = 0
+        self.total_steps_ = net.max_epochs * max(1, net._n_train_batches(len(X)))
+        self.lr_scheduler_ = OneCycleLR(net.optimizer_, max_lr=net.lr,
+                                        total_steps=self.total_steps_, **self.kwargs)
+
+    def on_batch_end(self, net, training, **kwargs):
+        # fit(X, y, epochs=...) beyond max_epochs: hold the final rate instead of failing.
+        if training and self.batch_idx_ + 1 >= self.total_steps_:
+            return
+        super().on_batch_end(net, training, **kwargs)
+
+
+def encoded_accuracy(net, X, y):
+    """Accuracy against encoded labels (what skorch's validation batches hold)."""
+    y = np.concatenate([np.asarray(v).ravel() for v in y]) if isinstance(y, list) else y
+    return float(np.mean(net.predict_proba(X).argmax(axis=1) == np.asarray(y).ravel()))
+
+
+def n_batches(n, batch_size):
+    return math.ceil(n / batch_size)
+
+
+def silent(*args, **kwargs):
+    """A sink that prints nothing (used when ``verbose=0``)."""
