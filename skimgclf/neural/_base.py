@@ -263,6 +263,8 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         try:
             yield
         finally:
+            # skorch may have moved the net (load_params maps CUDA to the CPU when needed)
+            self.device_ = str(self.__dict__["device"])
             self.__dict__["device"] = requested
 
     # ------------------------------------------------------------- skorch's hooks
@@ -441,6 +443,13 @@ class _NeuralImageClassifier(NeuralNetClassifier):
             yield from super().forward_iter(X, training=training, device=device)
 
     # ----------------------------------------------------------------- persistence
+    def load_params(self, *args, **kwargs):
+        """skorch's ``load_params`` (``weights_only`` loading), onto this estimator's device."""
+        if "device_" not in vars(self):
+            self.device_ = resolve_device(self.device)
+        with self._on_device():
+            return super().load_params(*args, **kwargs)
+
     def __setstate__(self, state):
         # Map tensors to the device they were on, or to the CPU when it is missing here
         # (skorch's map_location logic); "auto" stays "auto", device_ tells where it lives.

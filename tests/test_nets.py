@@ -1,0 +1,188 @@
+"""The architecture registry, the networks and the batch augmentation."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from skimgclf.augment import RandomAffine, random_affine
+from skimgclf.nets import (
+    MLP,
+    BatchNormCNN,
+    ResNet18,
+    get_net,
+    list_nets,
+    load_torchvision_weights,
+    register_net,
+)
+
+STUDY_NETS = ["bn_cnn", "lenet5", "emnist_cnn", "face_baseline_cnn", "tronnet", "one_conv_cnn",
+              "hog_study_cnn", "resnet18", "mlp", "mlp_tanh_250"]
+
+
+def n_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_registry_lists_every_study_network():
+    assert set(STUDY_NETS) <= set(list_nets())
+    assert list_nets("mlp*") == ["mlp", "mlp_tanh_250"]
+    assert list_nets("LENET*") == ["lenet5"]  # patterns are case-insensitive like the names
+
+
+def test_unknown_name_lists_the_choices():
+    with pytest.raises(ValueError, match=r"unknown architecture 'vgg'.*bn_cnn.*lenet5"):
+        get_net("vgg")
+
+
+def test_register_rejects_taken_and_malformed_names():
+    with pytest.raises(ValueError, match="already registered"):
+        register_net(lambda **kw: None, name="lenet5")
+    with pytest.raises(ValueError, match="snake case"):
+        register_net(lambda **kw: None, name="My Net")
+
+
+@pytest.mark.parametrize("name", STUDY_NETS)
+def test_every_network_maps_images_to_logits(name):
+    shape = (64, 64) if name in ("face_baseline_cnn", "tronnet") else (28, 28)
+    channels = 3 if name in ("face_baseline_cnn", "tronnet") else 1
+    net = get_net(name)(in_channels=channels, n_classes=7, input_shape=shape).eval()
+    out = net(torch.rand(2, channels, *shape))
+    assert out.shape == (2, 7)
+    assert torch.isfinite(out).all()
+
+
+def test_parameter_counts_match_the_studies_and_the_default_budget():
+    assert n_params(get_net("hog_study_cnn")()) == 7465  # the HOG study's reported count
+    assert 100_000 <= n_params(BatchNormCNN()) <= 500_000
+    # EMNIST: fc 1568 -> 600 -> 47 after conv 8 (3x3) and conv 32 (5x5), each followed by
+    # BatchNorm (which makes a conv bias redundant, so the convs have none).
+    emnist = get_net("emnist_cnn")(n_classes=47)
+    convs = 8 * 9 + 2 * 8 + 32 * 8 * 25 + 2 * 32
+    assert n_params(emnist) == convs + (1568 * 600 + 600) + (600 * 47 + 47)
+    # Dense-vs-convolutional DNN: 784-128-128-64-10.
+    assert n_params(MLP()) == 784 * 128 + 128 + 128 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10
+
+
+def test_default_cnn_handles_tiny_and_colour_images():
+    for shape in [(1, 1), (2, 2), (3, 5), (32, 32)]:
+        net = BatchNormCNN(in_channels=3, n_classes=4, input_shape=shape).eval()
+        assert net(torch.rand(2, 3, *shape)).shape == (2, 4)
+
+
+def test_too_small_images_give_a_clear_error():
+    with pytest.raises(ValueError, match="lenet5 cannot process 4x4 images"):
+        get_net("lenet5")(input_shape=(4, 4))
+
+
+def test_mlp_activation_dropout_and_unknown_activation():
+    net = MLP(hidden=(250,), activation="tanh", dropout=0.5)
+    kinds = [type(m).__name__ for m in net.layers]
+    assert kinds == ["Linear", "Tanh", "Dropout", "Linear"]
+    assert isinstance(get_net("mlp_tanh_250")().layers[1], torch.nn.Tanh)
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        MLP(activation="swish")
+
+
+# torchvision's resnet18 state-dict keys (a sample from each kind of layer)
+TORCHVISION_KEYS = [
+    "conv1.weight", "bn1.running_mean", "bn1.num_batches_tracked", "layer1.0.conv1.weight",
+    "layer1.1.bn2.bias", "layer2.0.downsample.0.weight", "layer2.0.downsample.1.running_var",
+    "layer4.1.conv2.weight", "fc.weight", "fc.bias",
+]
+
+
+def _torchvision_like_checkpoint(path):
+    """A checkpoint shaped like torchvision's ImageNet resnet18 (7x7 RGB stem, 1000 classes)."""
+    torch.manual_seed(1)
+    source = ResNet18(in_channels=3, n_classes=1000, small_input=False)
+    with torch.no_grad():
+        for p in source.parameters():
+            p.normal_()
+    torch.save(source.state_dict(), path)
+    return source
+
+
+def test_resnet_keys_follow_torchvision_layout():
+    keys = set(ResNet18(small_input=False).state_dict())
+    assert set(TORCHVISION_KEYS) <= keys
+    assert len([k for k in keys if k.endswith("weight")]) == 41  # as torchvision's resnet18
+
+
+def test_resnet_loads_torchvision_weights_from_a_file_and_freezes(tmp_path):
+    path = tmp_path / "resnet18.pth"
+    source = _torchvision_like_checkpoint(path)
+    net = ResNet18(in_channels=1, n_classes=10, small_input=True, pretrained=path, freeze=True)
+    assert torch.equal(net.layer3[1].conv2.weight, source.layer3[1].conv2.weight)
+    assert torch.equal(net.bn1.running_var, source.bn1.running_var)
+    # The 3x3 small-input stem and the 10-class head keep their fresh initialisation.
+    assert net.conv1.weight.shape == (64, 1, 3, 3)
+    assert net.fc.weight.shape == (10, 512)
+    trainable = {n for n, p in net.named_parameters() if p.requires_grad}
+    assert trainable == {"fc.weight", "fc.bias"}
+
+
+def test_resnet_grayscale_stem_sums_the_colour_channels(tmp_path):
+    path = tmp_path / "resnet18.pth"
+    source = _torchvision_like_checkpoint(path)
+    net = ResNet18(in_channels=1, n_classes=1000, small_input=False)
+    report = load_torchvision_weights(net, path)
+    assert torch.allclose(net.conv1.weight, source.conv1.weight.sum(1, keepdim=True))
+    assert torch.equal(net.fc.weight, source.fc.weight)
+    assert report["skipped"] == [] and report["missing"] == []
+
+
+def test_resnet_url_download_is_weights_only(monkeypatch, tmp_path):
+    calls = {}
+
+    def fake_download(url, **kwargs):
+        calls.update(kwargs, url=url)
+        return ResNet18(n_classes=1000).state_dict()
+
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", fake_download)
+    load_torchvision_weights(ResNet18(), "https://example.org/resnet18.pth")
+    assert calls["weights_only"] is True and calls["map_location"] == "cpu"
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_torchvision_weights(ResNet18(), tmp_path / "missing.pth")
+
+
+def _blob(n=6, size=15):
+    x = torch.zeros(n, 1, size, size)
+    x[:, :, 6:9, 6:9] = 1.0
+    return x
+
+
+def _centre_of_mass(x):
+    idx = torch.arange(x.shape[-1], dtype=torch.float32)
+    mass = x.sum(dim=(1, 2, 3))
+    rows = (x.sum(dim=(1, 3)) * idx).sum(1) / mass
+    cols = (x.sum(dim=(1, 2)) * idx).sum(1) / mass
+    return rows, cols
+
+
+def test_augmentation_shifts_each_image_within_the_bound():
+    x = _blob()
+    out = random_affine(x, shift=2, generator=torch.Generator().manual_seed(0))
+    rows, cols = _centre_of_mass(out)
+    assert ((rows - 7).abs() <= 2.01).all() and ((cols - 7).abs() <= 2.01).all()
+    assert len(set(torch.round(cols, decimals=3).tolist())) == len(x)  # one draw per image
+    assert torch.allclose(out.sum(dim=(1, 2, 3)), x.sum(dim=(1, 2, 3)), rtol=0.05)
+
+
+def test_augmentation_rotation_keeps_a_centred_pattern_centred_and_is_reproducible():
+    x = _blob()
+    out = random_affine(x, rotation=30, generator=torch.Generator().manual_seed(0))
+    rows, cols = _centre_of_mass(out)
+    assert torch.allclose(rows, torch.full_like(rows, 7.0), atol=0.05)
+    assert not torch.equal(out, x)
+    again = random_affine(x, rotation=30, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(out, again)
+    assert torch.equal(random_affine(x), x)  # nothing requested: unchanged
+
+
+def test_augmentation_scale_and_callable_and_errors():
+    x = _blob()
+    bigger = RandomAffine(rotation=0, shift=0, scale=(1.5, 1.5))(x)
+    assert bigger.sum() > 1.5 * x.sum()  # zooming in by 1.5 spreads the blob over more pixels
+    with pytest.raises(ValueError, match=r"\(n, C, H, W\)"):
+        random_affine(torch.zeros(3, 5, 5), shift=1)

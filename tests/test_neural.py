@@ -1,0 +1,333 @@
+"""CNNClassifier and TorchMLPClassifier: input layouts, labels, fast path, seeding, persistence,
+errors and skorch's machinery (callbacks, routing, set_params)."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from sklearn.utils.class_weight import compute_class_weight
+from skorch.callbacks import Checkpoint
+
+from skimgclf.neural import CNNClassifier, TorchMLPClassifier, reads_channels_first
+from skimgclf.neural._data import ImageTensorData, TensorBatchIterator
+
+NAMES = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
+FAST = {"max_epochs": 3, "batch_size": 32, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """400 8x8 uint8 digit images with string labels."""
+    d = load_digits()
+    X = np.round(d.images[:400] * (255 / 16)).astype(np.uint8)
+    return X, NAMES[d.target[:400]]
+
+
+@pytest.fixture(scope="module")
+def fitted_cnn(digits):
+    X, y = digits
+    return CNNClassifier(**FAST).fit(X, y)
+
+
+def test_labels_of_any_type_and_probabilities(fitted_cnn, digits):
+    X, y = digits
+    assert list(fitted_cnn.classes_) == sorted(NAMES)
+    pred = fitted_cnn.predict(X)
+    assert pred.dtype == y.dtype and set(pred) <= set(NAMES)
+    assert np.mean(pred == y) > 0.8  # 3 epochs on 400 images already learn the digits
+    proba = fitted_cnn.predict_proba(X[:50])
+    assert proba.shape == (50, 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    np.testing.assert_array_equal(fitted_cnn.classes_[proba.argmax(1)], pred[:50])
+    assert fitted_cnn.n_features_in_ == 64 and fitted_cnn.image_shape_ == (8, 8, 1)
+
+
+def test_every_input_layout_gives_the_same_predictions(fitted_cnn, digits):
+    X = digits[0][:30]
+    expected = fitted_cnn.predict_proba(X)
+    layouts = {
+        "flat": X.reshape(30, -1),
+        "hwc": X[..., None],
+        "chw (unambiguous)": X[:, None],
+        "torch chw": torch.from_numpy(X[:, None].copy()),
+        "float in [0, 1]": X.astype(np.float32) / 255,
+    }
+    for name, data in layouts.items():
+        np.testing.assert_allclose(fitted_cnn.predict_proba(data), expected, atol=1e-5,
+                                   err_msg=name)
+
+
+def test_channels_first_decision():
+    assert reads_channels_first(np.zeros((2, 1, 28, 28)))
+    assert reads_channels_first(np.zeros((2, 3, 32, 32)))
+    assert not reads_channels_first(np.zeros((2, 28, 28, 1)))
+    assert not reads_channels_first(np.zeros((2, 3, 3, 3)))  # ambiguous: the documented (n,H,W,C)
+    assert reads_channels_first(np.zeros((2, 3, 3, 3)), channels_first=True)
+    # At predict the layout that matches the fitted (H, W, C) wins.
+    assert reads_channels_first(np.zeros((2, 3, 4, 4)), fitted_shape=(4, 4, 3))
+    assert not reads_channels_first(np.zeros((2, 4, 4, 3)), fitted_shape=(4, 4, 3))
+
+
+def test_colour_channels_first_input_trains(digits):
+    X, y = digits
+    rgb = np.repeat(X[:100, None], 3, axis=1)  # (n, 3, 8, 8)
+    clf = CNNClassifier(max_epochs=1, batch_size=32, random_state=0, channels_first=True)
+    clf.fit(rgb, y[:100])
+    assert clf.image_shape_ == (8, 8, 3)
+    assert clf.module_.features[0].in_channels == 3
+    assert clf.predict(rgb).shape == (100,)
+    with pytest.raises(ValueError, match="image shape differs"):
+        clf.predict(np.moveaxis(rgb, 1, 3))  # declared channels-first: (n, H, W, C) is misread
+
+
+def test_identical_reruns_and_seed_matters(digits):
+    X, y = digits
+    a = CNNClassifier(**FAST).fit(X[:200], y[:200]).predict_proba(X[:50])
+    b = CNNClassifier(**FAST).fit(X[:200], y[:200]).predict_proba(X[:50])
+    c = CNNClassifier(**{**FAST, "random_state": 1}).fit(X[:200], y[:200]).predict_proba(X[:50])
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_pickle_and_joblib_round_trips(fitted_cnn, digits, tmp_path):
+    X = digits[0][:40]
+    expected = fitted_cnn.predict_proba(X)
+    restored = pickle.loads(pickle.dumps(fitted_cnn))
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    joblib.dump(fitted_cnn, tmp_path / "cnn.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "cnn.joblib").predict(X),
+                                  fitted_cnn.predict(X))
+    assert restored.device == "auto"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a machine without CUDA")
+def test_model_trained_on_cuda_loads_on_the_cpu(fitted_cnn, digits):
+    # A model fitted with device="cuda" pickles its device; on this CUDA-less machine skorch's
+    # map_location logic must move it to the CPU (with a warning) and predictions must agree.
+    X = digits[0][:40]
+    expected = fitted_cnn.predict_proba(X)
+    state = fitted_cnn.__getstate__()
+    state["device"], state["device_"] = "cuda", "cuda:0"
+    clone_on_cuda = CNNClassifier.__new__(CNNClassifier)
+    with pytest.warns(UserWarning, match="CUDA"):
+        clone_on_cuda.__setstate__(state)
+    assert clone_on_cuda.device_ == "cpu"
+    assert next(clone_on_cuda.module_.parameters()).device.type == "cpu"
+    np.testing.assert_array_equal(clone_on_cuda.predict_proba(X), expected)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_without_cuda_is_a_clear_error(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="CUDA is not available.*device='auto'"):
+        CNNClassifier(device="cuda", max_epochs=1).fit(X, y)
+
+
+def test_errors_name_the_problem(fitted_cnn, digits):
+    X, y = digits
+    bad = X[:50].astype(np.float32)
+    bad[3, 2, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        CNNClassifier(max_epochs=1).fit(bad, y[:50])
+    bad[3, 2, 2] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        CNNClassifier(max_epochs=1).fit(bad, y[:50])
+    with pytest.raises(ValueError, match="image shape differs"):
+        fitted_cnn.predict(np.zeros((2, 10, 10), np.uint8))
+    with pytest.raises(ValueError, match="channel count differs"):
+        fitted_cnn.predict(np.zeros((2, 8, 8, 3), np.uint8))
+    with pytest.raises(ValueError, match="only one class"):
+        CNNClassifier(max_epochs=1).fit(X[:20], np.full(20, "seven"))
+    with pytest.raises(ValueError, match=r"unknown architecture 'vgg'.*bn_cnn"):
+        CNNClassifier(architecture="vgg", max_epochs=1).fit(X[:20], y[:20])
+    y_nan = y[:20].astype(object)
+    y_nan[4] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN"):
+        CNNClassifier(max_epochs=1).fit(X[:20], y_nan)
+    with pytest.raises(ValueError, match="y contains NaN"):
+        CNNClassifier(max_epochs=1).fit(X[:20], np.r_[np.nan, np.arange(19.0) % 2])
+    with pytest.raises(ValueError, match="not a square image; pass image_shape"):
+        CNNClassifier(max_epochs=1).fit(np.zeros((4, 10)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="optimizer='lbfgs' is not known"):
+        CNNClassifier(optimizer="lbfgs").fit(X[:20], y[:20])
+
+
+def test_fast_path_slices_a_device_tensor_in_channels_last(fitted_cnn, digits):
+    data = fitted_cnn.get_dataset(digits[0][:70])
+    assert isinstance(data, ImageTensorData) and data.X.dtype == torch.float32
+    assert float(data.X.max()) <= 1.0  # uint8 images are divided by 255
+    iterator = fitted_cnn.get_iterator(data, training=False)
+    assert isinstance(iterator, TensorBatchIterator) and len(iterator) == 3
+    xb, _ = next(iter(iterator))
+    assert xb.shape == (32, 1, 8, 8) and xb.is_contiguous(memory_format=torch.channels_last)
+    assert xb.data_ptr() == data.X.data_ptr()  # prediction batches are views, not copies
+    train_it = fitted_cnn.get_iterator(ImageTensorData(data.X, torch.arange(70)), training=True)
+    order = torch.cat([yb for _, yb in train_it])
+    assert sorted(order.tolist()) == list(range(70)) and order.tolist() != list(range(70))
+
+
+def test_trailing_batch_of_one_is_skipped_in_training(digits):
+    X, y = digits
+    clf = CNNClassifier(max_epochs=1, batch_size=32, random_state=0).fit(X[:65], y[:65])
+    assert clf.history_[-1, "train_batch_count"] == 2  # 65 = 2 x 32 + 1: BatchNorm needs 2
+
+
+def test_custom_iterator_falls_back_to_skorch_dataloader(digits):
+    X, y = digits
+    clf = TorchMLPClassifier(max_epochs=1, random_state=0,
+                             iterator_train=torch.utils.data.DataLoader,
+                             iterator_train__shuffle=True).fit(X[:64], y[:64])
+    assert clf.history_[-1, "train_batch_count"] == 1
+
+
+def test_augmentation_runs_on_every_training_batch_only(digits):
+    X, y = digits
+    calls = []
+
+    def augment(batch, generator):
+        calls.append(tuple(batch.shape))
+        return batch.flip(-1)
+
+    clf = CNNClassifier(max_epochs=2, batch_size=50, augment=augment, random_state=0)
+    clf.fit(X[:100], y[:100])
+    assert calls == [(50, 1, 8, 8)] * 4
+    clf.predict(X[:100])
+    assert len(calls) == 4
+    mlp = TorchMLPClassifier(max_epochs=1, batch_size=50, augment={"shift": 1}, random_state=0)
+    assert mlp.fit(X[:100], y[:100]).predict(X[:5]).shape == (5,)
+    with pytest.raises(ValueError, match="augment='flip' is not understood"):
+        CNNClassifier(augment="flip").fit(X[:20], y[:20])
+
+
+def test_module_params_are_routed_and_filled_from_the_data(digits):
+    X, y = digits
+    clf = CNNClassifier(max_epochs=1, module__widths=(4, 8, 16), module__dropout=0.25)
+    clf.fit(X[:40], y[:40])
+    assert clf.module_.classifier.in_features == 16 and clf.module_.classifier.out_features == 10
+    assert clf.module_.dropout.p == 0.25
+    mlp = TorchMLPClassifier(hidden_sizes=(32,), activation="tanh", max_epochs=1).fit(X[:40],
+                                                                                   y[:40])
+    assert [type(m).__name__ for m in mlp.module_.layers] == ["Linear", "Tanh", "Linear"]
+    assert mlp.module_.layers[0].in_features == 64
+    mlp.set_params(module__hidden=(8, 8))  # skorch re-initialises the module at once
+    assert mlp.module_.layers[0].out_features == 8
+    custom = CNNClassifier(module=TinyNet, module__hidden=5, max_epochs=1).fit(X[:40], y[:40])
+    assert custom.module_.seen == {"n_classes": 10, "input_shape": (8, 8), "hidden": 5}
+
+
+class TinyNet(torch.nn.Module):
+    """A user's module: it gets the data-derived arguments it declares, plus module__*."""
+
+    def __init__(self, n_classes, input_shape, hidden=3):
+        super().__init__()
+        self.seen = {"n_classes": n_classes, "input_shape": input_shape, "hidden": hidden}
+        self.layers = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, hidden),
+                                          torch.nn.ReLU(), torch.nn.Linear(hidden, n_classes))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+def test_optimizers_init_and_lr_set_params(digits):
+    X, y = digits
+    rms = TorchMLPClassifier(optimizer="rmsprop", optimizer__alpha=0.9, max_epochs=1)
+    rms.fit(X[:40], y[:40])
+    assert isinstance(rms.optimizer_, torch.optim.RMSprop)
+    assert rms.optimizer_.param_groups[0]["alpha"] == 0.9
+    sgd = TorchMLPClassifier(optimizer=torch.optim.SGD, lr=0.05, max_epochs=1).fit(X[:40],
+                                                                                  y[:40])
+    assert isinstance(sgd.optimizer_, torch.optim.SGD)
+    sgd.set_params(lr=0.5)  # skorch's virtual parameter reaches the optimizer
+    assert sgd.optimizer_.param_groups[0]["lr"] == 0.5
+    weights = {}
+    for init in ("default", "xavier", "kaiming"):
+        clf = TorchMLPClassifier(init=init, max_epochs=1, lr=1e-12, random_state=0)
+        weights[init] = clf.fit(X[:40], y[:40]).module_.layers[0].weight.detach().clone()
+    assert not torch.allclose(weights["default"], weights["xavier"])
+    assert weights["kaiming"].std() > weights["xavier"].std()  # He: std sqrt(2/fan_in)
+
+
+def test_class_weight_reaches_the_loss(digits):
+    X, y = digits
+    balanced = CNNClassifier(class_weight="balanced", max_epochs=1).fit(X[:60], y[:60])
+    expected = compute_class_weight("balanced", classes=balanced.classes_, y=y[:60])
+    np.testing.assert_allclose(balanced.criterion_.weight.numpy(), expected, rtol=1e-6)
+    assert balanced.criterion_.weight.device.type == balanced.device_.split(":")[0]
+    weights = dict.fromkeys(NAMES, 1.0) | {"seven": 5.0}
+    manual = TorchMLPClassifier(class_weight=weights, max_epochs=1).fit(X[:60], y[:60])
+    seven = list(manual.classes_).index("seven")
+    assert manual.criterion_.weight[seven] == 5.0
+
+
+def test_validation_split_and_early_stopping_restore_the_best(digits):
+    X, y = digits
+    clf = TorchMLPClassifier(validation_fraction=0.25, early_stopping=2, lr=1e-12,
+                             max_epochs=30, random_state=0).fit(X, y)
+    history = clf.history_
+    assert len(history) == 3  # no improvement at lr=1e-12: stops after the patience
+    assert "valid_acc" in history[-1] and 0 <= history[-1, "valid_acc"] <= 1
+    assert history[0, "train_batch_count"] == 3  # 300 training images in batches of 128
+    good = TorchMLPClassifier(validation_fraction=0.25, max_epochs=5, lr=0.01,
+                              random_state=0).fit(X, y)
+    assert good.history_[-1, "valid_acc"] > 0.7
+    with pytest.raises(ValueError, match="validation_fraction must be"):
+        TorchMLPClassifier(validation_fraction=1.5).fit(X, y)
+
+
+def test_skorch_callbacks_and_history_work(digits, tmp_path):
+    X, y = digits
+    checkpoint = Checkpoint(dirname=str(tmp_path), monitor="train_loss_best")
+    clf = CNNClassifier(max_epochs=2, batch_size=64, callbacks=[checkpoint], random_state=0)
+    clf.fit(X[:128], y[:128])
+    assert (tmp_path / "params.pt").exists()
+    assert len(clf.history_) == 2 and clf.history_[-1, "train_batch_count"] == 2
+    lrs = clf.history_[:, "batches", :, "event_lr"]
+    assert len(lrs) == 2 and max(lrs[0]) > lrs[-1][-1]  # the one-cycle schedule ran per batch
+    expected = clf.predict_proba(X[:20])
+    other = CNNClassifier(max_epochs=1, batch_size=64, random_state=5).fit(X[:128], y[:128])
+    other.load_params(f_params=str(tmp_path / "params.pt"))  # skorch loads weights_only
+    np.testing.assert_allclose(other.predict_proba(X[:20]), expected, atol=1e-6)
+
+
+def test_partial_fit_continues_training(digits):
+    X, y = digits
+    clf = TorchMLPClassifier(max_epochs=1, random_state=0)
+    clf.partial_fit(X[:200], y[:200], classes=NAMES)
+    first = clf.module_.layers[0].weight.detach().clone()
+    clf.partial_fit(X[200:], y[200:])
+    assert len(clf.history_) == 2
+    assert not torch.equal(first, clf.module_.layers[0].weight)
+    with pytest.raises(ValueError, match="not seen in the first fit"):
+        clf.partial_fit(X[:5], ["ten"] * 5)
+
+
+def test_resnet18_transfer_learning_with_frozen_layers(digits, tmp_path):
+    from skimgclf.nets import ResNet18
+
+    X, y = digits
+    torch.save(ResNet18(in_channels=1, n_classes=1000).state_dict(), tmp_path / "r18.pth")
+    clf = CNNClassifier(architecture="resnet18", module__pretrained=str(tmp_path / "r18.pth"),
+                        module__freeze=True, max_epochs=1, batch_size=64, random_state=0,
+                        augment=None)
+    clf.fit(X[:64], y[:64])
+    source = torch.load(tmp_path / "r18.pth", weights_only=True)
+    assert torch.equal(clf.module_.layer2[0].conv1.weight.detach(), source["layer2.0.conv1.weight"])
+    assert clf.module_.fc.out_features == 10
+
+
+def test_verbose_prints_skorch_epoch_table(digits, capsys):
+    X, y = digits
+    TorchMLPClassifier(max_epochs=2, verbose=1).fit(X[:40], y[:40])
+    out = capsys.readouterr().out
+    assert "train_loss" in out and "epoch" in out
+    TorchMLPClassifier(max_epochs=1).fit(X[:40], y[:40])
+    assert capsys.readouterr().out == ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        TorchMLPClassifier(max_epochs=1, progress_bar=True).fit(X[:40], y[:40])
