@@ -7,8 +7,14 @@ temporary arrays small (cache friendly) and give every worker a large, cheap-to-
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
+from numpy.lib.format import open_memmap
+
+_SHARED_DIR = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 #: Images per chunk when nothing better is known: large enough to amortise Python overhead,
 #: small enough that a chunk's temporaries (labels, masks) stay in a few megabytes.
@@ -34,8 +40,8 @@ def map_chunks(func, images: np.ndarray, out, *, n_jobs=None,
     ``func`` may return a tuple of arrays; ``out`` is then a tuple of arrays filled in the same way.
 
     With ``n_jobs`` other than 1 the chunks are split evenly between the joblib workers (one
-    contiguous block of chunks per task, so each worker receives its images once) and the results
-    are copied into ``out`` in order, so the result does not depend on ``n_jobs``.
+    contiguous block of chunks per task), which read the images from and write the results to
+    shared memory-mapped files; each chunk's result is the same whatever ``n_jobs`` is.
 
     Examples
     --------
@@ -49,14 +55,34 @@ def map_chunks(func, images: np.ndarray, out, *, n_jobs=None,
         for start, stop in chunk_bounds(n, chunk_size):
             _store(out, start, stop, func(images[start:stop], **kwargs))
         return out
-    blocks = chunk_bounds(n, -(-n // workers))
-    results = Parallel(n_jobs=workers)(
-        delayed(_serial_block)(func, images[start:stop], chunk_size, kwargs)
-        for start, stop in blocks
-    )
-    for (start, stop), result in zip(blocks, results, strict=True):
-        _store(out, start, stop, result)
+    # Workers read the images from, and write their results into, memory-mapped files (in
+    # /dev/shm where there is one): nothing large is pickled through the worker pipes, which
+    # otherwise costs as much as the work itself for fast per-image steps.
+    outs = out if isinstance(out, tuple) else (out,)
+    with tempfile.TemporaryDirectory(dir=_SHARED_DIR, ignore_cleanup_errors=True) as folder:
+        shared_in = open_memmap(os.path.join(folder, "in.npy"), mode="w+", dtype=images.dtype,
+                                shape=images.shape)
+        shared_in[:] = images
+        shared_out = tuple(
+            open_memmap(os.path.join(folder, f"out{i}.npy"), mode="w+", dtype=o.dtype,
+                        shape=o.shape)
+            for i, o in enumerate(outs)
+        )
+        Parallel(n_jobs=workers)(
+            delayed(_fill_block)(func, shared_in, shared_out, start, stop, chunk_size, kwargs)
+            for start, stop in chunk_bounds(n, -(-n // workers))
+        )
+        for dest, source in zip(outs, shared_out, strict=True):
+            dest[...] = source
+        del shared_in, shared_out
     return out
+
+
+def _fill_block(func, images, outs, start, stop, chunk_size, kwargs):
+    """One worker's share: its chunks in order, written straight into the shared outputs."""
+    for begin, end in chunk_bounds(stop - start, chunk_size):
+        result = func(images[start + begin:start + end], **kwargs)
+        _store(outs, start + begin, start + end, _as_tuple(result))
 
 
 def _store(out, start, stop, result):
@@ -65,17 +91,6 @@ def _store(out, start, stop, result):
             dest[start:stop] = part
     else:
         out[start:stop] = result
-
-
-def _serial_block(func, images, chunk_size, kwargs):
-    """One worker's share: its chunks in order, gathered into arrays sent back at once."""
-    first = func(images[:chunk_size], **kwargs)
-    parts = first if isinstance(first, tuple) else (first,)
-    out = tuple(np.empty((len(images), *p.shape[1:]), dtype=p.dtype) for p in parts)
-    _store(out, 0, len(parts[0]), parts)
-    for start, stop in chunk_bounds(len(images), chunk_size)[1:]:
-        _store(out, start, stop, _as_tuple(func(images[start:stop], **kwargs)))
-    return out if isinstance(first, tuple) else out[0]
 
 
 def _as_tuple(result):
