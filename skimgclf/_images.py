@@ -22,7 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-__all__ = ["Layout", "check_images", "image_shape_from_flat", "normalize_image_shape"]
+__all__ = [
+    "Layout",
+    "check_images",
+    "flatten_images",
+    "image_shape_from_flat",
+    "normalize_image_shape",
+]
 
 
 @dataclass(frozen=True)
@@ -241,3 +247,21 @@ def _check_fitted_shape(estimator, shape):
 
 def _fmt(shape) -> str:
     return "x".join(str(s) for s in shape)
+
+
+def flatten_images(X):
+    """Images of any accepted layout as flat ``(n, d)`` rows (flat rows are returned as they are).
+
+    scikit-learn's own classifiers take 2-D input only; ``FunctionTransformer(flatten_images)``
+    before one lets a pipeline take image arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flatten_images(np.zeros((5, 8, 8), dtype=np.uint8)).shape
+    (5, 64)
+    """
+    X = _as_array(X)
+    if getattr(X, "ndim", 2) <= 2:
+        return X
+    return Layout("flat").restore(X if X.ndim == 4 else X[..., np.newaxis])

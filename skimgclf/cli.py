@@ -129,7 +129,8 @@ def _cmd_report(args) -> int:
 
     model = _load_model(args.model)
     X, y = _load(args, args.subset)
-    report = ModelReport.from_estimator(model, X, y, title=f"{args.model} on {args.data}")
+    title = f"{Path(args.model).name} on {args.data} ({args.subset})"
+    report = ModelReport.from_estimator(model, X, y, title=title)
     path = report.save(args.out)
     _echo(args)(f"report written to {path}")
     return 0

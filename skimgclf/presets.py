@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from ._images import flatten_images
 
 __all__ = ["MODEL_PRESETS", "make_model", "hog_cell_size"]
 
@@ -76,8 +78,10 @@ def make_model(name, *, image_side=28, random_state=None, max_epochs=None):
         ]
 
     scale = [("scale", Normalizer(mode="scale"))]
+    # scikit-learn's LogisticRegression takes flat rows only; the other steps take any layout.
+    flat = [("flatten", FunctionTransformer(flatten_images))]
     steps = {
-        "logreg": lambda: scale + [("clf", LogisticRegression(max_iter=2000))],
+        "logreg": lambda: scale + flat + [("clf", LogisticRegression(max_iter=2000))],
         "hog-logreg": lambda: hog() + [("clf", LogisticRegression(max_iter=2000))],
         "mlp": lambda: scale + [("clf", TorchMLPClassifier(random_state=random_state, **epochs))],
         "hog-mlp": lambda: (
