@@ -1,0 +1,128 @@
+"""Every example runs in fast mode on the real data and prints figures above a floor.
+
+Each example is run as users run it (``python examples/plot_x.py``) in a subprocess, with
+``SKIMGCLF_EXAMPLES_FAST=1``, ``MPLBACKEND=Agg`` and its figures sent to a temporary folder.
+The floors are far above chance and well below what the fast runs reach (see the comments), so
+that they catch a broken pipeline, not noise between platforms.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _shared_data_folder() -> Path:
+    """Where the examples look for the data (the same rule as examples/_shared_data.py)."""
+    env = os.environ.get("SKIMGCLF_SHARED_DATA")
+    return Path(env) if env else EXAMPLES.parent.parent / "shared" / "data"
+
+
+# name -> (figures written, [(regex with one float group, floor), ...]).
+# Fast-mode values measured on 2 CPU cores are given after each floor.
+CHECKS = {
+    "plot_modified_mnist": (
+        ["extraction.png"],
+        [
+            (r"best heuristic by extraction accuracy: \w+ \(([\d.]+)\)", 0.45),  # 0.642
+            (r"LR grid best: .*validation accuracy ([\d.]+)", 0.30),  # 0.460
+            (r"majority vote of \d CNNs: validation accuracy ([\d.]+)", 0.35),  # 0.580
+        ],
+    ),
+    "plot_face_identities": (
+        ["per_class_recall.png"],
+        [
+            (r"class_weight=None\s*: test accuracy ([\d.]+)", 0.5),  # 0.817
+            (r"class_weight=balanced: test accuracy ([\d.]+)", 0.5),  # 0.800
+            (r"class_weight=balanced: .*recall of the minority people ([\d.]+)", 0.4),  # 0.717
+        ],
+    ),
+    "plot_emnist_trial_table": (
+        [],
+        [
+            (r"best trial: .*validation accuracy ([\d.]+)", 0.5),  # 0.670
+            (r"test accuracy of the best trial .*: ([\d.]+)", 0.55),  # 0.718
+        ],
+    ),
+    "plot_dense_vs_conv": (
+        ["per_class_mnist.png", "per_class_cifar10.png"],
+        [
+            (r"MNIST test accuracy: DNN ([\d.]+)", 0.75),  # 0.872
+            (r"MNIST test accuracy: DNN [\d.]+, CNN ([\d.]+)", 0.75),  # 0.896
+            (r"CIFAR-10 test accuracy: DNN ([\d.]+)", 0.15),  # 0.226 (chance 0.1)
+            (r"CIFAR-10 test accuracy: DNN [\d.]+, CNN ([\d.]+)", 0.18),  # 0.290
+            (r"\nweighted\s+[\d.]+\s+([\d.]+)", 0.75),  # MNIST CNN weighted F1, 0.896
+        ],
+    ),
+    "plot_raw_hog_cnn": (
+        ["mnist.png", "fashion-mnist.png"],
+        [
+            (r"\nmnist raw MLP\s*: test accuracy ([\d.]+)", 0.7),  # 0.878
+            (r"\nmnist HOG \+ MLP\s*: test accuracy ([\d.]+)", 0.7),  # 0.932
+            (r"\nmnist CNN\s*: test accuracy ([\d.]+)", 0.6),  # 0.854
+            (r"fashion-mnist raw MLP\s*: test accuracy ([\d.]+)", 0.55),  # 0.736
+            (r"fashion-mnist HOG \+ MLP\s*: test accuracy ([\d.]+)", 0.55),  # 0.728
+            (r"fashion-mnist CNN\s*: test accuracy ([\d.]+)", 0.45),  # 0.672
+        ],
+    ),
+}
+
+
+def test_every_example_is_checked_and_gallery_ready():
+    """Each plot_*.py has a test entry, an RST-titled docstring and ``# %%`` cells."""
+    scripts = sorted(p.stem for p in EXAMPLES.glob("plot_*.py"))
+    assert scripts == sorted(CHECKS)
+    assert (EXAMPLES / "README.rst").is_file()  # sphinx-gallery's gallery header
+    for name in scripts:
+        source = (EXAMPLES / f"{name}.py").read_text(encoding="utf-8")
+        doc = ast.get_docstring(ast.parse(source), clean=False)
+        assert doc, f"{name} has no module docstring"
+        over, title, under = doc.strip("\n").splitlines()[:3]
+        assert set(over) == {"="} and set(under) == {"="}, f"{name}: no RST title"
+        assert len(over) == len(under) >= len(title.rstrip()), f"{name}: title rule too short"
+        assert source.count("\n# %%\n") >= 2, f"{name}: no sphinx-gallery cells"
+
+
+def test_missing_data_folder_is_a_clear_error(monkeypatch, tmp_path):
+    spec = importlib.util.spec_from_file_location("_shared_data", EXAMPLES / "_shared_data.py")
+    helper = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helper)
+    monkeypatch.setenv("SKIMGCLF_SHARED_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(SystemExit, match="SKIMGCLF_SHARED_DATA=") as info:
+        helper.load_mnist_like("mnist")
+    assert "nowhere" in str(info.value.code)
+    # A folder that exists but lacks a data set names the missing file.
+    monkeypatch.setenv("SKIMGCLF_SHARED_DATA", str(tmp_path))
+    with pytest.raises(SystemExit, match="olivettifaces.mat is missing"):
+        helper.load_olivetti()
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_example_runs_in_fast_mode(name, tmp_path):
+    if not (_shared_data_folder() / "mnist").is_dir():
+        pytest.skip(f"shared data folder {_shared_data_folder()} is absent (the examples read "
+                    "the real data sets; set SKIMGCLF_SHARED_DATA)")
+    env = dict(os.environ, SKIMGCLF_EXAMPLES_FAST="1", MPLBACKEND="Agg",
+               SKIMGCLF_EXAMPLES_OUT=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py")], cwd=EXAMPLES, env=env,
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, f"{name} failed:\n{result.stdout}\n{result.stderr[-3000:]}"
+    figures, checks = CHECKS[name]
+    for pattern, floor in checks:
+        match = re.search(pattern, result.stdout)
+        assert match, f"{name} did not print {pattern!r}:\n{result.stdout}"
+        assert float(match.group(1)) >= floor, f"{name}: {match.group(0)!r} is below {floor}"
+    for figure in figures:
+        path = tmp_path / name.removeprefix("plot_") / figure
+        assert path.is_file() and path.stat().st_size > 1000, f"{name} did not write {path}"
