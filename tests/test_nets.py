@@ -71,8 +71,15 @@ def test_default_cnn_handles_tiny_and_colour_images():
 
 
 def test_too_small_images_give_a_clear_error():
-    with pytest.raises(ValueError, match="lenet5 cannot process 4x4 images"):
-        get_net("lenet5")(input_shape=(4, 4))
+    with pytest.raises(ValueError, match="emnist_cnn cannot process 2x2 images"):
+        get_net("emnist_cnn")(input_shape=(2, 2))
+
+
+def test_lenet5_pads_small_images_and_keeps_its_28x28_layout():
+    assert get_net("lenet5")(input_shape=(8, 8))(torch.zeros(1, 1, 8, 8)).shape == (1, 10)
+    classic = get_net("lenet5")(input_shape=(28, 28))
+    assert classic.features[0].padding == (2, 2)
+    assert classic.head[1].in_features == 16 * 5 * 5  # LeNet-5's 400 features before fc 120
 
 
 def test_mlp_activation_dropout_and_unknown_activation():

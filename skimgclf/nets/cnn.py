@@ -6,6 +6,8 @@ from the data by the estimators) and returns a module mapping ``(n, C, H, W)`` t
 
 from __future__ import annotations
 
+import math
+
 from torch import nn
 
 from ._layers import activation, flat_size, hw, pool2
@@ -95,6 +97,9 @@ def lenet5(in_channels=1, n_classes=10, input_shape=(28, 28), activation="tanh")
     """LeNet-5 (LeCun et al., 1998): conv 6 5x5 (padded) - avg-pool - conv 16 5x5 - avg-pool -
     fc 120 - fc 84.
 
+    The first conv pads by 2 (28x28 digits become LeNet's 32x32 input); images smaller than
+    12x12 get the extra zero padding its second conv and pool need (8x8 digits work).
+
     Examples
     --------
     >>> import torch
@@ -104,8 +109,9 @@ def lenet5(in_channels=1, n_classes=10, input_shape=(28, 28), activation="tanh")
     """
     from ._layers import activation as act
 
+    pad = max(2, math.ceil((16 - min(hw(input_shape))) / 2))
     features = nn.Sequential(
-        nn.Conv2d(in_channels, 6, 5, padding=2), act(activation), nn.AvgPool2d(2),
+        nn.Conv2d(in_channels, 6, 5, padding=pad), act(activation), nn.AvgPool2d(2),
         nn.Conv2d(6, 16, 5), act(activation), nn.AvgPool2d(2),
     )
     return _FeaturesHead(features, (120, 84), n_classes, in_channels, input_shape, "lenet5",
