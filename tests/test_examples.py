@@ -28,29 +28,29 @@ def _shared_data_folder() -> Path:
 
 
 # name -> (figures written, [(regex with one float group, floor), ...]).
-# Fast-mode values measured on 2 CPU cores are given after each floor.
+# Fast-mode values measured on 2 CPU cores (1 or 2 torch threads) follow each floor.
 CHECKS = {
     "plot_modified_mnist": (
         ["extraction.png"],
         [
             (r"best heuristic by extraction accuracy: \w+ \(([\d.]+)\)", 0.45),  # 0.642
             (r"LR grid best: .*validation accuracy ([\d.]+)", 0.30),  # 0.460
-            (r"majority vote of \d CNNs: validation accuracy ([\d.]+)", 0.35),  # 0.580
+            (r"majority vote of \d CNNs: validation accuracy ([\d.]+)", 0.35),  # 0.580-0.600
         ],
     ),
     "plot_face_identities": (
         ["per_class_recall.png"],
         [
-            (r"class_weight=None\s*: test accuracy ([\d.]+)", 0.5),  # 0.817
-            (r"class_weight=balanced: test accuracy ([\d.]+)", 0.5),  # 0.800
-            (r"class_weight=balanced: .*recall of the minority people ([\d.]+)", 0.4),  # 0.717
+            (r"class_weight=None\s*: test accuracy ([\d.]+)", 0.5),  # 0.767-0.817
+            (r"class_weight=balanced: test accuracy ([\d.]+)", 0.5),  # 0.800-0.833
+            (r"class_weight=balanced: .*minority people ([\d.]+)", 0.4),  # 0.717-0.733
         ],
     ),
     "plot_emnist_trial_table": (
         [],
         [
-            (r"best trial: .*validation accuracy ([\d.]+)", 0.5),  # 0.670
-            (r"test accuracy of the best trial .*: ([\d.]+)", 0.55),  # 0.718
+            (r"best trial: .*validation accuracy ([\d.]+)", 0.5),  # 0.660-0.670
+            (r"test accuracy of the best trial .*: ([\d.]+)", 0.55),  # 0.718-0.734
         ],
     ),
     "plot_dense_vs_conv": (
@@ -71,7 +71,7 @@ CHECKS = {
             (r"\nmnist CNN\s*: test accuracy ([\d.]+)", 0.6),  # 0.854
             (r"fashion-mnist raw MLP\s*: test accuracy ([\d.]+)", 0.55),  # 0.736
             (r"fashion-mnist HOG \+ MLP\s*: test accuracy ([\d.]+)", 0.55),  # 0.728
-            (r"fashion-mnist CNN\s*: test accuracy ([\d.]+)", 0.45),  # 0.672
+            (r"fashion-mnist CNN\s*: test accuracy ([\d.]+)", 0.45),  # 0.672-0.692
         ],
     ),
 }
@@ -113,6 +113,10 @@ def test_example_runs_in_fast_mode(name, tmp_path):
                     "the real data sets; set SKIMGCLF_SHARED_DATA)")
     env = dict(os.environ, SKIMGCLF_EXAMPLES_FAST="1", MPLBACKEND="Agg",
                SKIMGCLF_EXAMPLES_OUT=str(tmp_path))
+    # One torch/BLAS thread unless the caller chose otherwise: the fast runs train tiny networks
+    # on small batches, where a second thread gains nothing, and on a shared 2-core machine the
+    # threads' contention cost 6x the CPU time (232 s against 39 s for the five examples).
+    env.setdefault("OMP_NUM_THREADS", "1")
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py")], cwd=EXAMPLES, env=env,
         capture_output=True, text=True, timeout=300,
