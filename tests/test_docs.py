@@ -144,3 +144,10 @@ def test_api_reference_covers_the_top_level_names():
     missing = [name for name in skimgclf.__all__
                if name != "__version__" and id(getattr(skimgclf, name)) not in documented]
     assert not missing, f"top-level names missing from the API reference: {missing}"
+
+
+def test_examples_page_includes_every_example():
+    scripts = sorted(p.name for p in (DOCS.parent / "examples").glob("plot_*.py"))
+    page = (DOCS / "examples.rst").read_text(encoding="utf-8")
+    missing = [name for name in scripts if f".. literalinclude:: ../examples/{name}" not in page]
+    assert not missing, f"examples missing from docs/examples.rst: {missing}"
