@@ -244,8 +244,34 @@ def test_modified_mnist_is_deterministic(mnist_digits):
     c = make_modified_mnist(20, digits=mnist_digits, random_state=4)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
-    assert a[2] == b[2]
+    for digits_a, digits_b in zip(a[2], b[2], strict=True):
+        for da, db in zip(digits_a, digits_b, strict=True):
+            np.testing.assert_array_equal(da.pop("mask"), db.pop("mask"))
+            assert da == db
     assert not np.array_equal(a[0], c[0])
+
+
+def test_modified_mnist_min_gap_and_scale_ratio(mnist_digits):
+    from scipy import ndimage
+
+    X, y, meta = make_modified_mnist(60, digits=mnist_digits, min_gap=3, min_scale_ratio=1.2,
+                                     random_state=0, return_metadata=True)
+    for x, digits in zip(X, meta, strict=True):
+        scales = sorted(d["scale"] for d in digits)
+        assert scales[-1] >= 1.2 * scales[-2]
+        # every digit alone on a canvas; grown by 3 pixels they still touch no other digit
+        canvases = []
+        for d in digits:
+            canvas = np.zeros(x.shape, dtype=bool)
+            r0, c0, r1, c1 = d["bbox"]
+            canvas[r0:r1, c0:c1] = d["mask"]
+            canvases.append(canvas)
+        assert np.array_equal(np.logical_or.reduce(canvases), x == 255)
+        for i, a in enumerate(canvases):
+            grown = ndimage.binary_dilation(a, np.ones((7, 7), dtype=bool))
+            assert not any((grown & b).any() for b in canvases[i + 1:])
+    with pytest.raises(ValueError, match="min_scale_ratio=2.0 must be >= 1 and leave room"):
+        make_modified_mnist(2, min_scale_ratio=2.0, scale_range=(0.7, 1.2))
 
 
 def test_modified_mnist_label_pixels_and_metadata(mnist_digits):

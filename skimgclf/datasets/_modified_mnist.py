@@ -6,6 +6,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from scipy import ndimage
 from sklearn.utils import check_random_state
 
 from .._images import image_shape_from_flat
@@ -18,7 +19,8 @@ _MNIST_SIDE = 28  # the embedded 8x8 digits are upscaled to MNIST's size, so sca
 
 def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.4, 1.2),
                         rotation_range=(-45, 45), image_size=64, background="uniform",
-                        digit_value=255, random_state=None, return_metadata=False):
+                        digit_value=255, random_state=None, return_metadata=False,
+                        min_gap=None, min_scale_ratio=1.0):
     """Generate Modified-MNIST images: 2-3 digits, rescaled, rotated, on a random background.
 
     For each image: draw the number of digits, pick that many digit images at random, rescale
@@ -26,7 +28,8 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
     an angle drawn from ``rotation_range``, threshold it (pixels at or above half of the
     digit's maximum are the digit) and paste it at a random position where it fits entirely.
     Digit pixels are exactly ``digit_value``; background pixels never are. Later digits may
-    overlap earlier ones. The label is the label of the digit with the largest scale.
+    overlap earlier ones unless ``min_gap`` is set. The label is the label of the digit with the
+    largest scale.
 
     Parameters
     ----------
@@ -56,7 +59,15 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
         Also return, for each image, a list of dicts (one per digit, in pasting order) with
         ``label``, ``index`` (the source image in ``digits``), ``scale``, ``angle``, ``bbox``
         (``(row0, col0, row1, col1)``, end exclusive, tight around the digit's pixels),
-        ``n_pixels`` and ``largest`` (whether this digit gives the image's label).
+        ``n_pixels``, ``mask`` (the digit's pixels inside ``bbox``, boolean) and ``largest``
+        (whether this digit gives the image's label).
+    min_gap : int or None, default=None
+        None lets digits overlap (the study superimposed them). An int k keeps at least k
+        background pixels between any two digits (chessboard distance), so that each digit is a
+        component of its own; placements are redrawn until they fit.
+    min_scale_ratio : float >= 1, default=1.0
+        The largest digit's scale is at least this many times every other digit's, so that the
+        label is clear by eye (e.g. 1.2). With 1.0 all scales are drawn independently.
 
     Returns
     -------
@@ -83,29 +94,38 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
     s_lo, s_hi = _check_range(scale_range, "scale_range", positive=True)
     a_lo, a_hi = _check_range(rotation_range, "rotation_range")
     images, labels = _source_digits(digits)
+    if min_gap is not None:
+        min_gap = _check_int(min_gap, "min_gap", minimum=0)
+    ratio = float(min_scale_ratio)
+    if not ratio >= 1.0 or s_lo * ratio > s_hi:
+        raise ValueError(f"min_scale_ratio={min_scale_ratio} must be >= 1 and leave room in "
+                         f"scale_range={scale_range} (low * ratio <= high)")
 
     X = np.empty((n_samples, image_size, image_size), dtype=np.uint8)
     y = np.empty(n_samples, dtype=np.int64)
     metadata = []
-    for i in range(n_samples):
+    i = 0
+    while i < n_samples:
         k = int(rng.randint(lo_n, hi_n + 1))
         picks = rng.randint(0, len(images), size=k)
-        scales = rng.uniform(s_lo, s_hi, size=k)
-        while k > 1 and np.sum(scales == scales.max()) > 1:  # a tie would make the label ambiguous
-            scales = rng.uniform(s_lo, s_hi, size=k)
+        scales = _draw_scales(k, s_lo, s_hi, ratio, rng)
         angles = rng.uniform(a_lo, a_hi, size=k)
+        masks = [
+            _digit_mask(images[p], s, a) for p, s, a in zip(picks, scales, angles, strict=True)
+        ]
+        for mask, scale in zip(masks, scales, strict=True):
+            if max(mask.shape) > image_size:
+                raise ValueError(f"a digit rescaled by {scale:.2f} and rotated is "
+                                 f"{mask.shape[0]}x{mask.shape[1]} pixels, more than "
+                                 f"image_size={image_size}; lower scale_range or raise image_size")
+        corners = _place(masks, image_size, min_gap, rng)
+        if corners is None:  # no room for these digits min_gap apart: draw the image anew
+            continue
         canvas = _background(background, image_size, digit_value, rng)
         largest = int(np.argmax(scales))
         digits_meta = []
-        for j in range(k):
-            mask = _digit_mask(images[picks[j]], scales[j], angles[j])
+        for j, (mask, (top, left)) in enumerate(zip(masks, corners, strict=True)):
             h, w = mask.shape
-            if h > image_size or w > image_size:
-                raise ValueError(f"a digit rescaled by {scales[j]:.2f} and rotated is {h}x{w} "
-                                 f"pixels, more than image_size={image_size}; lower "
-                                 "scale_range or raise image_size")
-            top = int(rng.randint(0, image_size - h + 1))
-            left = int(rng.randint(0, image_size - w + 1))
             canvas[top:top + h, left:left + w][mask] = digit_value
             digits_meta.append({
                 "label": int(labels[picks[j]]),
@@ -114,14 +134,50 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
                 "angle": float(angles[j]),
                 "bbox": (top, left, top + h, left + w),
                 "n_pixels": int(mask.sum()),
+                "mask": mask,
                 "largest": j == largest,
             })
         X[i] = canvas
         y[i] = digits_meta[largest]["label"]
         metadata.append(digits_meta)
+        i += 1
     if return_metadata:
         return X, y, metadata
     return X, y
+
+
+def _draw_scales(k, low, high, ratio, rng):
+    """k scales in [low, high] with a unique largest one, ``ratio`` times above the others."""
+    if ratio > 1.0 and k > 1:
+        big = rng.uniform(low * ratio, high)
+        return np.r_[big, rng.uniform(low, big / ratio, size=k - 1)][rng.permutation(k)]
+    scales = rng.uniform(low, high, size=k)
+    while k > 1 and np.sum(scales == scales.max()) > 1:  # a tie would make the label ambiguous
+        scales = rng.uniform(low, high, size=k)
+    return scales
+
+
+def _place(masks, size, min_gap, rng, tries=50):
+    """Top-left corners for each mask: anywhere it fits, or ``min_gap`` pixels from the others."""
+    corners = []
+    taken = np.zeros((size, size), dtype=bool)  # pixels within min_gap of a placed digit
+    for mask in masks:
+        h, w = mask.shape
+        for _ in range(tries if min_gap is not None else 1):
+            top, left = int(rng.randint(0, size - h + 1)), int(rng.randint(0, size - w + 1))
+            if min_gap is None or not taken[top:top + h, left:left + w][mask].any():
+                break
+        else:
+            return None
+        corners.append((top, left))
+        if min_gap is not None:
+            g = min_gap
+            grown = ndimage.binary_dilation(np.pad(mask, g), np.ones((2 * g + 1, 2 * g + 1)))
+            r0, c0 = top - g, left - g
+            rs, cs = max(r0, 0), max(c0, 0)
+            re, ce = min(r0 + grown.shape[0], size), min(c0 + grown.shape[1], size)
+            taken[rs:re, cs:ce] |= grown[rs - r0:re - r0, cs - c0:ce - c0]
+    return corners
 
 
 def _digit_mask(image, scale, angle):
