@@ -19,6 +19,8 @@ import pytest
 import torch
 from threadpoolctl import threadpool_limits
 
+from skimgclf.nets._registry import _REGISTRY
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.rst") if "_build" not in p.parts)
 # Pages that teach by example must have examples (the rest: install, index, API reference).
@@ -41,6 +43,7 @@ def _run_page(path: Path):
     out = []
     runner = doctest.DocTestRunner(optionflags=FLAGS)
     torch_threads = torch.get_num_threads()
+    registered = dict(_REGISTRY)  # a page may register a network; leave the registry as it was
     try:
         # One BLAS and one torch thread: on a busy 2-core machine, threads that spin while they
         # wait for a core made a small LogisticRegression fit 20x and a small CNN fit 10x
@@ -49,6 +52,8 @@ def _run_page(path: Path):
         with threadpool_limits(limits=1, user_api="blas"):
             runner.run(test, out=out.append)
     finally:
+        _REGISTRY.clear()
+        _REGISTRY.update(registered)
         torch.set_num_threads(torch_threads)
         test.globs.clear()  # release models and arrays before the next page
     return runner.tries, runner.failures, "".join(out)
