@@ -61,6 +61,8 @@ def _run_page(path: Path):
 
 @pytest.mark.parametrize("page", PAGES, ids=_page_id)
 def test_page_examples_run(page, monkeypatch, tmp_path):
+    if page.stem == "dask":
+        pytest.importorskip("distributed", reason="the dask extra is not installed")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(tmp_path)  # files a page writes land in a temporary folder
     attempted, failed, report = _run_page(page)
