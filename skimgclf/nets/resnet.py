@@ -18,7 +18,7 @@ from ._registry import register_net
 __all__ = ["ResNet18", "load_torchvision_weights"]
 
 
-class BasicBlock(nn.Module):
+class _BasicBlock(nn.Module):
     """torchvision's ``BasicBlock`` (same attribute names, so the same state-dict keys)."""
 
     def __init__(self, c_in, c_out, stride=1):
@@ -83,8 +83,8 @@ class ResNet18(nn.Module):
         c = 64
         for i, width in enumerate((64, 128, 256, 512), start=1):
             stride = 1 if i == 1 else 2
-            setattr(self, f"layer{i}", nn.Sequential(BasicBlock(c, width, stride),
-                                                     BasicBlock(width, width)))
+            setattr(self, f"layer{i}", nn.Sequential(_BasicBlock(c, width, stride),
+                                                     _BasicBlock(width, width)))
             c = width
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(512, n_classes)

@@ -52,7 +52,17 @@ _DEFAULT_AUGMENT = {"rotation": 10.0, "shift": 2.0}
 
 
 def resolve_device(device) -> str:
-    """``"auto"`` -> CUDA when available, else CPU; a CUDA request without CUDA is an error."""
+    """``"auto"`` -> CUDA when available, else CPU; a CUDA request without CUDA is an error.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimgclf.neural import resolve_device
+    >>> resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    True
+    >>> resolve_device("cpu")
+    'cpu'
+    """
     if device is None or device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     try:

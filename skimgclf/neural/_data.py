@@ -23,6 +23,17 @@ def reads_channels_first(X, channels_first=None, fitted_shape=None) -> bool:
     unambiguous: axis 1 looks like channels (1-4) and the last axis does not, or (at predict)
     only one reading matches the shape seen at fit. Otherwise ``X`` is read as
     ``(n, H, W, C)``, the package's documented layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgclf.neural import reads_channels_first
+    >>> reads_channels_first(np.zeros((5, 1, 28, 28)))
+    True
+    >>> reads_channels_first(np.zeros((5, 28, 28, 1)))
+    False
+    >>> reads_channels_first(np.zeros((5, 3, 3, 3)))  # ambiguous: (n, H, W, C)
+    False
     """
     if channels_first is not None:
         return bool(channels_first)
