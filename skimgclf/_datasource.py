@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-__all__ = ["load_data", "NAMED_DATASETS"]
+__all__ = ["load_data", "describe", "NAMED_DATASETS"]
 
 NAMED_DATASETS = ("digits", "mnist", "fashion-mnist", "kmnist", "cifar10", "svhn", "emnist-SPLIT")
 
@@ -71,6 +71,18 @@ def load_data(spec, *, subset="train", data_home=None, download=True):
             "idx:IMAGES:LABELS, folder:PATH or a .npz file"
         )
     return fetchers[spec](**fetch)
+
+
+def describe(spec, subset):
+    """How to name the data in messages: the subset only where it means something.
+
+    Examples
+    --------
+    >>> describe("mnist", "test"), describe("digits", "test"), describe("x.npz", "train")
+    ('mnist (test)', 'digits', 'x.npz')
+    """
+    fetched = spec.partition(":")[0] not in ("npz", "idx", "folder") and not spec.endswith(".npz")
+    return f"{spec} ({subset})" if fetched and spec != "digits" else spec
 
 
 def _require_file(path):

@@ -69,6 +69,12 @@ def _load(args, subset):
     return load_data(args.data, subset=subset, data_home=args.data_home, download=not args.offline)
 
 
+def _data_name(args):
+    from ._datasource import describe
+
+    return describe(args.data, args.subset)
+
+
 def _image_side(X):
     X = np.asarray(X)
     return X.shape[1] if X.ndim >= 3 else int(np.sqrt(X.shape[1]))
@@ -94,7 +100,8 @@ def _cmd_train(args) -> int:
     echo = _echo(args)
     X, y = _load(args, args.subset)
     model = _build_model(args.model, X, args)
-    echo(f"training {args.model} on {args.data} ({len(X)} images, {len(np.unique(y))} classes)")
+    n_classes = len(np.unique(y))
+    echo(f"training {args.model} on {_data_name(args)} ({len(X)} images, {n_classes} classes)")
     start = time.perf_counter()
     model.fit(X, y)
     seconds = time.perf_counter() - start
@@ -118,7 +125,7 @@ def _cmd_evaluate(args) -> int:
     X, y = _load(args, args.subset)
     y_pred = model.predict(X)
     scores = model.predict_proba(X) if hasattr(model, "predict_proba") else None
-    print(f"accuracy {np.mean(y_pred == y):.4f} on {len(y)} images of {args.data} ({args.subset})")
+    print(f"accuracy {np.mean(y_pred == y):.4f} on {len(y)} images of {_data_name(args)}")
     if not args.quiet:
         print(classification_report(y, y_pred, y_score=scores, labels=model.classes_, digits=4))
     return 0
@@ -129,7 +136,7 @@ def _cmd_report(args) -> int:
 
     model = _load_model(args.model)
     X, y = _load(args, args.subset)
-    title = f"{Path(args.model).name} on {args.data} ({args.subset})"
+    title = f"{Path(args.model).name} on {_data_name(args)}"
     report = ModelReport.from_estimator(model, X, y, title=title)
     path = report.save(args.out)
     _echo(args)(f"report written to {path}")
@@ -174,7 +181,7 @@ def _cmd_search(args) -> int:
             raise UserError(f"model {family!r}: {exc}") from None
         preprocessing[family] = [step for _, step in pipe.steps[:-1]]
         models[family] = (pipe.steps[-1][1], entry.get("grid", {}))
-    echo(f"searching {len(models)} model families on {args.data} ({len(X)} images)")
+    echo(f"searching {len(models)} model families on {_data_name(args)} ({len(X)} images)")
     search, table = compare_models(
         models,
         X,
@@ -197,7 +204,12 @@ def _add_data_args(p, subset):
         help="digits, mnist, fashion-mnist, kmnist, cifar10, svhn, emnist-SPLIT, "
         "idx:IMAGES:LABELS, folder:PATH or FILE.npz",
     )
-    p.add_argument("--subset", default=subset, choices=["train", "test"])
+    p.add_argument(
+        "--subset",
+        default=subset,
+        choices=["train", "test"],
+        help="split of a named data set (the embedded digits and files have none)",
+    )
     p.add_argument("--data-home", help="cache folder of downloaded sets")
     p.add_argument("--offline", action="store_true", help="never download; use cached files")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the result")
