@@ -48,9 +48,19 @@ def test_search_on_the_cluster_matches_the_local_search(client):
         {"lr": [1e-3, 3e-3], "max_epochs": [1, 2]},
         cv=StratifiedKFold(2, shuffle=True, random_state=0),
     )
-    local = clone(search).fit(X, y)
-    with joblib.parallel_config(backend="dask"):
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as on the workers: the same arithmetic, the same scores
+    try:
+        local = clone(search).fit(X, y)
+    finally:
+        torch.set_num_threads(threads)
+    with distributed.get_task_stream(client) as tasks, joblib.parallel_config(backend="dask"):
         remote = clone(search).set_params(n_jobs=-1).fit(X, y)
+    # the 4 candidates x 2 folds really ran on the workers
+    assert len(tasks.data) >= 8
+    assert len({task["worker"] for task in tasks.data}) == 2
     assert remote.best_params_ == local.best_params_
     np.testing.assert_allclose(
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
