@@ -22,14 +22,28 @@ def _conv_bn(c_in, c_out, kernel, act, stride=1):
             nn.BatchNorm2d(c_out), activation(act)]
 
 
+def _valid_stack_fits(h, w):
+    """Whether five unpadded 3x3 convs and two 2x2 pools leave at least a 1x1 map."""
+    for _ in range(2):
+        h, w = (h - 4) // 2, (w - 4) // 2
+    return min(h, w) - 2 >= 1
+
+
+def _layers_activation(name):
+    """The activation module (inside BatchNormCNN the name `activation` is its parameter)."""
+    return activation(name)
+
+
 @register_net(name="bn_cnn")
 class BatchNormCNN(nn.Module):
     """The default CNN: 3x3 conv + BatchNorm blocks, two 2x2 max-pools, global max-pool, linear.
 
     With the default ``widths=(32, 64, 128)`` the layout is conv 32-32, pool, conv 64-64, pool,
-    conv 128, global max-pool, linear (about 140k parameters for 10 classes). It reached
-    99.6 % on MNIST in 6 epochs with rotation/shift augmentation (see
-    ``benchmarks/bench_accuracy.py``). Pools skip sides of length 1, so any image size works.
+    conv 128, global max-pool, linear (about 140k parameters for 10 classes); see
+    ``benchmarks/bench_accuracy.py`` for its MNIST and Fashion-MNIST figures. The convs are
+    unpadded when the images are large enough (24 px and more, e.g. 28x28 digits: half the
+    work of padded convs) and padded otherwise; pools skip sides of length 1, so any image
+    size works.
 
     Parameters
     ----------
@@ -41,6 +55,8 @@ class BatchNormCNN(nn.Module):
     dropout : float
         Dropout before the linear layer.
     activation : str
+    padding : {"auto", "valid", "same"}
+        Padding of the 3x3 convs; ``"auto"`` is ``"valid"`` when the images are large enough.
 
     Examples
     --------
@@ -53,15 +69,30 @@ class BatchNormCNN(nn.Module):
     """
 
     def __init__(self, in_channels=1, n_classes=10, input_shape=(28, 28), widths=(32, 64, 128),
-                 dropout=0.0, activation="relu"):
+                 dropout=0.0, activation="relu", padding="auto"):
         super().__init__()
         w1, w2, w3 = (int(w) for w in widths)
         h, w = hw(input_shape)
-        layers = [*_conv_bn(in_channels, w1, 3, activation), *_conv_bn(w1, w1, 3, activation)]
+        if padding == "auto":
+            # Unpadded convs do half the work on 28x28 digits (the final map is 2x2, not 7x7)
+            # with the same accuracy; images too small for them keep their size ("same").
+            padding = "valid" if _valid_stack_fits(h, w) else "same"
+        if padding not in ("valid", "same"):
+            raise ValueError(f"padding must be 'auto', 'valid' or 'same'; got {padding!r}")
+        pad = 0 if padding == "valid" else 1
+        shrink = 2 - 2 * pad
+
+        def block(c_in, c_out):
+            nonlocal h, w
+            h, w = h - shrink, w - shrink
+            return [nn.Conv2d(c_in, c_out, 3, padding=pad, bias=False), nn.BatchNorm2d(c_out),
+                    _layers_activation(activation)]
+
+        layers = [*block(in_channels, w1), *block(w1, w1)]
         pool, h, w = pool2(h, w)
-        layers += [pool, *_conv_bn(w1, w2, 3, activation), *_conv_bn(w2, w2, 3, activation)]
+        layers += [pool, *block(w1, w2), *block(w2, w2)]
         pool, h, w = pool2(h, w)
-        layers += [pool, *_conv_bn(w2, w3, 3, activation)]
+        layers += [pool, *block(w2, w3)]
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveMaxPool2d(1)
         self.dropout = nn.Dropout(dropout)
