@@ -80,15 +80,19 @@ def _image_side(X):
     return X.shape[1] if X.ndim >= 3 else int(np.sqrt(X.shape[1]))
 
 
-def _build_model(name, X, args):
+def _build_model(name, X, args, *, progress=False):
+    """A preset pipeline with the user's --param values; ``progress`` shows each network's
+    per-epoch table and a progress bar over its batches."""
     from .presets import make_model
 
     model = make_model(
         name, image_side=_image_side(X), random_state=args.random_state, max_epochs=args.max_epochs
     )
-    params = _parse_params(args.param)
-    if args.quiet:
-        params.update({k: 0 for k in model.get_params() if k.endswith("__verbose")})
+    names = model.get_params()
+    show = progress and not args.quiet
+    params = {k: int(show) for k in names if k.endswith("__verbose")}
+    params.update({k: show for k in names if k.endswith("__progress_bar")})
+    params.update(_parse_params(args.param))
     try:
         model.set_params(**params)
     except ValueError as exc:  # sklearn names the bad parameter and lists the valid ones
@@ -99,7 +103,7 @@ def _build_model(name, X, args):
 def _cmd_train(args) -> int:
     echo = _echo(args)
     X, y = _load(args, args.subset)
-    model = _build_model(args.model, X, args)
+    model = _build_model(args.model, X, args, progress=True)
     n_classes = len(np.unique(y))
     echo(f"training {args.model} on {_data_name(args)} ({len(X)} images, {n_classes} classes)")
     start = time.perf_counter()
@@ -198,6 +202,14 @@ def _cmd_search(args) -> int:
     return 0
 
 
+def _folds(text):
+    """argparse type of --cv: an int of at least 2."""
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"cross-validation needs at least 2 folds, got {value}")
+    return value
+
+
 def _add_data_args(p, subset):
     p.add_argument(
         "data",
@@ -243,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Cross-validate raw-pixel and HOG pipelines, an MLP and a CNN on the "
         "embedded 8x8 digits; print the comparison and the best model's per-class report.",
     )
-    demo.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
+    demo.add_argument("--cv", type=_folds, default=5, help="cross-validation folds (default 5)")
     demo.add_argument("--fast", action="store_true", help="fewer epochs, for a quick look")
     demo.add_argument("--out", default="skimgclf-demo-report", help="folder for the report")
     demo.add_argument("--random-state", type=int, default=0)
@@ -281,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_args(search, "train")
     search.add_argument("--grid", required=True, help="JSON or TOML grid file")
-    search.add_argument("--cv", type=int, default=3)
+    search.add_argument("--cv", type=_folds, default=3)
     search.add_argument("--n-jobs", type=int, default=None)
     search.add_argument("-o", "--output", help="save the best refitted model here")
     _add_model_args(search)
@@ -296,7 +308,9 @@ def main(argv=None) -> int:
 
     Examples
     --------
-    >>> main(["demo", "--cv", "1"])
+    A user mistake gives a one-line message on standard error and exit code 2:
+
+    >>> main(["evaluate", "no-such-model.joblib", "digits"])
     2
     """
     parser = build_parser()

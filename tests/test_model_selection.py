@@ -110,3 +110,40 @@ def test_table_with_several_scorers_needs_a_name(digits):
 def test_bad_comparisons_are_named(models, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make_comparison_search(models)
+
+
+def test_logreg_mlp_cnn_comparison_on_mnist(mnist_train):
+    """The study's comparison on real digits: an LR grid (C x l1/l2), an MLP and a CNN."""
+    import warnings
+
+    from conftest import stratified_subset
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import StratifiedKFold
+
+    from skimgclf import CNNClassifier, Normalizer, TorchMLPClassifier
+
+    X, y = stratified_subset(*mnist_train, 1500, random_state=0)
+    fast = {"max_epochs": 3, "random_state": 0}
+    models = {
+        "logreg": (
+            LogisticRegression(max_iter=100, solver="saga", tol=1e-2, random_state=0),
+            {"C": [0.1, 1.0], "l1_ratio": [0.0, 1.0]},
+        ),
+        "mlp": (TorchMLPClassifier(hidden_sizes=(128,), **fast), {"lr": [1e-3]}),
+        "cnn": (CNNClassifier(**fast), {}),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search, table = compare_models(
+            models,
+            X,
+            y,
+            preprocessing=Normalizer(mode="scale"),
+            cv=StratifiedKFold(3, shuffle=True, random_state=0),
+        )
+    best = {row["family"]: row["mean"] for row in table.best_per_family()}
+    assert sorted(best) == ["cnn", "logreg", "mlp"]
+    assert len(table.rows) == 4 + 1 + 1
+    assert best["logreg"] > 0.8 and best["mlp"] > 0.8
+    assert best["cnn"] > 0.9 and table.rows[0]["family"] == "cnn"  # convolutions win on digits
+    assert search.best_estimator_.named_steps["clf"].__class__ is CNNClassifier
