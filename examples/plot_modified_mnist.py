@@ -82,8 +82,9 @@ clean_valid = background.transform(X_valid)
 # The size heuristics, compared
 # -----------------------------
 # *Extraction accuracy*: the share of validation images whose extracted digit matches (pixel
-# correlation of at least 0.9) what the extractor returns from the labelled digit alone. *Downstream accuracy*: a logistic regression fitted on each
-# heuristic's training output, scored on the validation composites.
+# correlation of at least 0.9) what the extractor returns from the labelled digit alone.
+# *Downstream accuracy*: a logistic regression fitted on each heuristic's training output,
+# scored on the validation composites.
 HEURISTICS = ["rotated_side", "rotated_area", "pixel_count", "bbox_side", "bbox_area"]
 
 

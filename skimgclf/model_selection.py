@@ -67,6 +67,9 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
         family do not recompute it for each fold. :func:`compare_models` provides a temporary one.
     **search_params
         Passed to ``GridSearchCV`` (``cv``, ``scoring``, ``n_jobs``, ``refit``, ...).
+        ``error_score`` defaults to ``"raise"``: a family that cannot fit (say, a classifier
+        given image arrays it cannot take) stops the search with its error instead of filling
+        the table with NaN scores.
 
     Returns
     -------
@@ -94,7 +97,7 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
     grids = _family_grids(models, preprocessing or {})
     first = grids[0]
     pipe = Pipeline([("prep", first["prep"][0]), ("clf", first["clf"][0])], memory=memory)
-    search = GridSearchCV(pipe, grids, **search_params)
+    search = GridSearchCV(pipe, grids, **{"error_score": "raise", **search_params})
     search.family_names = list(models)
     return search
 

@@ -10,8 +10,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from ._images import flatten_images
-
 __all__ = ["MODEL_PRESETS", "make_model", "hog_cell_size"]
 
 MODEL_PRESETS = {
@@ -63,7 +61,7 @@ def make_model(name, *, image_side=28, random_state=None, max_epochs=None):
     ValueError: unknown model 'resnet'; choose one of: cnn, hog-logreg, hog-mlp, logreg, mlp
     """
     from .neural import CNNClassifier, TorchMLPClassifier
-    from .preprocessing import HOGFeatures, Normalizer
+    from .preprocessing import HOGFeatures, Normalizer, flatten_images
 
     if name not in MODEL_PRESETS:
         raise ValueError(

@@ -86,6 +86,13 @@ def test_cache_fits_shared_preprocessing_once_per_fold(digits):
     assert cached == 3 + 1  # once per fold, plus the refit on all the data
 
 
+def test_a_family_that_cannot_fit_stops_the_search(digits):
+    X, y = digits
+    images = X.reshape(len(X), 8, 8)  # LogisticRegression takes no 3-D arrays
+    with pytest.raises(ValueError, match="Found array with dim 3"):
+        compare_models({"lr": LogisticRegression()}, images, y, cv=2)
+
+
 def test_table_with_several_scorers_needs_a_name(digits):
     X, y = digits
     search = make_comparison_search(
@@ -119,31 +126,39 @@ def test_logreg_mlp_cnn_comparison_on_mnist(mnist_train):
     from conftest import stratified_subset
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import StratifiedKFold
+    from sklearn.preprocessing import FunctionTransformer
 
     from skimgclf import CNNClassifier, Normalizer, TorchMLPClassifier
+    from skimgclf.preprocessing import flatten_images
 
     X, y = stratified_subset(*mnist_train, 1500, random_state=0)
-    fast = {"max_epochs": 3, "random_state": 0}
     models = {
         "logreg": (
             LogisticRegression(max_iter=100, solver="saga", tol=1e-2, random_state=0),
             {"C": [0.1, 1.0], "l1_ratio": [0.0, 1.0]},
         ),
-        "mlp": (TorchMLPClassifier(hidden_sizes=(128,), **fast), {"lr": [1e-3]}),
-        "cnn": (CNNClassifier(**fast), {}),
+        "mlp": (
+            TorchMLPClassifier(hidden_sizes=(128,), max_epochs=10, random_state=0),
+            {"lr": [1e-3, 3e-3]},
+        ),
+        "cnn": (CNNClassifier(max_epochs=5, batch_size=32, random_state=0), {}),
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search, table = compare_models(
             models,
-            X,
+            X,  # (n, 28, 28) images: scikit-learn's LogisticRegression needs flat rows
             y,
-            preprocessing=Normalizer(mode="scale"),
+            preprocessing={
+                "logreg": [Normalizer(mode="scale"), FunctionTransformer(flatten_images)],
+                "mlp": Normalizer(mode="scale"),
+                "cnn": Normalizer(mode="scale"),
+            },
             cv=StratifiedKFold(3, shuffle=True, random_state=0),
         )
     best = {row["family"]: row["mean"] for row in table.best_per_family()}
     assert sorted(best) == ["cnn", "logreg", "mlp"]
-    assert len(table.rows) == 4 + 1 + 1
+    assert len(table.rows) == 4 + 2 + 1
     assert best["logreg"] > 0.8 and best["mlp"] > 0.8
     assert best["cnn"] > 0.9 and table.rows[0]["family"] == "cnn"  # convolutions win on digits
     assert search.best_estimator_.named_steps["clf"].__class__ is CNNClassifier

@@ -2,8 +2,11 @@
 
 Each transformer is a thin scikit-learn estimator around a plain function holding the logic
 (``remove_background``, ``extract_largest_digit``, ``hog_features``, ``normalize_images``).
+``flatten_images`` turns image arrays into the flat rows scikit-learn's own classifiers take
+(``FunctionTransformer(flatten_images)`` in a Pipeline).
 """
 
+from .._images import flatten_images
 from ._background import BackgroundRemover, otsu_thresholds, remove_background
 from ._digit import LargestDigitExtractor, extract_largest_digit
 from ._hog import HOGFeatures, hog_features
@@ -15,6 +18,7 @@ __all__ = [
     "LargestDigitExtractor",
     "Normalizer",
     "extract_largest_digit",
+    "flatten_images",
     "hog_features",
     "image_statistics",
     "normalize_images",
