@@ -45,11 +45,16 @@ def demo_models(random_state=0, *, fast=False):
     >>> list(demo_models())
     ['pixels + LogisticRegression', 'HOG + LogisticRegression', 'HOG + MLP', 'CNN']
     """
-    epochs = 3 if fast else None
-    return {
-        label: make_model(preset, image_side=8, random_state=random_state, max_epochs=epochs)
-        for label, preset in DEMO_MODELS.items()
-    }
+    # 1,347 training images make few batches of the estimators' default 128: smaller batches and
+    # more epochs give the networks enough steps (CNN 5-fold accuracy 0.959 -> 0.990, 12 s).
+    epochs = 3 if fast else 20
+    models = {}
+    for label, preset in DEMO_MODELS.items():
+        model = make_model(preset, image_side=8, random_state=random_state, max_epochs=epochs)
+        if "clf__batch_size" in model.get_params():
+            model.set_params(clf__batch_size=32)
+        models[label] = model
+    return models
 
 
 @dataclass
