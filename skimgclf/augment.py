@@ -1,4 +1,4 @@
-"""Batch-wise random affine augmentation on the device (rotation, shift, scale).
+"""Batch-wise random affine augmentation on the device (rotation, shift, scale, horizontal flip).
 
 One ``affine_grid`` + ``grid_sample`` call transforms a whole ``(n, C, H, W)`` batch where it
 lives (CPU or CUDA): no per-sample Python and no round trip to numpy.
@@ -14,8 +14,16 @@ import torch.nn.functional as F
 __all__ = ["RandomAffine", "random_affine"]
 
 
-def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, generator=None):
-    """Rotate, shift and scale each image of a batch by its own random amount.
+def _check_hflip(hflip):
+    if not isinstance(hflip, bool):
+        raise TypeError(
+            f"hflip must be True or False, got {hflip!r}; pass hflip=True to mirror a random "
+            "half of the images left-right"
+        )
+
+
+def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, hflip=False, generator=None):
+    """Rotate, shift, scale and optionally mirror each image of a batch by its own random amount.
 
     Parameters
     ----------
@@ -27,6 +35,10 @@ def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, generator=None
         Maximum shift in pixels along each axis (uniform in ``[-shift, shift]``).
     scale : tuple of 2 floats or None
         Range of the zoom factor, e.g. ``(0.9, 1.1)``; None keeps the size.
+    hflip : bool
+        Mirror each image left-right with probability 1/2. The flip is folded into the same
+        affine matrix, so it costs nothing extra. Only for classes that are left-right symmetric
+        (clothes, objects), never for digits or letters.
     generator : torch.Generator or None
         A CPU generator for the random draws (reproducible on any device).
 
@@ -42,13 +54,18 @@ def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, generator=None
     >>> out = random_affine(x, shift=1, generator=torch.Generator().manual_seed(0))
     >>> tuple(out.shape), bool(torch.equal(random_affine(x), x))
     ((2, 1, 5, 5), True)
+    >>> ramp = torch.arange(3.0).expand(4, 1, 3, 3)  # every row reads 0, 1, 2
+    >>> mirrored = random_affine(ramp, hflip=True, generator=torch.Generator().manual_seed(0))
+    >>> sorted({tuple(img[0, 0].round().tolist()) for img in mirrored})
+    [(0.0, 1.0, 2.0), (2.0, 1.0, 0.0)]
     """
     if images.ndim != 4:
         raise ValueError(
             f"random_affine needs (n, C, H, W) images, got shape {tuple(images.shape)}"
         )
+    _check_hflip(hflip)
     n, _, h, w = images.shape
-    if n == 0 or (not rotation and not shift and scale is None):
+    if n == 0 or (not rotation and not shift and scale is None and not hflip):
         return images
     draw = torch.rand(n, 4, generator=generator)  # CPU draws: same numbers on every device
     angle = (draw[:, 0] * 2 - 1) * math.radians(rotation)
@@ -59,6 +76,11 @@ def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, generator=None
     cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
     theta = torch.stack([torch.stack([cos, -sin * h / w, tx], 1),
                          torch.stack([sin * w / h, cos, ty], 1)], 1)
+    if hflip:
+        # Drawn after the affine draws so that hflip=False keeps the exact same random stream.
+        # Sampling the input at -x mirrors the output: negate the x column of the flipped rows.
+        flipped = torch.rand(n, generator=generator) < 0.5
+        theta[flipped, :, 0] = -theta[flipped, :, 0]
     theta = theta.to(device=images.device, dtype=images.dtype)
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
@@ -66,6 +88,8 @@ def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, generator=None
 
 class RandomAffine:
     """A reusable batch augmentation: ``RandomAffine(rotation=10, shift=2)(batch, generator)``.
+
+    ``CNNClassifier(augment={"rotation": 10, "shift": 2, "hflip": True})`` builds one from a dict.
 
     Parameters
     ----------
@@ -75,28 +99,34 @@ class RandomAffine:
         Maximum shift in pixels.
     scale : tuple of 2 floats or None
         Zoom range.
+    hflip : bool
+        Mirror a random half of the images left-right (for left-right symmetric classes such as
+        clothes; never for digits).
 
     Examples
     --------
     >>> import torch
     >>> aug = RandomAffine(rotation=10, shift=2)
     >>> aug
-    RandomAffine(rotation=10, shift=2, scale=None)
+    RandomAffine(rotation=10, shift=2, scale=None, hflip=False)
     >>> tuple(aug(torch.zeros(4, 1, 28, 28), torch.Generator().manual_seed(0)).shape)
     (4, 1, 28, 28)
     """
 
-    def __init__(self, rotation=10.0, shift=2.0, scale=None):
+    def __init__(self, rotation=10.0, shift=2.0, scale=None, hflip=False):
+        _check_hflip(hflip)  # fail when the augmentation is built (in fit), not mid-epoch
         self.rotation = rotation
         self.shift = shift
         self.scale = scale
+        self.hflip = hflip
 
     def __call__(self, images, generator=None):
         return random_affine(images, rotation=self.rotation, shift=self.shift, scale=self.scale,
-                             generator=generator)
+                             hflip=self.hflip, generator=generator)
 
     def __repr__(self):
-        return f"RandomAffine(rotation={self.rotation}, shift={self.shift}, scale={self.scale})"
+        return (f"RandomAffine(rotation={self.rotation}, shift={self.shift}, scale={self.scale}, "
+                f"hflip={self.hflip})")
 
     def __eq__(self, other):
         return isinstance(other, RandomAffine) and vars(self) == vars(other)

@@ -187,6 +187,53 @@ def test_augmentation_rotation_keeps_a_centred_pattern_centred_and_is_reproducib
     assert torch.equal(random_affine(x), x)  # nothing requested: unchanged
 
 
+def _rows_matching(out, reference):
+    pairs = zip(out, reference, strict=True)
+    return torch.tensor([torch.allclose(o, r, atol=1e-5) for o, r in pairs])
+
+
+def test_hflip_mirrors_exactly_a_random_half_of_the_rows_reproducibly():
+    x = torch.rand(32, 2, 7, 9)  # non-square, two channels, no symmetry
+    out = random_affine(x, hflip=True, generator=torch.Generator().manual_seed(0))
+    flipped = _rows_matching(out, torch.flip(x, dims=[-1]))
+    kept = _rows_matching(out, x)
+    assert torch.equal(flipped, ~kept)  # every row is either mirrored or untouched
+    assert 8 <= int(flipped.sum()) <= 24  # about half of 32 (a fair coin per image)
+    again = random_affine(x, hflip=True, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(again, out)
+    other = random_affine(x, hflip=True, generator=torch.Generator().manual_seed(1))
+    assert not torch.equal(_rows_matching(other, torch.flip(x, dims=[-1])), flipped)
+
+
+def test_hflip_is_folded_into_the_affine_draw_and_off_changes_nothing():
+    x = torch.rand(32, 1, 12, 12)
+    flip_only = random_affine(x, hflip=True, generator=torch.Generator().manual_seed(0))
+    flipped = _rows_matching(flip_only, torch.flip(x, dims=[-1]))
+    g = torch.Generator().manual_seed(0)
+    plain = random_affine(x, rotation=20, shift=2, generator=g)
+    both = random_affine(x, rotation=20, shift=2, hflip=True,
+                         generator=torch.Generator().manual_seed(0))
+    # Sampling at A(-x, y) is the unflipped output read mirrored: same seed, same affine draws,
+    # and the same rows flip as in the flip-only call.
+    assert torch.equal(_rows_matching(both, torch.flip(plain, dims=[-1])), flipped)
+    assert torch.equal(_rows_matching(both, plain), ~flipped)
+    # hflip=False draws nothing extra: the random stream (hence training) is unchanged.
+    reference = torch.Generator().manual_seed(0)
+    torch.rand(32, 4, generator=reference)
+    assert torch.equal(g.get_state(), reference.get_state())
+    off = RandomAffine(rotation=20, shift=2, hflip=False)(x, torch.Generator().manual_seed(0))
+    assert torch.equal(off, plain)
+
+
+def test_hflip_must_be_a_bool():
+    with pytest.raises(TypeError, match="hflip must be True or False, got 'yes'"):
+        RandomAffine(hflip="yes")
+    with pytest.raises(TypeError, match="hflip must be True or False, got 1"):
+        random_affine(_blob(), hflip=1)
+    assert repr(RandomAffine(hflip=True)) == (
+        "RandomAffine(rotation=10.0, shift=2.0, scale=None, hflip=True)")
+
+
 def test_augmentation_scale_and_callable_and_errors():
     x = _blob()
     bigger = RandomAffine(rotation=0, shift=0, scale=(1.5, 1.5))(x)

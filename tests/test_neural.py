@@ -14,6 +14,7 @@ from sklearn.datasets import load_digits
 from sklearn.utils.class_weight import compute_class_weight
 from skorch.callbacks import Checkpoint
 
+from skimgclf.augment import RandomAffine
 from skimgclf.neural import CNNClassifier, TorchMLPClassifier, reads_channels_first
 from skimgclf.neural._data import ImageTensorData, TensorBatchIterator
 
@@ -203,6 +204,11 @@ def test_augmentation_runs_on_every_training_batch_only(digits):
     assert mlp.fit(X[:100], y[:100]).predict(X[:5]).shape == (5,)
     with pytest.raises(ValueError, match="augment='flip' is not understood"):
         CNNClassifier(augment="flip").fit(X[:20], y[:20])
+    flips = CNNClassifier(max_epochs=1, batch_size=50, random_state=0,
+                          augment={"rotation": 10, "shift": 2, "hflip": True}).fit(X[:100], y[:100])
+    assert flips._augmenter_ == RandomAffine(rotation=10, shift=2, hflip=True)
+    with pytest.raises(TypeError, match="hflip must be True or False"):
+        CNNClassifier(augment={"hflip": "yes"}).fit(X[:20], y[:20])
 
 
 def test_module_params_are_routed_and_filled_from_the_data(digits):

@@ -22,8 +22,10 @@ _COMMON_DOC = """
     augment : None, "default", dict or callable
         Batch-wise random affine augmentation on the device during training only:
         ``"default"`` is rotation +-10 degrees and shift +-2 px; a dict gives
-        :class:`skimgclf.augment.RandomAffine` arguments (``rotation``, ``shift``, ``scale``);
-        a callable is called as ``f(batch_nchw, generator)``.
+        :class:`skimgclf.augment.RandomAffine` arguments (``rotation``, ``shift``, ``scale``,
+        ``hflip``), e.g. ``{"rotation": 10, "shift": 2, "hflip": True}`` for left-right
+        symmetric classes such as clothes (never for digits); a callable is called as
+        ``f(batch_nchw, generator)``.
     init : {"default", "xavier", "kaiming"}
         Weight initialisation of the conv and linear layers.
     class_weight : None, "balanced" or dict
