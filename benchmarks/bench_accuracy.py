@@ -5,10 +5,10 @@ degrees and shift +-2 px on the batch tensor) on the 60,000 training images and 
 10,000 test images. MNIST uses exactly those defaults (digits must never be mirrored).
 Fashion-MNIST uses shift +-2 px plus a random horizontal flip (clothes are left-right
 symmetric) and no rotation (the garments are upright), for 10 epochs: measured on 2 quiet cores,
-that gave 92.65 % in 267 s against 92.26 % in 216 s for the default augmentation plus flip at
-10 epochs and 92.72 % in 276 s without rotation at 12 epochs. Prints the augmentation and epochs
-used, accuracy, fit and predict seconds (wall and CPU) and the parameter count. Data are read in
-place from ../shared/data.
+that gave 92.65 % in 170-267 s (two runs) against 92.26 % in 216 s for the default augmentation
+plus flip at 10 epochs and 92.72 % in 276 s without rotation at 12 epochs. Prints the
+augmentation and epochs used, accuracy, fit and predict seconds (wall and CPU) and the parameter
+count. Data are read in place from ../shared/data.
 
     .venv/bin/python benchmarks/bench_accuracy.py [--datasets mnist fashion-mnist]
 
