@@ -38,7 +38,7 @@ def main():
     digits = load_idx(sorted(DATA.glob("train-images-idx3-ubyte.part01of06.gz")))
     labels = load_idx(DATA / "train-labels-idx1-ubyte.gz")[: len(digits)]
     X, y = make_modified_mnist(args.n, digits=(digits, labels), min_scale_ratio=1.2, random_state=0)
-    extract = [BackgroundRemover(), LargestDigitExtractor(heuristic="rotated_side")]
+    extract = [BackgroundRemover(), LargestDigitExtractor(heuristic="rotated_side", flatten=True)]
     models = {
         "logreg": (
             LogisticRegression(max_iter=50, solver="saga", random_state=0),

@@ -108,9 +108,10 @@ def matches(a, b, min_correlation=0.9):
 solo_valid = labelled_digit_only(clean_valid, meta_valid)
 rows = []
 for heuristic in HEURISTICS:
-    extractor = LargestDigitExtractor(heuristic=heuristic)
+    extractor = LargestDigitExtractor(heuristic=heuristic, flatten=True)  # rows, for matches
     found = matches(extractor.fit_transform(clean_valid), extractor.transform(solo_valid))
-    lr = make_pipeline(LargestDigitExtractor(heuristic=heuristic), Normalizer(),
+    # flatten=True: LogisticRegression takes flat rows (the default keeps the images' layout)
+    lr = make_pipeline(LargestDigitExtractor(heuristic=heuristic, flatten=True), Normalizer(),
                        LogisticRegression(C=0.1, max_iter=pick(50, 300)))
     lr.fit(clean_train, y_train)
     rows.append((heuristic, found.mean(), lr.score(clean_valid, y_valid)))
@@ -124,7 +125,7 @@ print(f"best heuristic by extraction accuracy: {best_heuristic} "
 
 # %%
 # What the extractor sees: a few composites, their background-free version and the digit kept.
-extracted = LargestDigitExtractor(heuristic=best_heuristic, flatten=False).fit_transform(
+extracted = LargestDigitExtractor(heuristic=best_heuristic).fit_transform(
     clean_valid[:6])
 fig, axes = plt.subplots(3, 6, figsize=(9, 4.8))
 for j in range(6):
@@ -150,8 +151,8 @@ search, table = compare_models(
     {"logreg": (LogisticRegression(solver="saga", max_iter=pick(60, 500), tol=1e-3),
                 {"C": C_VALUES, "l1_ratio": [0.0, 1.0]})},
     X_train[:N_GRID], y_train[:N_GRID],
-    preprocessing=[BackgroundRemover(), LargestDigitExtractor(heuristic=best_heuristic),
-                   Normalizer()],
+    preprocessing=[BackgroundRemover(),
+                   LargestDigitExtractor(heuristic=best_heuristic, flatten=True), Normalizer()],
     cv=pick(2, 3),
 )
 print(f"\nLR grid: {len(table.rows)} combinations; the best (at most five):")

@@ -1,17 +1,27 @@
-"""The image contract: every accepted layout of ``X`` <-> one ``(n, H, W, C)`` view.
+"""The image contract: every accepted array of images <-> one ``(n, H, W, C)`` view.
 
-Accepted layouts
-----------------
-- ``(n, d)`` flat rows, ``d = H * W * C``. Square grayscale is inferred when ``image_shape`` is
-  None and ``d`` is a perfect square; otherwise ``image_shape=(H, W)`` or ``(H, W, C)`` is needed.
-- ``(n, H, W)`` grayscale images.
-- ``(n, H, W, C)`` images in numpy/skimage order.
-- ``(n, C, H, W)`` only when the caller says so (``channels_first=True``); never guessed here.
+Everything about an image array is decided here, for every step of the package, and nowhere else:
+
+Layout
+    ``(n, d)`` flat rows, ``d = H * W * C`` (square grayscale inferred when ``image_shape`` is
+    None and ``d`` is a perfect square; otherwise ``image_shape=(H, W)`` or ``(H, W, C)``),
+    ``(n, H, W)`` grayscale, ``(n, H, W, C)`` numpy/skimage order.
+Channel order
+    A 4-D array is ``(n, H, W, C)`` unless :func:`reads_channels_first` says ``(n, C, H, W)``:
+    when the caller says so (``channels_first=True``), or, with ``channels_first=None``, when the
+    shape leaves no doubt (axis 1 holds 1-4 entries and the last axis does not), or when only the
+    channels-first reading matches the shape seen at fit.
+Value range
+    Integer images hold 0-255 pixel values; bool images are masks, read as uint8 0 / 255; float
+    images are in the units the caller chose. Steps keep the input dtype where their output is
+    still pixels (uint8 in, uint8 out). :func:`unit_scale` gives the factor to [0, 1] and refuses
+    what the rule cannot read (integers outside 0..255, floats already scaled given to a step that
+    maps 0-255 to 0-1).
 
 :func:`check_images` validates ``X`` (through scikit-learn's ``validate_data``, so NaN, inf,
-empty arrays, sparse input, DataFrame column names and ``n_features_in_`` behave as everywhere in
-scikit-learn) and returns the ``(n, H, W, C)`` view plus a :class:`Layout` that gives results back
-in the caller's layout. No other module reshapes images by hand.
+sparse input, DataFrame column names and ``n_features_in_`` behave as everywhere in
+scikit-learn), and returns the ``(n, H, W, C)`` view plus a :class:`Layout` that gives results
+back in the caller's layout. No other module reshapes images by hand.
 """
 
 from __future__ import annotations
@@ -23,12 +33,22 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 __all__ = [
+    "CHANNEL_COUNTS",
     "Layout",
+    "bool_as_pixels",
     "check_images",
     "flatten_images",
     "image_shape_from_flat",
+    "looks_unit_scaled",
     "normalize_image_shape",
+    "reads_channels_first",
+    "unit_scale",
 ]
+
+#: Channel counts a channels-first axis may hold for the shape to be read unambiguously.
+CHANNEL_COUNTS = (1, 2, 3, 4)
+#: The largest pixel value of the 0-255 convention.
+PIXEL_MAX = 255
 
 
 @dataclass(frozen=True)
@@ -65,21 +85,33 @@ def normalize_image_shape(image_shape) -> tuple[int, int, int] | None:
 
     One of ``H`` and ``W`` may be -1, to be inferred from the row width as in ``numpy.reshape``
     (``(1, -1)`` reads each flat row as a single row of pixels).
+
+    Examples
+    --------
+    >>> normalize_image_shape((28, 28))
+    (28, 28, 1)
+    >>> normalize_image_shape((28, 0))
+    Traceback (most recent call last):
+    ...
+    ValueError: image_shape must be (H, W) or (H, W, C) with positive sizes ...; got (28, 0)
     """
     if image_shape is None:
         return None
     try:
         shape = tuple(int(s) for s in image_shape)
-    except TypeError:
+        if any(s != t for s, t in zip(shape, image_shape, strict=True)):
+            raise TypeError
+    except (TypeError, ValueError):
         raise ValueError(
-            f"image_shape must be None, (H, W) or (H, W, C); got {image_shape!r}"
+            f"image_shape must be None, (H, W) or (H, W, C) of integers; got {image_shape!r}"
         ) from None
     if len(shape) == 2:
         shape = (*shape, 1)
-    sizes_ok = all(s >= 1 for s in shape) or (
-        shape[:2].count(-1) == 1 and max(shape[:2]) >= 1 and shape[2] >= 1
+    sizes_ok = len(shape) == 3 and (
+        all(s >= 1 for s in shape)
+        or (shape[:2].count(-1) == 1 and max(shape[:2]) >= 1 and shape[2] >= 1)
     )
-    if len(shape) != 3 or not sizes_ok:
+    if not sizes_ok:
         raise ValueError(
             f"image_shape must be (H, W) or (H, W, C) with positive sizes (one of H, W may be "
             f"-1); got {image_shape!r}"
@@ -124,13 +156,60 @@ def image_shape_from_flat(n_features: int, image_shape=None) -> tuple[int, int, 
     return (side, side, 1)
 
 
+def reads_channels_first(X, channels_first=None, fitted_shape=None) -> bool:
+    """Whether a 4-D ``X`` is ``(n, C, H, W)``: the one channel-order rule of the package.
+
+    ``channels_first`` True/False is obeyed. With None the layout is decided only when it is
+    unambiguous: only one reading matches ``fitted_shape`` (the ``(H, W, C)`` seen at fit), or
+    axis 1 looks like channels (1-4 entries) and the last axis does not. Otherwise ``X`` is read
+    as ``(n, H, W, C)``, the package's documented layout.
+
+    Parameters
+    ----------
+    X : array-like
+        The images (anything with a ``shape``); arrays that are not 4-D are never channels-first.
+    channels_first : bool or None, default=None
+    fitted_shape : tuple of int or None, default=None
+        ``(H, W, C)`` seen at fit, at predict/transform time.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reads_channels_first(np.zeros((5, 1, 28, 28)))
+    True
+    >>> reads_channels_first(np.zeros((5, 28, 28, 1)))
+    False
+    >>> reads_channels_first(np.zeros((5, 3, 3, 3)))  # ambiguous: (n, H, W, C)
+    False
+    >>> reads_channels_first(np.zeros((5, 3, 4, 4)), fitted_shape=(4, 4, 3))
+    True
+    """
+    if channels_first is not None:
+        return bool(channels_first)
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) != 4:
+        return False
+    as_chw = (shape[2], shape[3], shape[1])
+    if fitted_shape is not None:
+        fitted = tuple(fitted_shape)
+        if as_chw == fitted and tuple(shape[1:]) != fitted:
+            return True
+        if tuple(shape[1:]) == fitted:
+            return False
+    return shape[1] in CHANNEL_COUNTS and shape[3] not in CHANNEL_COUNTS
+
+
 def check_images(
     estimator,
     X,
     *,
     reset: bool,
     image_shape=None,
-    channels_first: bool = False,
+    channels_first=None,
     spatial: bool = True,
     dtype="numeric",
     copy: bool = False,
@@ -144,14 +223,15 @@ def check_images(
         ``n_features_in_`` (pixels x channels per image, whatever the layout) and
         ``image_shape_`` ``(H, W, C)``; with ``reset=False`` the images are checked against them.
     X : array-like
-        Images in one of the layouts of this module.
+        Images in one of the layouts of this module (a list of equally shaped images, a numpy
+        array, a torch tensor, a DataFrame of flat rows).
     reset : bool
         True in ``fit``, False in ``transform``/``predict``.
     image_shape : tuple or None
         ``(H, W)`` or ``(H, W, C)`` of flat rows; ignored for image-shaped ``X``, except that it
         must agree with it.
-    channels_first : bool
-        Read a 4-D ``X`` as ``(n, C, H, W)``.
+    channels_first : bool or None
+        How to read a 4-D ``X`` (see :func:`reads_channels_first`).
     spatial : bool
         Whether the caller needs the true ``(H, W)``. Pixel-wise steps pass False: flat rows
         whose width is not a square are then read as one row of ``d`` grayscale pixels.
@@ -163,17 +243,19 @@ def check_images(
     Returns
     -------
     images : ndarray of shape (n, H, W, C)
-        A view of ``X`` where possible.
+        A view of ``X`` where possible; bool images come back as uint8 0 / 255.
     layout : Layout
         Gives results back in the caller's layout.
     """
     X = _as_array(X)
+    _check_dtype(X)
     if X.ndim in (3, 4):
-        layout = Layout("hw" if X.ndim == 3 else ("chw" if channels_first else "hwc"))
-        images = X[..., np.newaxis] if X.ndim == 3 else X
-        if channels_first and X.ndim == 4:
-            images = np.moveaxis(X, 1, 3)
+        fitted = None if reset else getattr(estimator, "image_shape_", None)
+        chw = X.ndim == 4 and reads_channels_first(X, channels_first, fitted)
+        layout = Layout("hw" if X.ndim == 3 else ("chw" if chw else "hwc"))
+        images = X[..., np.newaxis] if X.ndim == 3 else (np.moveaxis(X, 1, 3) if chw else X)
         shape = images.shape[1:]
+        _check_not_empty(estimator, X, shape)
         given = normalize_image_shape(image_shape)
         if given is not None and any(g not in (-1, s) for g, s in zip(given, shape, strict=True)):
             raise ValueError(
@@ -190,16 +272,15 @@ def check_images(
             copy=copy,
         )
         images = flat.reshape(flat.shape[0], *shape)
-    elif X.ndim == 2 or not hasattr(X, "ndim"):
+    elif X.ndim == 2:
         layout = Layout("flat")
         flat = validate_data(estimator, X, reset=reset, dtype=dtype, copy=copy)
         n_features = flat.shape[1]
         fitted = getattr(estimator, "image_shape_", None)
+        shape = None
         if image_shape is None and not reset and fitted is not None:
             # Flat rows at predict time take the shape learnt at fit (from images or image_shape).
             shape = fitted if math.prod(fitted) == n_features else None
-        else:
-            shape = None
         if shape is None:
             try:
                 shape = image_shape_from_flat(n_features, image_shape)
@@ -219,9 +300,107 @@ def check_images(
                 else ""
             )
         )
+    images = bool_as_pixels(images)
     if reset:
         estimator.image_shape_ = tuple(int(s) for s in images.shape[1:])
     return images, layout
+
+
+def unit_scale(images, *, caller, floats="keep") -> float:
+    """The factor that brings pixel values to [0, 1], by the package's value-range rule.
+
+    Integer images hold 0-255 pixel values: the factor is 1/255, and values outside 0..255 are
+    refused (16-bit images, labels, counts). Float images are in the caller's units:
+    ``floats="keep"`` leaves them as they are (factor 1: already in [0, 1], or standardised), and
+    ``floats="0-255"`` (steps documented as mapping 0-255 to 0-1) divides them by 255 after
+    checking that they lie within [0, 255] and are not already scaled to [0, 1].
+
+    Parameters
+    ----------
+    images : ndarray
+        The images as :func:`check_images` returns them (bool already read as uint8).
+    caller : str
+        Who applies the rule, for the error messages (e.g. ``"Normalizer(mode='scale')"``).
+    floats : {"keep", "0-255"}, default="keep"
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unit_scale(np.array([0, 255], dtype=np.uint8), caller="demo") == 1 / 255
+    True
+    >>> unit_scale(np.array([0.0, 0.5]), caller="demo")
+    1.0
+    >>> unit_scale(np.array([0.0, 0.5]), caller="demo", floats="0-255")
+    Traceback (most recent call last):
+    ...
+    ValueError: demo maps 0-255 pixels to 0-1, but X is float and lies within [0, 1] already ...
+    """
+    images = np.asarray(images)
+    if images.size == 0:
+        return 1.0 / PIXEL_MAX if images.dtype.kind in "uib" or floats != "keep" else 1.0
+    if images.dtype.kind in "ui":
+        low, high = images.min(), images.max()
+        if low < 0 or high > PIXEL_MAX:
+            raise ValueError(
+                f"{caller} reads integer images as 0-255 pixel values, but X ({images.dtype}) "
+                f"holds values from {low} to {high}; convert 16-bit images to 8 bits "
+                "(skimage.util.img_as_ubyte) or pass float images in [0, 1]"
+            )
+        return 1.0 / PIXEL_MAX
+    if floats == "keep":
+        return 1.0
+    low, high = float(images.min()), float(images.max())
+    if low < 0 or high > PIXEL_MAX:
+        raise ValueError(
+            f"{caller} maps 0-255 pixels to 0-1, but X holds values from {low:g} to {high:g}, "
+            "outside [0, 255]; use Normalizer(mode='channel') or mode='pixel' to standardise "
+            "such data"
+        )
+    if looks_unit_scaled(images):
+        raise ValueError(
+            f"{caller} maps 0-255 pixels to 0-1, but X is float and lies within [0, 1] already "
+            f"(max {high:g}); dividing by 255 again would leave values below 0.004. Leave this "
+            "step out, or pass 0-255 images (e.g. uint8)"
+        )
+    return 1.0 / PIXEL_MAX
+
+
+def bool_as_pixels(images):
+    """Bool masks as uint8 0 / 255 pixels (True is full intensity); other arrays unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bool_as_pixels(np.array([True, False]))
+    array([255,   0], dtype=uint8)
+    """
+    if getattr(images, "dtype", None) == np.bool_:
+        return images.astype(np.uint8) * np.uint8(PIXEL_MAX)
+    return images
+
+
+def looks_unit_scaled(images) -> bool:
+    """Whether float ``images`` lie within [0, 1] with some positive pixel (already scaled).
+
+    All-zero images say nothing about their scale, so they are not counted as scaled.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> looks_unit_scaled(np.array([0.0, 0.7])), looks_unit_scaled(np.array([0.0, 7.0]))
+    (True, False)
+    >>> looks_unit_scaled(np.zeros(3)), looks_unit_scaled(np.array([0, 1], dtype=np.uint8))
+    (False, False)
+    """
+    images = np.asarray(images)
+    if images.dtype.kind != "f" or images.size == 0:
+        return False
+    high = images.max()
+    return bool(0 < high <= 1 and images.min() >= 0)
 
 
 def _as_array(X):
@@ -230,7 +409,49 @@ def _as_array(X):
         return X.detach().cpu().numpy()
     if hasattr(X, "ndim") or hasattr(X, "iloc") or hasattr(X, "tocsr"):
         return X
-    return np.asarray(X)
+    try:
+        return np.asarray(X)
+    except ValueError:
+        shapes = sorted({np.shape(x) for x in X}, key=str)
+        raise ValueError(
+            f"X is a list of {len(X)} images of different shapes ("
+            + ", ".join(_fmt(s) or "scalar" for s in shapes[:4])
+            + (", ..." if len(shapes) > 4 else "")
+            + "); resize them to one shape first (e.g. skimage.transform.resize) and pass an "
+            "array of shape (n, H, W) or (n, H, W, C)"
+        ) from None
+
+
+def _check_dtype(X):
+    dtype = getattr(X, "dtype", None)
+    if dtype is None or not isinstance(dtype, np.dtype):
+        return
+    if dtype.kind == "c":
+        # "Complex data not supported" is scikit-learn's wording, which its checks look for;
+        # unlike scikit-learn's message, this one does not print the whole array.
+        raise ValueError(
+            f"Complex data not supported: X has dtype {dtype}; images must be real-valued "
+            "(pass np.abs(X) or X.real)"
+        )
+    if dtype.kind in "SUMm" or (dtype.kind == "O" and X.size and isinstance(
+            X.flat[0], (str, bytes))):
+        raise ValueError(
+            f"X holds {dtype} values, not pixel values; images must be numbers (uint8 0-255 or "
+            "floats)"
+        )
+
+
+def _check_not_empty(estimator, X, shape):
+    if X.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={tuple(X.shape)}) while a minimum of 1 is "
+            f"required by {type(estimator).__name__}: X holds no images"
+        )
+    if math.prod(shape) == 0:
+        raise ValueError(
+            f"X holds images of shape {_fmt(shape)}, which have no pixels; "
+            f"{type(estimator).__name__} needs images of at least 1x1"
+        )
 
 
 def _check_fitted_shape(estimator, shape):
@@ -249,19 +470,34 @@ def _fmt(shape) -> str:
     return "x".join(str(s) for s in shape)
 
 
-def flatten_images(X):
+def flatten_images(X, channels_first=None):
     """Images of any accepted layout as flat ``(n, d)`` rows (flat rows are returned as they are).
 
     scikit-learn's own classifiers take 2-D input only; ``FunctionTransformer(flatten_images)``
-    before one lets a pipeline take image arrays.
+    before one lets a pipeline take image arrays. Each row holds the image in ``(H, W, C)``
+    order, whatever the layout it came in (channels-first arrays are read by
+    :func:`reads_channels_first`).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d), (n, H, W), (n, H, W, C) or (n, C, H, W)
+    channels_first : bool or None, default=None
+
+    Returns
+    -------
+    ndarray of shape (n, H * W * C)
 
     Examples
     --------
     >>> import numpy as np
     >>> flatten_images(np.zeros((5, 8, 8), dtype=np.uint8)).shape
     (5, 64)
+    >>> flatten_images(np.zeros((5, 3, 8, 8))).shape             # (n, C, H, W)
+    (5, 192)
     """
     X = _as_array(X)
     if getattr(X, "ndim", 2) <= 2:
         return X
+    if X.ndim == 4 and reads_channels_first(X, channels_first):
+        X = np.moveaxis(X, 1, 3)
     return Layout("flat").restore(X if X.ndim == 4 else X[..., np.newaxis])

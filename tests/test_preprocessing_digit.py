@@ -183,10 +183,11 @@ def test_layouts_round_trip_and_input_untouched(composites):
         LargestDigitExtractor(image_shape=(64, 70)).fit_transform(wide.reshape(40, -1)),
         LargestDigitExtractor(flatten=False).fit_transform(wide).reshape(40, -1),
     )
-    # By default the output is flat rows, whatever the input layout.
-    np.testing.assert_array_equal(LargestDigitExtractor().fit_transform(images[..., None]),
-                                  LargestDigitExtractor(flatten=False).fit_transform(
-                                      images).reshape(40, -1))
+    # flatten=True gives flat rows, whatever the input layout; the default keeps the layout.
+    np.testing.assert_array_equal(LargestDigitExtractor(flatten=True).fit_transform(
+                                      images[..., None]),
+                                  LargestDigitExtractor().fit_transform(images).reshape(40, -1))
+    assert LargestDigitExtractor().fit_transform(images).shape == (40, 28, 28)
 
 
 def test_colour_images_use_every_channel():

@@ -47,12 +47,6 @@ CASES = [
         np.zeros((2, 30, 30))),
      ValueError, "X has 900 features, but LargestDigitExtractor is expecting 784 features as "
                  "input: the image shape differs (images of 30x30x1 now, 28x28x1 at fit)"),
-    ("colour without channel_axis", lambda: HOGFeatures().fit(RGB),
-     ValueError, "X holds colour images (3 channels) but channel_axis=None; pass channel_axis=-1 "
-                 "for (n, H, W, C) images or channel_axis=0 for (n, C, H, W)"),
-    ("bad channel_axis", lambda: HOGFeatures(channel_axis=1).fit(RGB),
-     ValueError, "channel_axis must be None (grayscale), -1 or 2 ((n, H, W, C) colour) or 0 "
-                 "((n, C, H, W) colour); got 1"),
     ("images smaller than a block", lambda: HOGFeatures().fit(np.zeros((2, 16, 16))),
      ValueError, "images of 16x16 pixels are too small for one HOG block of cells_per_block=(3, 3)"
                  " cells of pixels_per_cell=(8, 8) pixels; use smaller cells or blocks"),
@@ -61,7 +55,7 @@ CASES = [
     ("sqrt of negative pixels", lambda: HOGFeatures(transform_sqrt=True).fit(GRAY - 1.0),
      ValueError, "transform_sqrt=True takes the square root of the pixels, but X has negative "
                  "values; rescale X to non-negative values or set transform_sqrt=False"),
-    ("colour channel count changes", lambda: HOGFeatures(channel_axis=-1).fit(RGB).transform(
+    ("colour channel count changes", lambda: HOGFeatures().fit(RGB).transform(
         RGB[..., :2]),
      ValueError, "X has 2048 features, but HOGFeatures is expecting 3072 features as input: the "
                  "channel count differs (images of 32x32x2 now, 32x32x3 at fit)"),

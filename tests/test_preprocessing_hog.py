@@ -53,14 +53,15 @@ def test_study_configuration_gives_392_features(mnist_few):
 
 @pytest.mark.parametrize("params", PARAMS)
 def test_colour_equals_skimage_image_by_image(cifar_few, params):
-    out = HOGFeatures(channel_axis=-1, **params).fit_transform(cifar_few)
+    out = HOGFeatures(**params).fit_transform(cifar_few)
     expected = np.stack([hog(image, channel_axis=-1, **params) for image in cifar_few])
     np.testing.assert_array_equal(out, expected.astype(np.float32))
-    # The same images channels-first, and flat with image_shape, give the same features.
+    # The same images channels-first (read by the one channel-order rule), and flat with
+    # image_shape, give the same features.
     chw = np.ascontiguousarray(np.moveaxis(cifar_few, 3, 1))
-    np.testing.assert_array_equal(HOGFeatures(channel_axis=0, **params).fit_transform(chw), out)
+    np.testing.assert_array_equal(HOGFeatures(**params).fit_transform(chw), out)
     flat = cifar_few.reshape(len(cifar_few), -1)
-    hog_flat = HOGFeatures(channel_axis=-1, image_shape=(32, 32, 3), **params)
+    hog_flat = HOGFeatures(image_shape=(32, 32, 3), **params)
     np.testing.assert_array_equal(hog_flat.fit_transform(flat), out)
 
 
@@ -74,7 +75,7 @@ def test_flat_and_image_layouts_agree(mnist_few):
 
 def test_colour_float32_equals_skimage(cifar_few):
     images = (cifar_few / 255).astype(np.float32)
-    out = HOGFeatures(channel_axis=-1, transform_sqrt=True).fit_transform(images)
+    out = HOGFeatures(transform_sqrt=True).fit_transform(images)
     expected = [hog(image, channel_axis=-1, transform_sqrt=True) for image in images]
     np.testing.assert_array_equal(out, np.stack(expected).astype(np.float32))
 

@@ -9,8 +9,14 @@ import pytest
 from _composites import cached_composites
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
 
-from skimgclf.preprocessing import BackgroundRemover, LargestDigitExtractor, Normalizer
+from skimgclf.preprocessing import (
+    BackgroundRemover,
+    LargestDigitExtractor,
+    Normalizer,
+    flatten_images,
+)
 
 N_TRAIN, N_TEST = 1000, 400
 
@@ -20,6 +26,7 @@ def _pipeline():
         ("bg", BackgroundRemover()),
         ("digit", LargestDigitExtractor()),
         ("norm", Normalizer()),
+        ("flat", FunctionTransformer(flatten_images)),  # LogisticRegression takes flat rows only
         ("clf", LogisticRegression(max_iter=100, tol=1e-3)),
     ])
 

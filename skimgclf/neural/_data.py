@@ -13,41 +13,7 @@ import math
 import numpy as np
 import torch
 
-CHANNEL_COUNTS = (1, 2, 3, 4)
-
-
-def reads_channels_first(X, channels_first=None, fitted_shape=None) -> bool:
-    """Whether a 4-D ``X`` is ``(n, C, H, W)``.
-
-    ``channels_first`` True/False is obeyed. With None the layout is decided only when it is
-    unambiguous: axis 1 looks like channels (1-4) and the last axis does not, or (at predict)
-    only one reading matches the shape seen at fit. Otherwise ``X`` is read as
-    ``(n, H, W, C)``, the package's documented layout.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skimgclf.neural import reads_channels_first
-    >>> reads_channels_first(np.zeros((5, 1, 28, 28)))
-    True
-    >>> reads_channels_first(np.zeros((5, 28, 28, 1)))
-    False
-    >>> reads_channels_first(np.zeros((5, 3, 3, 3)))  # ambiguous: (n, H, W, C)
-    False
-    """
-    if channels_first is not None:
-        return bool(channels_first)
-    shape = getattr(X, "shape", None)
-    if shape is None or len(shape) != 4:
-        return False
-    as_chw = (shape[2], shape[3], shape[1])
-    if fitted_shape is not None:
-        fitted = tuple(fitted_shape)
-        if as_chw == fitted and tuple(shape[1:]) != fitted:
-            return True
-        if tuple(shape[1:]) == fitted:
-            return False
-    return shape[1] in CHANNEL_COUNTS and shape[3] not in CHANNEL_COUNTS
+from .._images import reads_channels_first  # noqa: F401  (re-exported: skimgclf.neural)
 
 
 def images_to_tensor(images: np.ndarray, scale: float, device, max_fraction=0.5) -> torch.Tensor:

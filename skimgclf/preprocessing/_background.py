@@ -7,9 +7,9 @@ from numbers import Real
 import numpy as np
 from skimage.filters import threshold_otsu
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import StrOptions, validate_params
 
-from .._images import check_images
+from .._images import PIXEL_MAX, bool_as_pixels, check_images, looks_unit_scaled
 
 __all__ = ["BackgroundRemover", "otsu_thresholds", "remove_background"]
 
@@ -18,16 +18,23 @@ __all__ = ["BackgroundRemover", "otsu_thresholds", "remove_background"]
 _CHUNK_ELEMENTS = 1 << 20
 
 
+@validate_params(
+    {"X": ["array-like"], "threshold": [Real, StrOptions({"otsu"})], "fill": [Real]},
+    prefer_skip_nested_validation=True,
+)
 def remove_background(X, threshold=255, fill=0):
     """Set every pixel below ``threshold`` (or at/below each image's Otsu level) to ``fill``.
 
     Parameters
     ----------
-    X : ndarray of shape (n_images, ...)
-        Images (any layout; axis 0 indexes the images). Not modified.
+    X : array-like of shape (n_images, ...)
+        Images (any layout; axis 0 indexes the images). Not modified. Bool masks are read as
+        uint8 0 / 255, as everywhere in the package.
     threshold : int, float or "otsu", default=255
         Pixels ``< threshold`` become ``fill`` (the Modified-MNIST rule: digit pixels are exactly
-        255, so ``threshold=255`` keeps only them). ``"otsu"`` computes one threshold ``t`` per
+        255, so ``threshold=255`` keeps only them). In the units of ``X``: float images scaled
+        to [0, 1] need a threshold within [0, 1] (a larger one is refused, as it would blank
+        every image). ``"otsu"`` computes one threshold ``t`` per
         image with :func:`skimage.filters.threshold_otsu` and fills pixels ``<= t`` (skimage's own
         convention: the foreground is ``image > t``).
     fill : int or float, default=0
@@ -36,7 +43,7 @@ def remove_background(X, threshold=255, fill=0):
     Returns
     -------
     ndarray
-        Same shape and dtype as ``X``.
+        Same shape and dtype as ``X`` (uint8 for bool masks).
 
     Examples
     --------
@@ -46,8 +53,15 @@ def remove_background(X, threshold=255, fill=0):
     >>> remove_background(np.array([[10, 200, 20, 210]], dtype=np.uint8), threshold="otsu")
     array([[  0, 200,   0, 210]], dtype=uint8)
     """
-    X = np.asarray(X)
+    X = bool_as_pixels(np.asarray(X))
+    if X.ndim < 1 or X.dtype.kind not in "uif":
+        raise ValueError(
+            f"X must be an array of images with numeric pixels; got shape {X.shape} and dtype "
+            f"{X.dtype}"
+        )
     _check_fill(fill, X.dtype)
+    if not isinstance(threshold, str):
+        _check_threshold(threshold, X)
     n = X.shape[0]
     out = np.empty_like(X)
     per_image = max(int(np.prod(X.shape[1:])), 1)
@@ -70,6 +84,7 @@ def remove_background(X, threshold=255, fill=0):
     return out
 
 
+@validate_params({"X": ["array-like"]}, prefer_skip_nested_validation=True)
 def otsu_thresholds(X) -> np.ndarray:
     """Otsu's threshold of each image, equal to skimage.filters.threshold_otsu image by image.
 
@@ -78,11 +93,12 @@ def otsu_thresholds(X) -> np.ndarray:
 
     Parameters
     ----------
-    X : ndarray of shape (n_images, ...)
+    X : array-like of shape (n_images, ...)
 
     Returns
     -------
     ndarray of shape (n_images,)
+        In the dtype of ``X``.
 
     Examples
     --------
@@ -90,9 +106,11 @@ def otsu_thresholds(X) -> np.ndarray:
     >>> otsu_thresholds(np.array([[0, 10, 200, 220], [5, 5, 5, 5]], dtype=np.uint8))
     array([10,  5], dtype=uint8)
     """
-    X = np.asarray(X)
+    X = bool_as_pixels(np.asarray(X))
     n = X.shape[0]
     flat = X.reshape(n, -1)
+    if flat.shape[1] == 0:
+        raise ValueError(f"X holds images without pixels (shape {X.shape})")
     if X.dtype != np.uint8:
         return np.array([threshold_otsu(image) for image in flat], dtype=X.dtype)
     bins = np.arange(n, dtype=np.int64)[:, None] * 256 + flat
@@ -112,6 +130,21 @@ def otsu_thresholds(X) -> np.ndarray:
     thresholds = np.argmax(variance, axis=1)
     thresholds[low == high] = low[low == high]  # a constant image: skimage returns its value
     return thresholds.astype(np.uint8)
+
+
+def _check_threshold(threshold, X):
+    """Refuse a threshold no pixel of ``X`` can reach (every image would come out blank)."""
+    if np.issubdtype(X.dtype, np.integer) and threshold > np.iinfo(X.dtype).max:
+        raise ValueError(
+            f"threshold={threshold!r} is above the largest {X.dtype} value "
+            f"({np.iinfo(X.dtype).max}): every pixel would become background"
+        )
+    if threshold > 1 and looks_unit_scaled(X):
+        raise ValueError(
+            f"threshold={threshold!r} is in 0-{PIXEL_MAX} units, but X is float and lies within "
+            "[0, 1]: every pixel would become background. Pass a threshold in the units of X "
+            "(threshold=1.0 keeps the pixels equal to 1), or 0-255 images (e.g. uint8)"
+        )
 
 
 def _check_fill(fill, dtype):

@@ -99,8 +99,9 @@ def label_stack(mask: np.ndarray, merge_distance: int = 0) -> Components:
     order = np.argsort(lab, kind="stable")  # stable: each component's pixels stay in raster order
     lab, where = lab[order], where[order]
     image, rows, cols = np.unravel_index(where, mask.shape)
+    # A stack with no foreground pixel (blank images) has no components: every array is empty.
     starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]]) if len(lab) else np.zeros(0, int)
-    ends = np.r_[starts[1:], len(lab)] - 1
+    ends = np.r_[starts[1:], len(lab)] - 1 if len(starts) else starts
     return Components(
         labels=labels,
         label=lab[starts],

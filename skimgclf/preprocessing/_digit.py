@@ -7,7 +7,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._images import check_images
 from ._chunks import DEFAULT_CHUNK_SIZE, map_chunks
@@ -16,6 +16,19 @@ from ._components import HEURISTICS, label_stack
 __all__ = ["LargestDigitExtractor", "extract_largest_digit"]
 
 
+@validate_params(
+    {
+        "images": ["array-like"],
+        "heuristic": [StrOptions(set(HEURISTICS))],
+        "min_size": [Interval(Integral, 1, None, closed="left")],
+        "merge_distance": [Interval(Integral, 0, None, closed="left")],
+        "output_shape": [tuple, list],
+        "margin": [Interval(Integral, 0, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "return_blank": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def extract_largest_digit(images, *, heuristic="rotated_side", min_size=10, merge_distance=1,
                           output_shape=(28, 28), margin=4, n_jobs=None, return_blank=False):
     """Keep each image's largest component, fit it in a box, and centre it by centre of mass.
@@ -30,7 +43,7 @@ def extract_largest_digit(images, *, heuristic="rotated_side", min_size=10, merg
 
     Parameters
     ----------
-    images : ndarray of shape (n, H, W, C)
+    images : array-like of shape (n, H, W, C)
         Images with a zero background. Not modified.
     heuristic : {"rotated_side", "rotated_area", "pixel_count", "bbox_side", "bbox_area"}, \
 default="rotated_side"
@@ -49,7 +62,9 @@ default="rotated_side"
 
     Returns
     -------
-    out : ndarray of shape (n, out_h, out_w, C), float32, with (out_h, out_w) = output_shape
+    out : ndarray of shape (n, out_h, out_w, C), with (out_h, out_w) = output_shape
+        The dtype of ``images``: integer images are rounded back to it (uint8 in, uint8 out),
+        floats stay floats.
     blank : ndarray of shape (n,), bool
         Only with ``return_blank=True``.
 
@@ -71,15 +86,47 @@ default="rotated_side"
            [  0,   0,   0,   0,   0,   0,   0,   0]])
     """
     images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(
+            f"images must be a 4-D (n, H, W, C) array; got shape {images.shape} (the "
+            "LargestDigitExtractor estimator takes every layout)"
+        )
+    output_shape = _check_output_shape(output_shape, margin)
     n, _, _, channels = images.shape
     out = np.empty((n, *output_shape, channels), dtype=np.float32)
     blank = np.empty(n, dtype=bool)
     map_chunks(
         _extract_chunk, images, (out, blank), n_jobs=n_jobs, chunk_size=DEFAULT_CHUNK_SIZE,
         heuristic=heuristic, min_size=min_size, merge_distance=merge_distance,
-        output_shape=tuple(output_shape), margin=margin,
+        output_shape=output_shape, margin=margin,
     )
+    out = _as_dtype(out, images.dtype)
     return (out, blank) if return_blank else out
+
+
+def _as_dtype(out, dtype):
+    """The float32 result in the input's dtype: integers rounded and clipped to their range."""
+    if dtype == np.float32:
+        return out
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        np.rint(out, out=out)
+        np.clip(out, info.min, info.max, out=out)
+    return out.astype(dtype)
+
+
+def _check_output_shape(output_shape, margin):
+    shape = tuple(output_shape)
+    if len(shape) != 2 or not all(isinstance(s, Integral) and s > 0 for s in shape):
+        raise ValueError(
+            f"output_shape must be (height, width) with positive integers; got {output_shape!r}"
+        )
+    if min(shape) - 2 * margin < 1:
+        raise ValueError(
+            f"margin={margin} leaves no room in output_shape={shape}; use a margin below "
+            f"{(min(shape) + 1) // 2}"
+        )
+    return tuple(int(s) for s in shape)
 
 
 def _extract_chunk(images, *, heuristic, min_size, merge_distance, output_shape, margin):
@@ -90,7 +137,8 @@ def _extract_chunk(images, *, heuristic, min_size, merge_distance, output_shape,
     valid = comps.count >= min_size
     # The winner of each image: sort by (image, valid, size, count, -label) and take the last.
     order = np.lexsort((-comps.label, comps.count, size, valid, comps.image))
-    last = order[np.r_[comps.image[order][1:] != comps.image[order][:-1], True]]
+    is_last = np.r_[comps.image[order][1:] != comps.image[order][:-1], True][: len(order)]
+    last = order[is_last]  # empty when the chunk has no component (all images blank)
     last = last[valid[last]]
     chosen = np.full(m, -1, dtype=comps.labels.dtype)  # -1 matches no pixel: a blank output
     chosen[comps.image[last]] = comps.label[last]
@@ -159,12 +207,10 @@ class LargestDigitExtractor(TransformerMixin, BaseEstimator):
     ``output_shape`` minus ``margin`` per side, and centred by its centre of mass. Other digits and
     specks (fewer than ``min_size`` pixels) are left out. Stateless.
 
-    The output is a feature matrix of flat rows (``flatten=True``), whatever the input layout, so
-    that a classifier can follow directly (``Pipeline([BackgroundRemover, LargestDigitExtractor,
-    Normalizer, LogisticRegression])`` works on flat rows and on images); image-aware steps after
-    it (Normalizer, HOGFeatures, the neural estimators) infer the square grayscale
-    ``output_shape`` back. ``flatten=False`` keeps the caller's layout instead (use it for colour
-    images, whose flat rows would need ``image_shape`` downstream).
+    The output keeps the caller's layout (flat rows in, flat rows out; images in, images out,
+    of ``output_shape``) and dtype (uint8 in, uint8 out, so that the next step still sees 0-255
+    pixels). A scikit-learn classifier that takes flat rows only follows it after
+    ``FunctionTransformer(flatten_images)``, or with ``flatten=True``.
 
     Parameters
     ----------
@@ -201,9 +247,13 @@ default="rotated_side"
         20x20 box inside 28x28.
     image_shape : tuple or None, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat input rows whose width is not a square.
-    flatten : bool, default=True
-        Return ``(n, out_h * out_w * C)`` rows. False: the caller's layout (flat rows in, flat
-        rows out; ``(n, H, W)`` in, ``(n, out_h, out_w)`` out; ``(n, H, W, C)`` likewise).
+    channels_first : bool or None, default=None
+        Read 4-D input as ``(n, C, H, W)``; None decides by the package's one rule
+        (:func:`skimgclf.neural.reads_channels_first`: only when the shape leaves no doubt).
+    flatten : bool, default=False
+        Return ``(n, out_h * out_w * C)`` rows whatever the input layout. False keeps the
+        caller's layout (``(n, H, W)`` in, ``(n, out_h, out_w)`` out; flat rows in, flat rows
+        out; ``(n, H, W, C)`` and ``(n, C, H, W)`` likewise).
     n_jobs : int or None, default=None
         joblib workers over chunks of images (``-1``: all cores).
 
@@ -216,11 +266,14 @@ default="rotated_side"
 
     Notes
     -----
-    Images in which no component of ``min_size`` pixels is found are returned blank (all zeros)
-    and ``transform`` issues one :class:`UserWarning` per call giving their number (no crash).
-    :func:`extract_largest_digit` with ``return_blank=True`` tells which images they were.
+    Images in which no component of ``min_size`` pixels is found (blank images included) are
+    returned blank (all zeros) and ``transform`` issues one :class:`UserWarning` per call giving
+    their number; the output is the same for any ``n_jobs``. :func:`extract_largest_digit` with
+    ``return_blank=True`` tells which images they were.
 
-    The output is float32 (float64 for float64 input), in the units of the input.
+    The output has the input's dtype and units: integer images are rounded back (uint8 in,
+    uint8 out), float images stay float (float32 in, float32 out). Bool masks are read as
+    uint8 0 / 255, as everywhere in the package.
 
     Examples
     --------
@@ -229,12 +282,14 @@ default="rotated_side"
     >>> X = np.zeros((2, 32, 32), dtype=np.uint8)
     >>> X[:, 2:6, 2:6] = 255                          # a small blob
     >>> X[:, 10:30, 12:20] = 255                      # the largest one
-    >>> out = LargestDigitExtractor(flatten=False).fit_transform(X)
+    >>> out = LargestDigitExtractor().fit_transform(X)
     >>> out.shape, out.dtype
-    ((2, 28, 28), dtype('float32'))
+    ((2, 28, 28), dtype('uint8'))
     >>> bool(out[0, 13:15, 13:15].min() == 255), bool(out[0, :2].max() == 0)
     (True, True)
-    >>> LargestDigitExtractor().fit_transform(X).shape          # flat rows by default
+    >>> LargestDigitExtractor().fit_transform(X.reshape(2, -1)).shape   # flat in, flat out
+    (2, 784)
+    >>> LargestDigitExtractor(flatten=True).fit_transform(X).shape
     (2, 784)
     """
 
@@ -245,18 +300,21 @@ default="rotated_side"
         "output_shape": [tuple, list],
         "margin": [Interval(Integral, 0, None, closed="left")],
         "image_shape": [tuple, list, None],
+        "channels_first": ["boolean", None],
         "flatten": ["boolean"],
         "n_jobs": [Integral, None],
     }
 
     def __init__(self, *, heuristic="rotated_side", min_size=10, merge_distance=1,
-                 output_shape=(28, 28), margin=4, image_shape=None, flatten=True, n_jobs=None):
+                 output_shape=(28, 28), margin=4, image_shape=None, channels_first=None,
+                 flatten=False, n_jobs=None):
         self.heuristic = heuristic
         self.min_size = min_size
         self.merge_distance = merge_distance
         self.output_shape = output_shape
         self.margin = margin
         self.image_shape = image_shape
+        self.channels_first = channels_first
         self.flatten = flatten
         self.n_jobs = n_jobs
 
@@ -273,8 +331,9 @@ default="rotated_side"
         -------
         self : LargestDigitExtractor
         """
-        self._check_output_shape()
-        check_images(self, X, reset=True, image_shape=self.image_shape)
+        _check_output_shape(self.output_shape, self.margin)
+        check_images(self, X, reset=True, image_shape=self.image_shape,
+                     channels_first=self.channels_first)
         return self
 
     def transform(self, X):
@@ -286,17 +345,19 @@ default="rotated_side"
 
         Returns
         -------
-        ndarray of shape (n_samples, out_h * out_w * C), or with ``flatten=False`` in the
-        caller's layout: (n_samples, out_h, out_w[, C]) for image input
+        ndarray
+            In the caller's layout, with images of ``output_shape``: (n_samples, out_h, out_w)
+            for (n_samples, H, W) input, flat rows for flat rows, and so on; (n_samples,
+            out_h * out_w * C) with ``flatten=True``. The dtype of ``X``.
         """
         if not hasattr(self, "n_features_in_"):  # stateless: usable without fit
             self._validate_params()
-        out_shape = self._check_output_shape()
-        images, layout = check_images(self, X, reset=False, image_shape=self.image_shape)
+        images, layout = check_images(self, X, reset=False, image_shape=self.image_shape,
+                                      channels_first=self.channels_first)
         out, blank = extract_largest_digit(
             images, heuristic=self.heuristic, min_size=self.min_size,
-            merge_distance=self.merge_distance, output_shape=out_shape, margin=self.margin,
-            n_jobs=self.n_jobs, return_blank=True,
+            merge_distance=self.merge_distance, output_shape=self.output_shape,
+            margin=self.margin, n_jobs=self.n_jobs, return_blank=True,
         )
         if blank.any():
             warnings.warn(
@@ -304,32 +365,16 @@ default="rotated_side"
                 f"least min_size={self.min_size} pixels; their output is blank (all zeros). "
                 "Check the background removal, or lower min_size.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,  # the caller of transform, past scikit-learn's set_output wrapper
             )
-        if np.issubdtype(images.dtype, np.floating) and images.dtype != np.float32:
-            out = out.astype(images.dtype)
         return out.reshape(len(out), -1) if self.flatten else layout.restore(out)
-
-    def _check_output_shape(self):
-        shape = tuple(self.output_shape)
-        if len(shape) != 2 or not all(isinstance(s, Integral) and s > 0 for s in shape):
-            raise ValueError(
-                f"output_shape must be (height, width) with positive integers; got "
-                f"{self.output_shape!r}"
-            )
-        if min(shape) - 2 * self.margin < 1:
-            raise ValueError(
-                f"margin={self.margin} leaves no room in output_shape={shape}; use a margin "
-                f"below {(min(shape) + 1) // 2}"
-            )
-        return shape
 
     def get_feature_names_out(self, input_features=None):
         """Names ``pixel0 ... pixelN`` of the output values (one per output pixel and channel)."""
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "n_features_in_")
-        h, w = self._check_output_shape()
+        h, w = _check_output_shape(self.output_shape, self.margin)
         n = h * w * self.image_shape_[2]
         return np.asarray([f"pixel{i}" for i in range(n)], dtype=object)
 

@@ -6,7 +6,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._images import check_images
 from ._chunks import map_chunks
@@ -15,16 +15,47 @@ __all__ = ["HOGFeatures", "hog_features", "hog_feature_count"]
 
 _CHUNK_SIZE = 1024
 
+_HOG_CONSTRAINTS = {
+    "orientations": [Interval(Integral, 1, None, closed="left")],
+    "pixels_per_cell": [tuple, list],
+    "cells_per_block": [tuple, list],
+    "block_norm": [StrOptions({"L1", "L1-sqrt", "L2", "L2-Hys"})],
+    "transform_sqrt": ["boolean"],
+    "n_jobs": [Integral, None],
+}
 
+
+@validate_params(
+    {
+        "image_shape": [tuple, list],
+        "orientations": _HOG_CONSTRAINTS["orientations"],
+        "pixels_per_cell": [tuple, list],
+        "cells_per_block": [tuple, list],
+    },
+    prefer_skip_nested_validation=True,
+)
 def hog_feature_count(image_shape, orientations=9, pixels_per_cell=(8, 8),
                       cells_per_block=(3, 3)) -> int:
     """Length of :func:`skimage.feature.hog`'s feature vector for images of ``(H, W[, C])``.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(H, W)`` or ``(H, W, C)``.
+    orientations : int, default=9
+    pixels_per_cell : tuple of (int, int), default=(8, 8)
+    cells_per_block : tuple of (int, int), default=(3, 3)
+
+    Returns
+    -------
+    int
 
     Examples
     --------
     >>> hog_feature_count((28, 28), orientations=8, pixels_per_cell=(4, 4), cells_per_block=(1, 1))
     392
     """
+    _check_pairs(pixels_per_cell=pixels_per_cell, cells_per_block=cells_per_block)
     cells = [image_shape[i] // pixels_per_cell[i] for i in range(2)]
     blocks = [cells[i] - cells_per_block[i] + 1 for i in range(2)]
     if min(blocks) < 1:
@@ -36,19 +67,24 @@ def hog_feature_count(image_shape, orientations=9, pixels_per_cell=(8, 8),
     return blocks[0] * blocks[1] * cells_per_block[0] * cells_per_block[1] * orientations
 
 
+@validate_params(
+    {"images": ["array-like"], **_HOG_CONSTRAINTS, "colour": ["boolean", None]},
+    prefer_skip_nested_validation=True,
+)
 def hog_features(images, *, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3),
-                 block_norm="L2-Hys", transform_sqrt=False, colour=False, n_jobs=None):
+                 block_norm="L2-Hys", transform_sqrt=False, colour=None, n_jobs=None):
     """:func:`skimage.feature.hog` of every image, as one float32 ``(n, n_features)`` array.
 
     Parameters
     ----------
-    images : ndarray of shape (n, H, W, C)
-        Images; not modified. With ``colour=False`` C must be 1.
+    images : array-like of shape (n, H, W, C)
+        Images; not modified.
     orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt
         As in :func:`skimage.feature.hog`.
-    colour : bool, default=False
+    colour : bool or None, default=None
         Pass each ``(H, W, C)`` image with ``channel_axis=-1`` (skimage keeps, per pixel, the
-        channel with the strongest gradient).
+        channel with the strongest gradient). None: colour when ``C > 1``; False needs
+        ``C == 1``.
     n_jobs : int or None, default=None
         joblib workers over chunks of images.
 
@@ -69,6 +105,23 @@ def hog_features(images, *, orientations=9, pixels_per_cell=(8, 8), cells_per_bl
     ((2, 36), dtype('float32'))
     """
     images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(
+            f"images must be a 4-D (n, H, W, C) array; got shape {images.shape} (the HOGFeatures "
+            "estimator takes every layout)"
+        )
+    if colour is None:
+        colour = images.shape[3] > 1
+    elif not colour and images.shape[3] != 1:
+        raise ValueError(
+            f"colour=False needs grayscale images, but images have {images.shape[3]} channels; "
+            "pass colour=True or colour=None"
+        )
+    if transform_sqrt and images.size and images.min() < 0:
+        raise ValueError(
+            "transform_sqrt=True takes the square root of the pixels, but the images have "
+            "negative values; rescale them to non-negative values or set transform_sqrt=False"
+        )
     params = dict(orientations=orientations, pixels_per_cell=tuple(pixels_per_cell),
                   cells_per_block=tuple(cells_per_block), block_norm=block_norm,
                   transform_sqrt=transform_sqrt)
@@ -178,12 +231,13 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
     block_norm : {"L1", "L1-sqrt", "L2", "L2-Hys"}, default="L2-Hys"
     transform_sqrt : bool, default=False
         Power-law compression (square root) of the image first; needs non-negative pixels.
-    channel_axis : {None, -1, 2, 0}, default=None
-        None: grayscale images. For colour, the axis of each image that holds the channels, as in
-        skimage: -1 (or 2) for ``(n, H, W, C)`` input, 0 for ``(n, C, H, W)``. Flat colour rows
-        need ``image_shape=(H, W, C)`` as well.
     image_shape : tuple or None, default=None
-        ``(H, W)`` or ``(H, W, C)`` of flat input rows (square grayscale is inferred).
+        ``(H, W)`` or ``(H, W, C)`` of flat input rows (square grayscale is inferred). Colour
+        images (more than one channel) are described as skimage's ``channel_axis=-1`` does: per
+        pixel, the channel with the strongest gradient.
+    channels_first : bool or None, default=None
+        Read 4-D input as ``(n, C, H, W)``; None decides by the package's one rule
+        (:func:`skimgclf.neural.reads_channels_first`: only when the shape leaves no doubt).
     n_jobs : int or None, default=None
         joblib workers over chunks of images (``-1``: all cores).
 
@@ -207,26 +261,21 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "orientations": [Interval(Integral, 1, None, closed="left")],
-        "pixels_per_cell": [tuple, list],
-        "cells_per_block": [tuple, list],
-        "block_norm": [StrOptions({"L1", "L1-sqrt", "L2", "L2-Hys"})],
-        "transform_sqrt": ["boolean"],
-        "channel_axis": [None, StrOptions(set()), Integral],
+        **_HOG_CONSTRAINTS,
         "image_shape": [tuple, list, None],
-        "n_jobs": [Integral, None],
+        "channels_first": ["boolean", None],
     }
 
     def __init__(self, *, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3),
-                 block_norm="L2-Hys", transform_sqrt=False, channel_axis=None,
-                 image_shape=None, n_jobs=None):
+                 block_norm="L2-Hys", transform_sqrt=False, image_shape=None,
+                 channels_first=None, n_jobs=None):
         self.orientations = orientations
         self.pixels_per_cell = pixels_per_cell
         self.cells_per_block = cells_per_block
         self.block_norm = block_norm
         self.transform_sqrt = transform_sqrt
-        self.channel_axis = channel_axis
         self.image_shape = image_shape
+        self.channels_first = channels_first
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -242,7 +291,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         -------
         self : HOGFeatures
         """
-        self._check_hog_params()
+        _check_pairs(pixels_per_cell=self.pixels_per_cell, cells_per_block=self.cells_per_block)
         images, _ = self._images(X, reset=True)
         self.n_features_out_ = self._count(images.shape[1:])
         return self
@@ -260,41 +309,24 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         """
         if not hasattr(self, "n_features_in_"):  # stateless: usable without fit
             self._validate_params()
-        self._check_hog_params()
+        _check_pairs(pixels_per_cell=self.pixels_per_cell, cells_per_block=self.cells_per_block)
         images, _ = self._images(X, reset=False)
         self._count(images.shape[1:])
         return hog_features(
             images, orientations=self.orientations, pixels_per_cell=self.pixels_per_cell,
             cells_per_block=self.cells_per_block, block_norm=self.block_norm,
-            transform_sqrt=self.transform_sqrt, colour=self.channel_axis is not None,
-            n_jobs=self.n_jobs,
+            transform_sqrt=self.transform_sqrt, n_jobs=self.n_jobs,
         )
 
     def _images(self, X, reset):
         images, layout = check_images(self, X, reset=reset, image_shape=self.image_shape,
-                                      channels_first=self.channel_axis == 0)
-        if self.channel_axis is None and images.shape[3] != 1:
-            raise ValueError(
-                f"X holds colour images ({images.shape[3]} channels) but channel_axis=None; pass "
-                "channel_axis=-1 for (n, H, W, C) images or channel_axis=0 for (n, C, H, W)"
-            )
+                                      channels_first=self.channels_first)
         if self.transform_sqrt and np.any(images < 0):
             raise ValueError(
                 "transform_sqrt=True takes the square root of the pixels, but X has negative "
                 "values; rescale X to non-negative values or set transform_sqrt=False"
             )
         return images, layout
-
-    def _check_hog_params(self):
-        if self.channel_axis not in (None, -1, 0, 2):
-            raise ValueError(
-                f"channel_axis must be None (grayscale), -1 or 2 ((n, H, W, C) colour) or 0 "
-                f"((n, C, H, W) colour); got {self.channel_axis!r}"
-            )
-        for name in ("pixels_per_cell", "cells_per_block"):
-            value = getattr(self, name)
-            if len(value) != 2 or not all(isinstance(v, Integral) and v > 0 for v in value):
-                raise ValueError(f"{name} must be two positive integers; got {value!r}")
 
     def _count(self, shape):
         return hog_feature_count(shape, self.orientations, self.pixels_per_cell,
@@ -312,3 +344,9 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         tags.requires_fit = False
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _check_pairs(**pairs):
+    for name, value in pairs.items():
+        if len(value) != 2 or not all(isinstance(v, Integral) and v > 0 for v in value):
+            raise ValueError(f"{name} must be two positive integers; got {value!r}")

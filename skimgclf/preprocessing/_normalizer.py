@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._images import check_images
+from .._images import check_images, unit_scale
 
 __all__ = ["Normalizer", "image_statistics", "normalize_images"]
 
@@ -79,7 +79,10 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     mode : {"scale", "channel", "pixel"}, default="scale"
-        - ``"scale"``: divide by 255, mapping 0-255 images to 0-1 (nothing is learnt).
+        - ``"scale"``: divide by 255, mapping 0-255 pixels to 0-1 (nothing is learnt). Integer
+          images must hold 0-255 values (16-bit images are refused: convert them with
+          ``skimage.util.img_as_ubyte``), floats must lie within [0, 255], and float images
+          already within [0, 1] are refused (they are scaled already: leave the step out).
         - ``"channel"``: subtract each channel's mean and divide by its std, both fitted on the
           training images (the face-identity study's per-channel standardisation).
         - ``"pixel"``: the same per pixel position (and channel), like StandardScaler on flat
@@ -87,6 +90,9 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     image_shape : tuple or None, default=None
         ``(H, W, C)`` of flat colour rows, needed by ``mode="channel"`` to know the channels;
         flat rows are otherwise read as grayscale.
+    channels_first : bool or None, default=None
+        Read 4-D input as ``(n, C, H, W)``; None decides by the package's one rule
+        (:func:`skimgclf.neural.reads_channels_first`: only when the shape leaves no doubt).
 
     Attributes
     ----------
@@ -114,11 +120,13 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "mode": [StrOptions({"scale", "channel", "pixel"})],
         "image_shape": [tuple, list, None],
+        "channels_first": ["boolean", None],
     }
 
-    def __init__(self, *, mode="scale", image_shape=None):
+    def __init__(self, *, mode="scale", image_shape=None, channels_first=None):
         self.mode = mode
         self.image_shape = image_shape
+        self.channels_first = channels_first
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -133,9 +141,16 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self : Normalizer
         """
-        images, _ = check_images(self, X, reset=True, image_shape=self.image_shape, spatial=False)
+        images, _ = self._images(X, reset=True)
         self.mean_, self.std_ = image_statistics(images, self.mode)
         return self
+
+    def _images(self, X, *, reset, inverse=False):
+        images, layout = check_images(self, X, reset=reset, image_shape=self.image_shape,
+                                      channels_first=self.channels_first, spatial=False)
+        if self.mode == "scale" and not inverse:
+            unit_scale(images, caller="Normalizer(mode='scale')", floats="0-255")
+        return images, layout
 
     def transform(self, X):
         """Return ``(X - mean_) / std_``, float32 (float64 for float64 input), in X's layout.
@@ -149,8 +164,7 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ndarray of the same shape as ``X``
         """
         check_is_fitted(self)
-        images, layout = check_images(self, X, reset=False, image_shape=self.image_shape,
-                                      spatial=False)
+        images, layout = self._images(X, reset=False)
         return layout.restore(normalize_images(images, self.mean_, self.std_,
                                                _output_dtype(images.dtype)))
 
@@ -166,8 +180,7 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ndarray of the same shape as ``X``
         """
         check_is_fitted(self)
-        images, layout = check_images(self, X, reset=False, image_shape=self.image_shape,
-                                      spatial=False)
+        images, layout = self._images(X, reset=False, inverse=True)
         dtype = _output_dtype(images.dtype)
         out = images.astype(dtype) * np.asarray(self.std_, dtype) + np.asarray(self.mean_, dtype)
         return layout.restore(out)
