@@ -6,12 +6,12 @@ Raw pixels, HOG features or a CNN: MNIST and Fashion
 The raw-pixels/HOG/CNN study compared three models on MNIST and Fashion-MNIST: an MLP on the
 raw pixels (784 - 250 tanh - 10, dropout 0.5, RMSprop), an MLP on HOG features (4 pixels per
 cell, 8 orientations: 392 inputs, 200 hidden units) and a small CNN (conv 9 - pool - conv 9 -
-pool - conv 16 - pool - dense 25: 7,465 parameters). It reported learning curves, confusion
+pool - conv 16 - pool - dense 25: 7,465 parameters). It reported loss curves, confusion
 matrices, F1 and the parameter count of each model.
 
 Each model here is one scikit-learn estimator (the HOG model a Pipeline), trained on both data
 sets from ``shared/data`` with 10 % of the training images held out, so that every epoch
-records a validation loss for the learning curves. Figures go to ``SKIMGCLF_EXAMPLES_OUT``
+records a validation loss for the loss curves. Figures go to ``SKIMGCLF_EXAMPLES_OUT``
 (default: a folder in the temporary directory).
 
 Set ``SKIMGCLF_EXAMPLES_FAST=1`` for a tiny run (what CI does).
@@ -31,10 +31,10 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score
 from sklearn.pipeline import make_pipeline
 
+from skimgclf.inspection import parameter_counts
 from skimgclf.neural import CNNClassifier, TorchMLPClassifier
-from skimgclf.plotting import plot_confusion_matrix, plot_learning_curves
+from skimgclf.plotting import plot_confusion_matrix, plot_loss_curves
 from skimgclf.preprocessing import HOGFeatures
-from skimgclf.report import parameter_counts
 
 start = time.perf_counter()
 out = output_dir("raw_hog_cnn")
@@ -58,7 +58,7 @@ models = {
 # Fit and evaluate on each data set
 # ---------------------------------
 # Accuracy and macro F1 on the test images, the parameter count of each model, then a figure
-# per data set: confusion matrices (top) and learning curves (bottom).
+# per data set: confusion matrices (top) and loss curves per epoch (bottom).
 for data_name in ("mnist", "fashion-mnist"):
     X, y = load_mnist_like(data_name, "train", n_parts=pick(1, None))
     X, y = stratified_subset(X, y, pick(1_500, 60_000))
@@ -76,7 +76,7 @@ for data_name in ("mnist", "fashion-mnist"):
               f"{n_params:,} parameters")
         plot_confusion_matrix(y_test, predicted, ax=axes[0, j], colorbar=False)
         axes[0, j].set_title(f"{model_name}: accuracy {accuracy:.3f}")
-        plot_learning_curves(model, ax=axes[1, j])
+        plot_loss_curves(model, ax=axes[1, j])
     fig.suptitle(data_name)
     fig.tight_layout()
     fig.savefig(out / f"{data_name}.png", dpi=80)

@@ -3,12 +3,14 @@
 Preprocessing steps for small images and PyTorch networks wrapped with skorch, all of them
 scikit-learn estimators. Sub-packages: :mod:`skimgclf.datasets` (loaders, fetchers, generators),
 :mod:`skimgclf.nets` (architectures and their registry), :mod:`skimgclf.metrics`,
-:mod:`skimgclf.plotting`, :mod:`skimgclf.report`, :mod:`skimgclf.model_selection`,
-:mod:`skimgclf.ensemble`, :mod:`skimgclf.cluster` (Dask).
+:mod:`skimgclf.plotting` (Displays), :mod:`skimgclf.inspection` (what a fitted model holds),
+:mod:`skimgclf.report`, :mod:`skimgclf.model_selection`, :mod:`skimgclf.ensemble`,
+:mod:`skimgclf.cluster` (Dask).
 """
 
 __version__ = "0.1.0.dev0"
 
+from ._versions import show_versions
 from .ensemble import BestOfNClassifier
 from .metrics import per_class_metrics
 from .model_selection import ComparisonTable, compare_models, make_comparison_search
@@ -29,5 +31,6 @@ __all__ = [
     "compare_models",
     "make_comparison_search",
     "per_class_metrics",
+    "show_versions",
     "__version__",
 ]

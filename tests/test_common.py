@@ -28,6 +28,12 @@ INIT_PARAMS: dict[str, dict] = {
         "cells_per_block": (1, 1),
         "image_shape": (1, -1),
     },
+    # The checks' data are floats within [0, 1] (or standardised): the 0-255 rules of the default
+    # threshold and of mode="scale" refuse such data by design (see the value-range rule of the
+    # images guide), so the checks run with parameters in the data's units; mode="scale" and the
+    # 255 rule are tested on pixel data in tests/test_images_contract.py.
+    "BackgroundRemover": {"threshold": 0.5},
+    "Normalizer": {"mode": "channel"},
     "LargestDigitExtractor": {
         "output_shape": (4, 4),
         "margin": 0,

@@ -117,7 +117,7 @@ def test_linear_model_report_values_sections_and_files(digits, tmp_path):
     assert set(links) == {"confusion_matrix.png", "per_class.png", "worst_predictions.png"}
     for link in links:
         assert (path.parent / link).read_bytes()[:4] == b"\x89PNG"
-    assert "## Worst predictions" in saved and "## Learning curves" not in saved
+    assert "## Worst predictions" in saved and "## Loss curves" not in saved
 
 
 def test_skorch_network_report_has_curves_layers_kernels(cnn_pipeline, digits, tmp_path):
@@ -142,11 +142,16 @@ def test_skorch_network_report_has_curves_layers_kernels(cnn_pipeline, digits, t
     )
     path = report.save(tmp_path)
     md = path.read_text()
-    for heading in ("## Learning curves", "## First-layer kernels", "## Worst predictions"):
+    for heading in ("## Loss curves", "## First-layer kernels", "## Worst predictions"):
         assert heading in md
     assert "| **total** | | | **" + f"{40 + 2570:,}" + "** |" in md
-    assert "4 epochs recorded." in md and "Best validation epoch (lowest valid_loss): " in md
-    for png in ("learning_curves", "conv_kernels", "worst_predictions", "confusion_matrix"):
+    # output shapes from one sample pushed through the pipeline's transformer
+    assert report.output_shapes == {"conv": "(None, 4, 8, 8)", "fc": "(None, 10)"}
+    assert "| conv | Conv2d | weight 4x1x3x3, bias 4 | 40 | (None, 4, 8, 8) |" in md
+    assert "4 epochs recorded." in md
+    assert "Best validation epoch (lowest validation loss): " in md
+    assert "| epoch | train loss | validation loss | validation accuracy |" in md
+    for png in ("loss_curves", "conv_kernels", "worst_predictions", "confusion_matrix"):
         assert (tmp_path / f"{png}.png").read_bytes()[:4] == b"\x89PNG"
 
 
