@@ -10,27 +10,43 @@ scikit-learn estimators. Sub-packages: :mod:`skimgclf.datasets` (loaders, fetche
 
 __version__ = "0.1.0.dev0"
 
-from ._versions import show_versions
-from .ensemble import BestOfNClassifier
-from .metrics import per_class_metrics
-from .model_selection import ComparisonTable, compare_models, make_comparison_search
-from .neural import CNNClassifier, TorchMLPClassifier
-from .preprocessing import BackgroundRemover, HOGFeatures, LargestDigitExtractor, Normalizer
-from .report import ModelReport
+import importlib
 
-__all__ = [
-    "BackgroundRemover",
-    "BestOfNClassifier",
-    "CNNClassifier",
-    "ComparisonTable",
-    "HOGFeatures",
-    "LargestDigitExtractor",
-    "ModelReport",
-    "Normalizer",
-    "TorchMLPClassifier",
-    "compare_models",
-    "make_comparison_search",
-    "per_class_metrics",
-    "show_versions",
-    "__version__",
-]
+# Public name -> the submodule that defines it. Imported on first use (PEP 562), as scikit-learn
+# and scikit-image do, so that ``import skimgclf`` (and ``skimgclf --help``) loads neither torch
+# nor skorch nor matplotlib until a network or a figure is asked for.
+_LAZY = {
+    "BackgroundRemover": "preprocessing",
+    "BestOfNClassifier": "ensemble",
+    "CNNClassifier": "neural",
+    "ComparisonTable": "model_selection",
+    "HOGFeatures": "preprocessing",
+    "LargestDigitExtractor": "preprocessing",
+    "ModelReport": "report",
+    "Normalizer": "preprocessing",
+    "TorchMLPClassifier": "neural",
+    "compare_models": "model_selection",
+    "make_comparison_search": "model_selection",
+    "per_class_metrics": "metrics",
+    "show_versions": "_versions",
+}
+_SUBMODULES = (
+    "cluster", "datasets", "demo", "ensemble", "inspection", "metrics", "model_selection",
+    "nets", "neural", "plotting", "preprocessing", "presets", "report",
+)
+
+__all__ = [*_LAZY, "__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # later look-ups skip __getattr__
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY, *_SUBMODULES})
