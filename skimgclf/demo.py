@@ -6,11 +6,14 @@ skimgclf steps, ``cross_validate`` for the comparison, a held-out split for the 
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_split
+from sklearn.utils._param_validation import Interval, RealNotInt, validate_params
 
 from .datasets import load_digits_images
 from .presets import make_model
@@ -26,6 +29,10 @@ DEMO_MODELS = {
 }
 
 
+@validate_params(
+    {"random_state": ["random_state"], "fast": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def demo_models(random_state=0, *, fast=False):
     """The pipelines the demo compares, by display name (presets of :mod:`skimgclf.presets`).
 
@@ -50,7 +57,7 @@ def demo_models(random_state=0, *, fast=False):
     epochs = 3 if fast else 20
     models = {}
     for label, preset in DEMO_MODELS.items():
-        model = make_model(preset, image_side=8, random_state=random_state, max_epochs=epochs)
+        model = make_model(preset, image_shape=(8, 8), random_state=random_state, max_epochs=epochs)
         if "clf__batch_size" in model.get_params():
             model.set_params(clf__batch_size=32)
         models[label] = model
@@ -76,6 +83,17 @@ class DemoResult:
         return "\n".join(lines)
 
 
+@validate_params(
+    {
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "test_size": [Interval(RealNotInt, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+        "fast": ["boolean"],
+        "out_dir": [str, os.PathLike, None],
+        "echo": [callable],
+    },
+    prefer_skip_nested_validation=True,
+)
 def run_demo(*, cv=5, test_size=0.25, random_state=0, fast=False, out_dir=None, echo=print):
     """Compare the demo pipelines by cross-validation; report the best on a held-out split.
 

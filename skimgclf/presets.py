@@ -6,9 +6,12 @@ a fresh one, and ``set_params`` / ``GridSearchCV`` tune it like any other.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 __all__ = ["MODEL_PRESETS", "make_model", "hog_cell_size"]
 
@@ -21,28 +24,50 @@ MODEL_PRESETS = {
 }
 
 
-def hog_cell_size(image_side):
-    """HOG ``pixels_per_cell`` for images of this side: ~4x4 cells across the image.
+@validate_params(
+    {"image_shape": [Interval(Integral, 1, None, closed="left"), tuple, list]},
+    prefer_skip_nested_validation=True,
+)
+def hog_cell_size(image_shape):
+    """HOG ``pixels_per_cell`` for images of this shape: ~4x4 cells across the image.
+
+    Parameters
+    ----------
+    image_shape : int or tuple of int
+        The side of square images, or ``(H, W)`` / ``(H, W, C)``.
 
     Examples
     --------
-    >>> hog_cell_size(8), hog_cell_size(28), hog_cell_size(64)
-    ((2, 2), (7, 7), (16, 16))
+    >>> hog_cell_size(8), hog_cell_size(28), hog_cell_size((32, 32, 3)), hog_cell_size((64, 48))
+    ((2, 2), (7, 7), (8, 8), (16, 12))
     """
-    side = max(2, int(image_side) // 4)
-    return (side, side)
+    if isinstance(image_shape, Integral):
+        image_shape = (image_shape, image_shape)
+    return tuple(max(2, int(side) // 4) for side in tuple(image_shape)[:2])
 
 
-def make_model(name, *, image_side=28, random_state=None, max_epochs=None):
+@validate_params(
+    {
+        "name": [StrOptions(set(MODEL_PRESETS))],
+        "image_shape": [tuple, list, None],
+        "random_state": ["random_state"],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_model(name, *, image_shape=None, random_state=None, max_epochs=None):
     """A fresh pipeline for a preset name (see ``MODEL_PRESETS``).
 
     Parameters
     ----------
     name : str
         One of ``MODEL_PRESETS``.
-    image_side : int, default=28
-        Side of the (square) images, to size the HOG cells.
-    random_state : int or None
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of the images the model is for: it sizes the HOG cells
+        (:func:`hog_cell_size`) and lets the steps that need the image shape (HOG, CNN) take flat
+        rows of such images too. Colour images (``C > 1``) get colour HOG. None: any image
+        shape, HOG cells sized for 28x28 images.
+    random_state : int, RandomState instance or None
         Seed of the models that have randomness.
     max_epochs : int or None
         Epochs of the neural networks (None: their default).
@@ -53,27 +78,33 @@ def make_model(name, *, image_side=28, random_state=None, max_epochs=None):
 
     Examples
     --------
-    >>> make_model("hog-logreg", image_side=8).named_steps["hog"].pixels_per_cell
+    >>> make_model("hog-logreg", image_shape=(8, 8)).named_steps["hog"].pixels_per_cell
     (2, 2)
+    >>> make_model("cnn", image_shape=(32, 32, 3)).named_steps["clf"].image_shape
+    (32, 32, 3)
     >>> make_model("resnet")
     Traceback (most recent call last):
     ...
-    ValueError: unknown model 'resnet'; choose one of: cnn, hog-logreg, hog-mlp, logreg, mlp
+    sklearn.utils._param_validation.InvalidParameterError: The 'name' parameter of make_model \
+must be a str among {...}. Got 'resnet' instead.
     """
     from .neural import CNNClassifier, TorchMLPClassifier
     from .preprocessing import HOGFeatures, Normalizer, flatten_images
 
-    if name not in MODEL_PRESETS:
-        raise ValueError(
-            f"unknown model {name!r}; choose one of: {', '.join(sorted(MODEL_PRESETS))}"
-        )
+    if image_shape is not None:
+        image_shape = _check_image_shape(image_shape)
     epochs = {} if max_epochs is None else {"max_epochs": max_epochs}
 
     def hog():
+        cells = hog_cell_size(image_shape or 28)
         return [
-            ("hog", HOGFeatures(pixels_per_cell=hog_cell_size(image_side), cells_per_block=(2, 2))),
+            ("hog", HOGFeatures(pixels_per_cell=cells, cells_per_block=(2, 2),
+                                image_shape=image_shape)),
             ("std", StandardScaler()),
         ]
+
+    def cnn():
+        return CNNClassifier(image_shape=image_shape, random_state=random_state, **epochs)
 
     scale = [("scale", Normalizer(mode="scale"))]
     # scikit-learn's LogisticRegression takes flat rows only; the other steps take any layout.
@@ -91,6 +122,17 @@ def make_model(name, *, image_side=28, random_state=None, max_epochs=None):
                 )
             ]
         ),
-        "cnn": lambda: scale + [("clf", CNNClassifier(random_state=random_state, **epochs))],
+        "cnn": lambda: scale + [("clf", cnn())],
     }[name]()
     return Pipeline(steps)
+
+
+def _check_image_shape(image_shape):
+    shape = tuple(image_shape)
+    if len(shape) not in (2, 3) or not all(
+        isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in shape
+    ):
+        raise ValueError(
+            f"image_shape must be (H, W) or (H, W, C) of positive ints; got {image_shape!r}"
+        )
+    return tuple(int(s) for s in shape)

@@ -25,8 +25,11 @@ FETCHERS = {
 }
 
 
-def add_parser(subparsers):
+def add_parser(subparsers, parents=()):
     """Add ``datasets`` (with ``list`` and ``fetch``) to an argparse sub-parsers object.
+
+    ``parents`` (argparse parent parsers, e.g. of options every command takes) are given to
+    ``datasets`` and to each of its actions.
 
     Examples
     --------
@@ -37,15 +40,19 @@ def add_parser(subparsers):
     >>> args.name, args.subset, args.func is run
     ('mnist', 'test', True)
     """
+    parents = list(parents)
     parser = subparsers.add_parser(
         "datasets",
+        parents=parents,
         help="list cached data sets or fetch one",
         description="Fetch the public image data sets into the cache folder (default: "
         f"${DATA_HOME_ENV}, else ~/skimgclf_data), or list what is cached.",
     )
     actions = parser.add_subparsers(dest="datasets_command", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="show every data set and its cached subsets")
-    fetch = actions.add_parser("fetch", help="download (if needed) and load one data set")
+    listing = actions.add_parser("list", parents=parents,
+                                 help="show every data set and its cached subsets")
+    fetch = actions.add_parser("fetch", parents=parents,
+                               help="download (if needed) and load one data set")
     fetch.add_argument("name", help="data set name: " + ", ".join(
         n.replace("_", "-") for n in FETCHERS) + " (- or _ both work)")
     fetch.add_argument("--subset", default=None,

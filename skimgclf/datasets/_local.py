@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import zipfile
+import zlib
 
 import numpy as np
+from sklearn.utils._param_validation import validate_params
 
 from ._bunch import image_bunch
 from ._fetch_color import CIFAR10_CLASSES
@@ -12,6 +15,20 @@ from ._fetch_color import CIFAR10_CLASSES
 __all__ = ["load_olivetti_faces", "load_cifar10_npz"]
 
 
+def _require_file(path, what):
+    """``path`` as a str, or the error a user can act on: missing, or a folder."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a directory; expected the {what}")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{what} not found: {path}")
+    return path
+
+
+@validate_params(
+    {"path": [str, os.PathLike], "return_X_y": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def load_olivetti_faces(path, *, return_X_y=False):
     """Load the Olivetti (AT&T/ORL) faces from ``olivettifaces.mat``: 40 people x 10 images.
 
@@ -40,15 +57,26 @@ def load_olivetti_faces(path, *, return_X_y=False):
     """
     from scipy.io import loadmat
 
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"Olivetti faces file not found: {path}")
+    path = _require_file(path, "Olivetti faces file")
     try:
-        faces = loadmat(path)["faces"]
-    except (ValueError, KeyError, OSError, TypeError) as exc:
-        raise ValueError(f"{path} is not the Olivetti faces .mat file ({exc!r})") from exc
-    if faces.ndim != 2 or faces.shape[0] != 64 * 64:
-        raise ValueError(f"{path}: 'faces' has shape {faces.shape}; expected (4096, n_images)")
+        mat = loadmat(path)
+    except Exception as exc:  # scipy raises many types for a file that is not a .mat file
+        reason = " ".join(str(exc).split())[:120]
+        raise ValueError(f"{path} is not a MATLAB .mat file ({type(exc).__name__}: {reason}); "
+                         "expected olivettifaces.mat") from exc
+    if "faces" not in mat:
+        keys = sorted(k for k in mat if not k.startswith("__"))
+        raise ValueError(f"{path} has no array 'faces' (it holds {keys}); expected "
+                         "olivettifaces.mat")
+    faces = np.asarray(mat["faces"])
+    if faces.ndim != 2 or faces.shape[0] != 64 * 64 or faces.shape[1] == 0:
+        raise ValueError(f"{path}: 'faces' has shape {faces.shape}; expected (4096, n_images) "
+                         "with n_images >= 1")
+    if faces.dtype != np.uint8 and not (
+        faces.dtype.kind in "iu" and faces.min() >= 0 and faces.max() <= 255
+    ):
+        raise ValueError(f"{path}: 'faces' holds {faces.dtype} values in [{faces.min()}, "
+                         f"{faces.max()}]; expected uint8 pixels 0-255")
     n = faces.shape[1]
     images = faces.T.reshape(n, 64, 64).transpose(0, 2, 1)  # columns are column-major images
     target = np.arange(n) // 10
@@ -59,6 +87,10 @@ def load_olivetti_faces(path, *, return_X_y=False):
                        return_X_y=return_X_y)
 
 
+@validate_params(
+    {"path_or_paths": [str, os.PathLike, list, tuple], "return_X_y": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def load_cifar10_npz(path_or_paths, *, return_X_y=False):
     """Load CIFAR-10 images saved as npz parts with arrays ``X`` (n, 32, 32, 3) and ``y`` (n,).
 
@@ -87,18 +119,40 @@ def load_cifar10_npz(path_or_paths, *, return_X_y=False):
         raise ValueError("load_cifar10_npz needs at least one file; got an empty list")
     images, targets = [], []
     for p in paths:
-        p = os.fspath(p)
-        if not os.path.isfile(p):
-            raise FileNotFoundError(f"CIFAR-10 npz part not found: {p}")
-        with np.load(p, allow_pickle=False) as npz:
-            if "X" not in npz or "y" not in npz:
-                raise ValueError(f"{p} lacks the arrays 'X' and 'y' (it has {list(npz.keys())})")
-            X, y = npz["X"], npz["y"]
-        if X.ndim != 4 or X.shape[1:] != (32, 32, 3) or len(X) != len(y):
-            raise ValueError(f"{p} holds X of shape {X.shape} and {len(y)} labels; expected "
-                             "(n, 32, 32, 3) and n labels")
+        X, y = _read_cifar10_part(p)
         images.append(X)
         targets.append(y)
     images, target = np.concatenate(images), np.concatenate(targets)
     descr = f"CIFAR-10 images from {len(paths)} npz file(s): {len(images)} RGB 32x32 images.\n"
     return image_bunch(images, target, CIFAR10_CLASSES, descr, return_X_y=return_X_y)
+
+
+def _read_cifar10_part(path):
+    """``(X, y)`` of one CIFAR-10 npz part; every failure names the file and what is wrong."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load_cifar10_npz takes paths; got a {type(path).__name__} in the list")
+    path = _require_file(path, "CIFAR-10 npz part")
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path} is not an .npz file ({type(exc).__name__}); expected a CIFAR-10 "
+                         "part with arrays X (n, 32, 32, 3) and y (n,)") from exc
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path} holds a single .npy array, not an .npz file with arrays X and y")
+    with npz:
+        if "X" not in npz.files or "y" not in npz.files:
+            raise ValueError(f"{path} lacks the arrays 'X' and 'y' (it has {sorted(npz.files)})")
+        try:
+            X, y = npz["X"], npz["y"]
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise ValueError(f"{path} is corrupt: its arrays cannot be read "
+                             f"({type(exc).__name__}: {exc})") from exc
+    if X.ndim != 4 or X.shape[1:] != (32, 32, 3) or y.ndim != 1 or len(X) != len(y):
+        raise ValueError(f"{path} holds X of shape {X.shape} and y of shape {y.shape}; expected "
+                         "(n, 32, 32, 3) and (n,)")
+    if X.dtype != np.uint8:
+        raise ValueError(f"{path}: X has dtype {X.dtype}; expected uint8 pixels 0-255")
+    if y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or y.max() > 9)):
+        raise ValueError(f"{path}: y must hold the class indices 0-9 of CIFAR-10; got {y.dtype} "
+                         f"values {np.unique(y)[:10].tolist()}")
+    return X, y

@@ -1,0 +1,94 @@
+"""The local-file loaders behind ``skimgclf`` and the examples (``load_cifar10_npz``,
+``load_olivetti_faces``): a bad file is named, with what is wrong with it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.io
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skimgclf.datasets import load_cifar10_npz, load_olivetti_faces
+
+
+@pytest.fixture()
+def files(tmp_path):
+    ok = tmp_path / "part.npz"
+    np.savez(ok, X=np.zeros((4, 32, 32, 3), np.uint8), y=np.array([0, 1, 2, 9], np.uint8))
+    (tmp_path / "text.npz").write_text("not an archive")
+    (tmp_path / "truncated.npz").write_bytes(ok.read_bytes()[:200])
+    np.save(tmp_path / "single.npy", np.zeros(3))
+    (tmp_path / "single.npz").write_bytes((tmp_path / "single.npy").read_bytes())
+    np.savez(tmp_path / "keys.npz", images=np.zeros((1, 32, 32, 3), np.uint8), y=np.zeros(1))
+    np.savez(tmp_path / "gray.npz", X=np.zeros((2, 32, 32), np.uint8), y=np.zeros(2, np.uint8))
+    np.savez(tmp_path / "floats.npz", X=np.zeros((2, 32, 32, 3)), y=np.zeros(2, np.uint8))
+    np.savez(tmp_path / "labels.npz", X=np.zeros((2, 32, 32, 3), np.uint8), y=np.array([3, 10]))
+    np.savez(tmp_path / "lengths.npz", X=np.zeros((2, 32, 32, 3), np.uint8), y=np.zeros(3))
+    (tmp_path / "folder").mkdir()
+    scipy.io.savemat(tmp_path / "faces.mat", {"faces": np.zeros((4096, 10), np.uint8)})
+    scipy.io.savemat(tmp_path / "other.mat", {"pixels": np.zeros((4096, 10), np.uint8)})
+    scipy.io.savemat(tmp_path / "small.mat", {"faces": np.zeros((100, 10), np.uint8)})
+    scipy.io.savemat(tmp_path / "none.mat", {"faces": np.zeros((4096, 0), np.uint8)})
+    scipy.io.savemat(tmp_path / "unit.mat", {"faces": np.full((4096, 10), 0.5)})
+    (tmp_path / "text.mat").write_text("not a mat file")
+    (tmp_path / "empty.mat").write_bytes(b"")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "name, error, message",
+    [
+        ("missing.npz", FileNotFoundError, "CIFAR-10 npz part not found: .*missing.npz"),
+        ("folder", IsADirectoryError, "folder is a directory; expected the CIFAR-10 npz part"),
+        ("text.npz", ValueError, r"text.npz is not an .npz file"),
+        ("truncated.npz", ValueError, r"truncated.npz is not an .npz file"),
+        ("single.npz", ValueError, r"single.npz holds a single .npy array"),
+        ("keys.npz", ValueError, r"keys.npz lacks the arrays 'X' and 'y' \(it has \['images'"),
+        ("gray.npz", ValueError, r"gray.npz holds X of shape \(2, 32, 32\)"),
+        ("lengths.npz", ValueError, r"lengths.npz holds X of shape \(2, 32, 32, 3\) and y of"),
+        ("floats.npz", ValueError, r"floats.npz: X has dtype float64; expected uint8"),
+        ("labels.npz", ValueError, r"labels.npz: y must hold the class indices 0-9.*\[3, 10\]"),
+    ],
+)
+def test_load_cifar10_npz_names_the_bad_part(files, name, error, message):
+    with pytest.raises(error, match=message):
+        load_cifar10_npz([files / "part.npz", files / name])
+
+
+def test_load_cifar10_npz_parameters():
+    with pytest.raises(InvalidParameterError, match="'path_or_paths' parameter"):
+        load_cifar10_npz(3)
+    with pytest.raises(InvalidParameterError, match="'return_X_y' parameter"):
+        load_cifar10_npz("x.npz", return_X_y="yes")
+    with pytest.raises(ValueError, match="needs at least one file"):
+        load_cifar10_npz([])
+
+
+def test_load_cifar10_npz_reads_good_parts(files):
+    X, y = load_cifar10_npz((files / "part.npz", files / "part.npz"), return_X_y=True)
+    assert X.shape == (8, 3072) and y.tolist() == [0, 1, 2, 9] * 2
+
+
+@pytest.mark.parametrize(
+    "name, error, message",
+    [
+        ("missing.mat", FileNotFoundError, "Olivetti faces file not found: .*missing.mat"),
+        ("folder", IsADirectoryError, "folder is a directory"),
+        ("text.mat", ValueError, r"text.mat is not a MATLAB .mat file"),
+        ("empty.mat", ValueError, r"empty.mat is not a MATLAB .mat file"),
+        ("other.mat", ValueError, r"other.mat has no array 'faces' \(it holds \['pixels'\]\)"),
+        ("small.mat", ValueError, r"small.mat: 'faces' has shape \(100, 10\)"),
+        ("none.mat", ValueError, r"none.mat: 'faces' has shape \(4096, 0\)"),
+        ("unit.mat", ValueError, r"unit.mat: 'faces' holds float64 values in \[0.5, 0.5\]"),
+    ],
+)
+def test_load_olivetti_faces_names_the_bad_file(files, name, error, message):
+    with pytest.raises(error, match=message):
+        load_olivetti_faces(files / name)
+
+
+def test_load_olivetti_faces_parameters(files):
+    with pytest.raises(InvalidParameterError, match="'path' parameter"):
+        load_olivetti_faces(None)
+    faces = load_olivetti_faces(str(files / "faces.mat"))
+    assert faces.images.shape == (10, 64, 64) and faces.target.tolist() == [0] * 10

@@ -1,0 +1,315 @@
+"""The command line's promise: a user mistake is one line on stderr naming the file or parameter,
+exit code 2; ``--debug`` adds the traceback; a bug keeps its traceback and exit code 1."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import struct
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from skimgclf import cli
+from skimgclf.cli import classify_error, main
+from skimgclf.datasets import load_digits_images
+
+
+def _idx(path, array):
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    """A folder of good and bad inputs, named as the cases below name them."""
+    d = tmp_path_factory.mktemp("cli_inputs")
+    X, y = load_digits_images(return_X_y=True)
+    np.savez(d / "digits.npz", X=X[:300], y=y[:300])
+    np.savez(d / "other_labels.npz", X=X[:50], y=y[:50] + 100)
+    np.savez(d / "string_labels.npz", X=X[:50], y=np.array([f"c{v}" for v in y[:50]]))
+    np.savez(d / "big.npz", X=np.zeros((20, 16, 16), np.uint8), y=np.arange(20) % 2)
+    (d / "text.npz").write_text("label,pixel0\n1,0\n")
+    (d / "empty.npz").write_bytes(b"")
+    (d / "truncated.npz").write_bytes((d / "digits.npz").read_bytes()[:3000])
+    np.save(d / "single.npy", np.zeros(3))
+    (d / "single.npz").write_bytes((d / "single.npy").read_bytes())
+    np.savez(d / "keys.npz", pixels=np.zeros((3, 4)), classes=np.zeros(3))
+    np.savez(d / "no_images.npz", X=np.zeros((0, 64)), y=np.zeros(0))
+    np.savez(d / "lengths.npz", X=np.zeros((5, 64)), y=np.zeros(4))
+    nan = np.zeros((5, 64))
+    nan[3, 7] = np.nan
+    np.savez(d / "nan.npz", X=nan, y=np.arange(5))
+    np.savez(d / "strings.npz", X=np.array([["a"] * 64] * 5), y=np.arange(5))
+    np.savez(d / "labels_2d.npz", X=np.zeros((5, 64)), y=np.zeros((5, 2)))
+    np.savez(d / "one_class.npz", X=np.zeros((5, 64)), y=np.zeros(5))
+    np.savez(d / "flat_rgb.npz", X=np.zeros((4, 3072), np.uint8), y=np.arange(4) % 2)
+    np.savez(d / "bad_shape.npz", X=np.zeros((4, 3072), np.uint8), y=np.arange(4) % 2,
+             image_shape=np.array([32, 32]))
+    np.savez(d / "objects.npz", X=np.array([None] * 4, dtype=object), y=np.arange(4))
+    (d / "data.csv").write_text("1,2,3\n")
+    (d / "a_folder").mkdir()
+    (d / "a_file").write_text("x")
+    _idx(d / "images.gz", np.zeros((3, 4, 4)))
+    _idx(d / "labels.gz", np.arange(2))
+    (d / "notmodel.joblib").write_text("not a pickle\n")
+    joblib.dump({"weights": [1, 2]}, d / "dict.joblib")
+    joblib.dump(LogisticRegression(), d / "unfitted.joblib")
+    (d / "bad.json").write_text("{not json")
+    (d / "bad.toml").write_text("models = [")
+    grids = {
+        "no_preset.json": {"models": {"lr": {"grid": {}}}},
+        "unknown_preset.json": {"models": {"lr": {"preset": "resnet"}}},
+        "bad_value.json": {"models": {"lr": {"preset": "logreg", "grid": {"C": [1.0, "x"]}}}},
+        "bad_name.json": {"models": {"lr": {"preset": "logreg", "grid": {"Cc": [1.0]}}}},
+        "not_list.json": {"models": {"lr": {"preset": "logreg", "grid": {"C": 1.0}}}},
+        "bad_cv.json": {"cv": 1, "models": {"lr": {"preset": "logreg"}}},
+        "no_models.json": {"grid": {}},
+    }
+    for name, spec in grids.items():
+        (d / name).write_text(json.dumps(spec))
+    return d
+
+
+@pytest.fixture()
+def in_bad_files(bad_files, monkeypatch):
+    monkeypatch.chdir(bad_files)
+    return bad_files
+
+
+@pytest.fixture(scope="module")
+def fitted_model(bad_files):
+    """lr.joblib: logistic regression fitted on 8x8 digits."""
+    X, y = load_digits_images(return_X_y=True)
+    from skimgclf.presets import make_model
+
+    model = make_model("logreg", image_shape=(8, 8)).set_params(clf__max_iter=50)
+    joblib.dump(model.fit(X[:300].reshape(-1, 8, 8), y[:300]), bad_files / "lr.joblib")
+    return bad_files / "lr.joblib"
+
+
+TRAIN = ["train", "--model", "logreg", "-q"]
+CASES = [
+    # data files
+    (["train", "missing.npz"], "data file not found: missing.npz"),
+    (["train", "text.npz"], "text.npz is not an .npz file"),
+    (["train", "empty.npz"], "empty.npz is not an .npz file (it is empty)"),
+    (["train", "truncated.npz"], "truncated.npz is not a readable .npz file"),
+    (["train", "single.npz"], "single.npz holds a single .npy array"),
+    (["train", "keys.npz"], "keys.npz must hold arrays X and y"),
+    (["train", "keys.npz"], "it holds ['classes', 'pixels']"),
+    (["train", "no_images.npz"], "no_images.npz holds no images"),
+    (["train", "lengths.npz"], "lengths.npz holds 5 images but 4 labels"),
+    (["train", "nan.npz"], "nan.npz: image 3 holds NaN"),
+    (["train", "strings.npz"], "strings.npz: the images have dtype <U1"),
+    (["train", "labels_2d.npz"], "labels_2d.npz: the labels have shape (5, 2)"),
+    ([*TRAIN, "one_class.npz"], "one_class.npz holds labels of one class only (0.0)"),
+    (["train", "flat_rgb.npz"], "flat_rgb.npz holds flat rows of 3072 values, which are not"),
+    (["train", "flat_rgb.npz", "--image-shape", "32x32"], "images of 32x32 (the image shape"),
+    (["train", "bad_shape.npz"], "bad_shape.npz holds flat rows of 3072 values, but images of"),
+    (["train", "digits", "--image-shape", "28x28"], "digits holds images of 8x8, not of the"),
+    (["train", "objects.npz"], "objects.npz: array 'X' holds Python objects"),
+    (["train", "npz:a_folder"], "a_folder is a directory; expected a data file"),
+    (["train", "a_folder"], "a_folder is a folder; give folder:a_folder"),
+    (["train", "data.csv"], "data.csv is not a .npz file"),
+    (["train", "imagenet"], "unknown data 'imagenet'"),
+    (["train", "kmnist", "--offline", "--data-home", "cache"],
+     "kmnist (train) is not in the cache (cache/kmnist/"),
+    (["evaluate", "lr.joblib", "cifar10", "--offline", "--data-home", "cache"],
+     "--offline forbids downloading; drop --offline, or run 'skimgclf datasets fetch cifar10'"),
+    (["train", "idx:labels.gz:images.gz"], "labels.gz holds an array of shape (2,), not images"),
+    (["train", "idx:images.gz:labels.gz"], "images.gz holds 3 images but 2 labels"),
+    (["train", "idx:images.gz:nolabels.gz"], "data file not found: nolabels.gz"),
+    (["train", "idx:text.npz:labels.gz"], "text.npz has magic number"),
+    (["train", "idx:images.gz"], "an idx source is idx:IMAGES:LABELS"),
+    (["train", "folder:a_file"], "a_file is a file; folder:PATH takes a folder"),
+    (["train", "folder:nowhere"], "image folder not found: nowhere"),
+    (["train", "folder:a_folder"], "a_folder has no sub-folders"),
+    # parameters
+    (["train", "digits", "--param", "clf__C"], "--param takes NAME=VALUE, got 'clf__C'"),
+    ([*TRAIN, "digits", "--param", "clf__nope=1"], "the model has no parameter 'clf__nope'"),
+    ([*TRAIN, "digits", "--param", "clf__CC=1"], "did you mean clf__C?"),
+    ([*TRAIN, "digits", "--param", "clf__C=abc"],
+     "--param clf__C=abc: The 'C' parameter of LogisticRegression must be a float"),
+    ([*TRAIN, "digits", "--param", "clf__max_iter=-3"], "--param clf__max_iter=-3: The 'max_iter'"),
+    (["train", "digits", "--model", "cnn", "--param", "clf__lr=abc"], "--param clf__lr=abc"),
+    (["train", "digits", "--model", "cnn", "--param", "clf__max_epochs=ten"],
+     "--param clf__max_epochs=ten"),
+    (["train", "digits", "--model", "hog-logreg", "--param", "hog__block_norm=L3"],
+     "--param hog__block_norm=L3"),
+    (["train", "digits", "--model", "resnet"], "argument --model: invalid choice: 'resnet'"),
+    (["train", "digits", "--max-epochs", "0"], "argument --max-epochs: must be at least 1"),
+    (["train", "digits", "--random-state", "-1"], "argument --random-state: must be at least 0"),
+    (["train", "digits", "--image-shape", "3x"], "argument --image-shape: expected HxW"),
+    (["demo", "--cv", "1"], "argument --cv: must be at least 2, got 1"),
+    (["datasets", "fetch", "imagenet"], "unknown data set 'imagenet'"),
+    # model files
+    (["evaluate", "missing.joblib", "digits"], "model file not found: missing.joblib"),
+    (["evaluate", "notmodel.joblib", "digits"], "notmodel.joblib is not a model saved by"),
+    (["evaluate", "digits.npz", "digits"], "digits.npz is not a model saved by"),
+    (["evaluate", "dict.joblib", "digits"], "dict.joblib holds a dict, not a scikit-learn model"),
+    (["evaluate", "unfitted.joblib", "digits"], "unfitted.joblib holds an unfitted"),
+    (["evaluate", "a_folder", "digits"], "a_folder is a directory; expected a model file"),
+    (["report", "notmodel.joblib", "digits", "--out", "r"], "notmodel.joblib is not a model"),
+    (["evaluate", "lr.joblib", "big.npz"], "lr.joblib was trained on images of 8x8"),
+    (["evaluate", "lr.joblib", "other_labels.npz"], "no label of other_labels.npz is one of"),
+    (["evaluate", "lr.joblib", "string_labels.npz"], "no label of string_labels.npz"),
+    # output paths
+    ([*TRAIN, "digits", "-o", "a_folder"], "-o a_folder is a directory; give a file name"),
+    ([*TRAIN, "digits", "-o", "a_file/model.joblib"], "cannot create the folder a_file"),
+    (["report", "lr.joblib", "digits.npz", "--out", "a_file"], "--out a_file is a file"),
+    (["demo", "--out", "a_file"], "--out a_file is a file"),
+    # grid files
+    (["search", "digits", "--grid", "missing.json"], "grid file not found: missing.json"),
+    (["search", "digits", "--grid", "a_folder"], "grid file a_folder is a directory"),
+    (["search", "digits", "--grid", "bad.json"], "bad.json is not valid JSON"),
+    (["search", "digits", "--grid", "bad.toml"], "bad.toml is not valid TOML"),
+    (["search", "digits", "--grid", "no_models.json"], "no_models.json must hold a 'models'"),
+    (["search", "digits", "--grid", "no_preset.json"], "model 'lr' in no_preset.json needs"),
+    (["search", "digits", "--grid", "unknown_preset.json"], "unknown preset 'resnet'"),
+    (["search", "digits", "--grid", "bad_value.json"],
+     "bad_value.json: model 'lr', grid C=\"x\": The 'C' parameter"),
+    (["search", "digits", "--grid", "bad_name.json"], "grid Cc=1.0: the model has no parameter"),
+    (["search", "digits", "--grid", "not_list.json"], "'grid' must map parameter names to"),
+    (["search", "digits", "--grid", "bad_cv.json"], "bad_cv.json: cv must be an int"),
+    (["search", "digits", "--grid", "no_preset.json", "--n-jobs", "0"], "argument --n-jobs"),
+]
+
+
+@pytest.mark.parametrize("argv, message", CASES, ids=[" ".join(a) for a, _ in CASES])
+def test_a_user_mistake_is_one_line_naming_it_and_exit_2(
+    argv, message, in_bad_files, fitted_model, capsys
+):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith(f"skimgclf {argv[0]}"), lines[0]
+    assert message in lines[0], lines[0]
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_the_suite_holds_many_bad_inputs():
+    assert len(CASES) >= 60
+
+
+def test_debug_adds_the_traceback_and_keeps_exit_2(in_bad_files, capsys):
+    for argv in (["--debug", "train", "text.npz"], ["train", "text.npz", "--debug"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "Traceback (most recent call last)" in err
+        assert err.strip().splitlines()[-1].startswith("skimgclf train: error: text.npz is not")
+
+
+def _raise(exc):
+    def load(args, subset):
+        raise exc
+
+    return load
+
+
+def test_a_bug_keeps_its_traceback_and_says_to_report_it(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_load", _raise(ZeroDivisionError("division by zero")))
+    assert main(["train", "digits"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "ZeroDivisionError" in err
+    assert "internal error" in err and "please report it" in err
+    assert "error: division by zero" not in err  # not dressed as a usage error
+
+
+def test_a_value_error_from_deep_inside_numpy_is_a_bug(monkeypatch, capsys):
+    def load(args, subset):
+        return np.zeros(4).reshape(3, 3), None  # a bug of ours handing numpy bad input
+
+    monkeypatch.setattr(cli, "_load", load)
+    assert main(["train", "digits"]) == 1
+    assert "internal error: ValueError: cannot reshape" in capsys.readouterr().err
+
+
+def test_the_network_failing_is_exit_1_in_one_line(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_load", _raise(ConnectionResetError("the server hung up")))
+    assert main(["train", "mnist"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == ("skimgclf train: error: the server hung up (rerun with --debug for "
+                           "the traceback)")
+
+
+@pytest.mark.parametrize(
+    "make, kind",
+    [
+        (lambda: FileNotFoundError("x"), "usage"),
+        (lambda: IsADirectoryError("x"), "usage"),
+        (lambda: PermissionError(13, "Permission denied", "m.joblib"), "usage"),
+        (lambda: cli.UserError("x"), "usage"),
+        (lambda: ValueError("raised without a traceback"), "bug"),
+        (lambda: TypeError("x"), "bug"),
+        (lambda: RuntimeError("x"), "bug"),
+        (lambda: OSError("disk full"), "failure"),
+        (lambda: MemoryError(), "failure"),
+    ],
+)
+def test_classify_error(make, kind):
+    assert classify_error(make()) == kind
+
+
+def test_classify_error_reads_the_raise_site():
+    from sklearn.utils.validation import check_array
+
+    from skimgclf._images import image_shape_from_flat
+
+    with pytest.raises(ValueError) as ours:
+        image_shape_from_flat(785)
+    assert classify_error(ours.value) == "usage"  # our validation: "not a square image"
+    with pytest.raises(ValueError) as sklearn:
+        check_array(np.array([[np.nan]]))
+    assert classify_error(sklearn.value) == "usage"  # scikit-learn's validation
+
+
+def test_an_accident_in_a_frame_of_ours_is_a_bug(tmp_path):
+    source = tmp_path / "fake.py"
+    source.write_text("def check(v):\n    if v == -1:\n        raise ValueError('v is -1')\n"
+                      "    low, high = v\n")
+    scope = {"__name__": "skimgclf._fake"}  # as if the module were part of skimgclf
+    exec(compile(source.read_text(), str(source), "exec"), scope)
+    with pytest.raises(ValueError) as on_purpose:
+        scope["check"](-1)
+    assert classify_error(on_purpose.value) == "usage"
+    with pytest.raises(ValueError) as accident:
+        scope["check"]([1, 2, 3])  # unpacking fails: no raise statement, a bug
+    assert classify_error(accident.value) == "bug"
+
+
+def test_classify_error_reads_a_joblib_worker_traceback():
+    from joblib import Parallel, delayed
+    from sklearn.utils.validation import check_array
+
+    with pytest.raises(ValueError) as remote:
+        Parallel(n_jobs=2)(delayed(check_array)(np.array([[v]])) for v in (1.0, np.nan))
+    assert classify_error(remote.value) == "usage"
+    with pytest.raises(ValueError) as deep:
+        Parallel(n_jobs=2)(delayed(np.reshape)(np.zeros(4), s) for s in ((2, 2), (3, 3)))
+    assert classify_error(deep.value) == "bug"
+
+
+def test_one_line_of_a_long_or_multiline_message():
+    message = cli._one_line(ValueError("first\nsecond   third " + "x" * 1000))
+    assert "\n" not in message and message.startswith("first second third")
+    assert len(message) <= 500 and message.endswith("...")
+    assert cli._one_line(PermissionError(13, "Permission denied", "m.joblib")) == (
+        "Permission denied: m.joblib"
+    )
+
+
+def test_an_unwritable_output_is_a_usage_error(in_bad_files, monkeypatch, capsys):
+    def refuse(model, path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(cli, "_save", refuse)
+    argv = [*TRAIN, "digits.npz", "-o", "out/m.joblib", "--param", "clf__max_iter=20"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == "skimgclf train: error: Permission denied: " \
+        "out/m.joblib"

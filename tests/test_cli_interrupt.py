@@ -1,0 +1,151 @@
+"""Ctrl-C: exit code 130, and never a half-trained model at the path the user asked for."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from skimgclf import cli
+from skimgclf.cli import main
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(signal, "SIGINT") or sys.platform == "win32",
+    reason="sends SIGINT to a process (POSIX)",
+)
+
+
+class _SwallowsCtrlC(ClassifierMixin, BaseEstimator):
+    """Trains "epochs" until Ctrl-C, which it catches and returns from, as skorch's fit does."""
+
+    def fit(self, X, y):
+        self.classes_ = sorted(set(y.tolist()))
+        self.epochs_ = 0
+        try:
+            while True:
+                self.epochs_ += 1
+                if self.epochs_ == 3:
+                    signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            pass
+        return self
+
+    def predict(self, X):
+        return [self.classes_[0]] * len(X)
+
+
+class _StopsOnCtrlC(_SwallowsCtrlC):
+    """A step that lets KeyboardInterrupt through (scikit-learn's estimators)."""
+
+    def fit(self, X, y):
+        signal.raise_signal(signal.SIGINT)
+        raise AssertionError("not reached")
+
+
+def _use(monkeypatch, estimator):
+    monkeypatch.setattr(cli, "_build_model", lambda name, X, args, progress=False: estimator)
+
+
+def test_a_swallowed_ctrl_c_saves_nothing_at_the_output(tmp_path, monkeypatch, capsys):
+    _use(monkeypatch, _SwallowsCtrlC())
+    out = tmp_path / "model.joblib"
+    assert main(["train", "digits", "-o", str(out), "-q"]) == 130
+    assert not out.exists()
+    partial = tmp_path / "model.partial.joblib"
+    assert joblib.load(partial).epochs_ == 3  # the partly trained model, under another name
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("skimgclf train: interrupted")
+    assert f"nothing saved to {out}" in err and str(partial) in err
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_an_existing_model_at_the_output_is_left_as_it_was(tmp_path, monkeypatch):
+    _use(monkeypatch, _SwallowsCtrlC())
+    out = tmp_path / "model.joblib"
+    out.write_bytes(b"the previous model")
+    assert main(["train", "digits", "-o", str(out), "-q"]) == 130
+    assert out.read_bytes() == b"the previous model"
+
+
+def test_a_ctrl_c_that_stops_fit_saves_nothing(tmp_path, monkeypatch, capsys):
+    _use(monkeypatch, _StopsOnCtrlC())
+    assert main(["train", "digits", "-o", str(tmp_path / "m.joblib"), "-q"]) == 130
+    assert os.listdir(tmp_path) == []
+    assert capsys.readouterr().err.strip() == "skimgclf train: interrupted"
+
+
+def test_outside_training_no_library_can_swallow_ctrl_c(monkeypatch, capsys):
+    # evaluate, search, demo: the first Ctrl-C ends the command, even where a library catches
+    # KeyboardInterrupt and carries on (a search over skorch nets would start its next fit).
+    carried_on = []
+
+    def load_model(path):
+        for _ in range(3):
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                carried_on.append(True)
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(cli, "_load_model", load_model)
+    assert main(["evaluate", "m.joblib", "digits"]) == 130
+    assert carried_on == []
+    assert capsys.readouterr().err.strip() == "skimgclf evaluate: interrupted"
+
+
+def test_the_handler_is_removed_afterwards(tmp_path, monkeypatch):
+    before = signal.getsignal(signal.SIGINT)
+    _use(monkeypatch, _SwallowsCtrlC())
+    main(["train", "digits", "-o", str(tmp_path / "m.joblib"), "-q"])
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def _lines(stream, into):
+    for line in stream:
+        into.put(line)
+    into.put(None)
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_real_training_run(tmp_path):
+    """``skimgclf train`` in a subprocess: a CNN on the embedded digits, SIGINT after epoch 1."""
+    out = tmp_path / "cnn.joblib"
+    argv = [sys.executable, "-m", "skimgclf.cli", "train", "digits", "--model", "cnn",
+            "--max-epochs", "2000", "-o", str(out)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=tmp_path)
+    lines = queue.Queue()
+    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
+    seen, deadline = [], time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:  # skorch prints one table row per finished epoch
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            assert line is not None, f"train ended before its first epoch: {seen}"
+            seen.append(line)
+            if re.match(r"^\s+1\s", line):
+                break
+        else:
+            pytest.fail(f"no epoch finished within 120 s: {seen}")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert not out.exists()
+    partial = tmp_path / "cnn.partial.joblib"
+    assert "nothing saved to" in err and str(partial) in err
+    model = joblib.load(partial)  # the network as it was when stopped: it predicts
+    assert 1 <= len(model.named_steps["clf"].history_) < 2000
+    assert model.predict(np.zeros((2, 8, 8), np.uint8)).shape == (2,)
