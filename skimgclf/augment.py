@@ -7,21 +7,46 @@ lives (CPU or CUDA): no per-sample Python and no round trip to numpy.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 import torch.nn.functional as F
+from sklearn.utils._param_validation import (
+    Interval,
+    validate_parameter_constraints,
+    validate_params,
+)
 
 __all__ = ["RandomAffine", "random_affine"]
 
+# The amounts of RandomAffine and random_affine, declared once for both.
+_AMOUNTS = {
+    "rotation": [Interval(numbers.Real, 0, None, closed="left")],
+    "shift": [Interval(numbers.Real, 0, None, closed="left")],
+    "scale": [tuple, list, None],
+    "hflip": ["boolean"],
+}
 
-def _check_hflip(hflip):
-    if not isinstance(hflip, bool):
-        raise TypeError(
-            f"hflip must be True or False, got {hflip!r}; pass hflip=True to mirror a random "
-            "half of the images left-right"
+
+def _check_scale(scale):
+    """None or a (low, high) zoom range with 0 < low <= high."""
+    if scale is None:
+        return None
+    if len(scale) != 2 or not all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+        for v in scale
+    ) or not 0 < scale[0] <= scale[1]:
+        raise ValueError(
+            f"scale must be None or a (low, high) zoom range with 0 < low <= high, e.g. "
+            f"(0.9, 1.1); got {scale!r}"
         )
+    return float(scale[0]), float(scale[1])
 
 
+@validate_params(
+    {"images": [torch.Tensor], **_AMOUNTS, "generator": [torch.Generator, None]},
+    prefer_skip_nested_validation=True,
+)
 def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, hflip=False, generator=None):
     """Rotate, shift, scale and optionally mirror each image of a batch by its own random amount.
 
@@ -29,12 +54,13 @@ def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, hflip=False, g
     ----------
     images : torch.Tensor of shape (n, C, H, W)
         Floating point images; the background outside the image is filled with 0.
-    rotation : float
+    rotation : float >= 0
         Maximum rotation in degrees (uniform in ``[-rotation, rotation]``).
-    shift : float
+    shift : float >= 0
         Maximum shift in pixels along each axis (uniform in ``[-shift, shift]``).
     scale : tuple of 2 floats or None
-        Range of the zoom factor, e.g. ``(0.9, 1.1)``; None keeps the size.
+        Range of the zoom factor, ``0 < low <= high``, e.g. ``(0.9, 1.1)``; None keeps the
+        size.
     hflip : bool
         Mirror each image left-right with probability 1/2. The flip is folded into the same
         affine matrix, so it costs nothing extra. Only for classes that are left-right symmetric
@@ -59,11 +85,22 @@ def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, hflip=False, g
     >>> sorted({tuple(img[0, 0].round().tolist()) for img in mirrored})
     [(0.0, 1.0, 2.0), (2.0, 1.0, 0.0)]
     """
+    return _affine(images, rotation, shift, scale, hflip, generator)
+
+
+def _affine(images, rotation, shift, scale, hflip, generator):
+    """The work of :func:`random_affine`, for callers whose amounts are already validated
+    (:class:`RandomAffine`, once per training batch: no per-call signature binding)."""
     if images.ndim != 4:
         raise ValueError(
             f"random_affine needs (n, C, H, W) images, got shape {tuple(images.shape)}"
         )
-    _check_hflip(hflip)
+    if not images.is_floating_point():
+        raise TypeError(
+            f"random_affine needs floating point images, got {images.dtype}; convert them "
+            "first, e.g. images.float()"
+        )
+    scale = _check_scale(scale)
     n, _, h, w = images.shape
     if n == 0 or (not rotation and not shift and scale is None and not hflip):
         return images
@@ -93,12 +130,12 @@ class RandomAffine:
 
     Parameters
     ----------
-    rotation : float
+    rotation : float >= 0
         Maximum rotation in degrees.
-    shift : float
+    shift : float >= 0
         Maximum shift in pixels.
     scale : tuple of 2 floats or None
-        Zoom range.
+        Zoom range, ``0 < low <= high``.
     hflip : bool
         Mirror a random half of the images left-right (for left-right symmetric classes such as
         clothes; never for digits).
@@ -114,15 +151,19 @@ class RandomAffine:
     """
 
     def __init__(self, rotation=10.0, shift=2.0, scale=None, hflip=False):
-        _check_hflip(hflip)  # fail when the augmentation is built (in fit), not mid-epoch
+        # Fail when the augmentation is built (in fit), not mid-epoch.
+        validate_parameter_constraints(
+            _AMOUNTS, {"rotation": rotation, "shift": shift, "scale": scale, "hflip": hflip},
+            caller_name=type(self).__name__,
+        )
+        _check_scale(scale)
         self.rotation = rotation
         self.shift = shift
         self.scale = scale
         self.hflip = hflip
 
     def __call__(self, images, generator=None):
-        return random_affine(images, rotation=self.rotation, shift=self.shift, scale=self.scale,
-                             hflip=self.hflip, generator=generator)
+        return _affine(images, self.rotation, self.shift, self.scale, self.hflip, generator)
 
     def __repr__(self):
         return (f"RandomAffine(rotation={self.rotation}, shift={self.shift}, scale={self.scale}, "

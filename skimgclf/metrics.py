@@ -20,10 +20,15 @@ something else, ``TN`` = the rest, ``N`` = all samples):
 
 Undefined ratios (a class never predicted has no precision; a class never present has no recall)
 take the ``zero_division`` value, exactly as in scikit-learn, and BCR / aggregate follow from it.
+
+Labels are ints (or floats holding whole numbers) or strs, one type for ``y_true``, ``y_pred`` and
+``labels`` together; missing labels (NaN, None), scores given as labels and mixed types are refused
+with a message that says which input holds them and where.
 """
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -35,6 +40,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
     roc_auc_score,
 )
+from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
 from sklearn.utils.multiclass import unique_labels
 
 __all__ = [
@@ -151,6 +157,10 @@ class PerClassMetrics:
             out["accuracy"] = float(self.accuracy_overall)
         return out
 
+    @validate_params(
+        {"digits": [Interval(numbers.Integral, 0, None, closed="left")]},
+        prefer_skip_nested_validation=True,
+    )
     def to_text(self, digits: int = 2) -> str:
         """Fixed-width text table (the layout of scikit-learn's ``classification_report``).
 
@@ -185,6 +195,10 @@ class PerClassMetrics:
             lines += ["", f"overall accuracy (fraction correct): {overall}"]
         return "\n".join(lines) + "\n"
 
+    @validate_params(
+        {"digits": [Interval(numbers.Integral, 0, None, closed="left")]},
+        prefer_skip_nested_validation=True,
+    )
     def to_markdown(self, digits: int = 3) -> str:
         """GitHub-flavoured Markdown table, averages as the last rows.
 
@@ -231,6 +245,10 @@ class PerClassMetrics:
         """
         return top_classes(self, k, by=by, worst=worst)
 
+    @validate_params(
+        {"k": [Interval(numbers.Integral, 1, None, closed="left")]},
+        prefer_skip_nested_validation=True,
+    )
     def most_confused(self, k: int = 5) -> list:
         """The ``k`` largest off-diagonal cells; see :func:`most_confused`.
 
@@ -257,6 +275,20 @@ class PerClassMetrics:
         return rows
 
 
+_ZERO_DIVISION = [Options(numbers.Real, {0.0, 1.0}), "nan", StrOptions({"warn"})]
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "y_score": ["array-like", None],
+        "labels": ["array-like", None],
+        "target_names": ["array-like", None],
+        "zero_division": _ZERO_DIVISION,
+    },
+    prefer_skip_nested_validation=True,
+)
 def per_class_metrics(
     y_true,
     y_pred,
@@ -274,16 +306,20 @@ def per_class_metrics(
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        True labels.
+        True labels: ints (or whole-number floats) or strs, no missing values.
     y_pred : array-like of shape (n_samples,)
-        Predicted labels.
+        Predicted labels, of the same type as ``y_true``.
     y_score : array-like of shape (n_samples, n_classes) or (n_samples,), default=None
         Scores (``predict_proba`` or ``decision_function``) with columns in ``labels`` order;
         1-D scores are those of the positive (second) class of a binary problem. Without it,
-        ``area_ratio`` is NaN.
+        ``area_ratio`` is NaN. Each column is ranked on its own (one-vs-rest), so the rows
+        need not sum to 1; the values must be finite.
     labels : array-like of shape (n_classes,), default=None
         Classes to report, in order. Default: the sorted union of ``y_true`` and ``y_pred``. Pass
-        ``estimator.classes_`` when giving scores or when a class may be absent from both.
+        ``estimator.classes_`` when giving scores or when a class may be absent from both. As in
+        scikit-learn, a class absent from the data gets a row with support 0, and samples of a
+        class left out of ``labels`` count only as the "rest" of each class; at least one of
+        ``labels`` must occur in ``y_true``.
     target_names : list of str, default=None
         Display names, one per label.
     zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
@@ -304,16 +340,7 @@ def per_class_metrics(
     >>> m["bcr"], m["support"]
     (array([0.75, 0.75, 0.  ]), array([1, 1, 2]))
     """
-    y_true = _as_1d(y_true, "y_true")
-    y_pred = _as_1d(y_pred, "y_pred")
-    if len(y_true) != len(y_pred):
-        raise ValueError(
-            f"y_true has {len(y_true)} samples but y_pred has {len(y_pred)}; pass predictions "
-            "for the same samples"
-        )
-    if len(y_true) == 0:
-        raise ValueError("y_true is empty; per-class metrics need at least one sample")
-    labels = unique_labels(y_true, y_pred) if labels is None else np.asarray(labels)
+    y_true, y_pred, labels = _check_targets(y_true, y_pred, labels)
     names = _names(labels, target_names)
 
     mcm = multilabel_confusion_matrix(y_true, y_pred, labels=labels)
@@ -351,6 +378,15 @@ def per_class_metrics(
     )
 
 
+@validate_params(
+    {
+        "metrics": [PerClassMetrics],
+        "k": [Interval(numbers.Integral, 1, None, closed="left")],
+        "by": [StrOptions(set(COLUMNS))],
+        "worst": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def top_classes(metrics: PerClassMetrics, k: int = 5, *, by: str = "aggregate", worst=False):
     """The ``k`` best (or worst) classes by one column, as the face study's top-5/worst-5 tables.
 
@@ -378,10 +414,6 @@ def top_classes(metrics: PerClassMetrics, k: int = 5, *, by: str = "aggregate", 
     >>> top_classes(m, 2, by="recall").names, top_classes(m, 1, by="recall", worst=True).names
     (['0', '1'], ['1'])
     """
-    if by not in metrics.columns:
-        raise ValueError(f"by={by!r} is not a column; choose one of {', '.join(COLUMNS)}")
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer; got {k!r}")
     values = np.asarray(metrics.columns[by], dtype=float)
     key = np.where(np.isnan(values), np.inf, values if worst else -values)
     order = np.argsort(key, kind="stable")[:k]
@@ -392,6 +424,15 @@ def top_classes(metrics: PerClassMetrics, k: int = 5, *, by: str = "aggregate", 
     )
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "k": [Interval(numbers.Integral, 1, None, closed="left")],
+        "labels": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def most_confused(y_true, y_pred, *, k: int = 5, labels=None) -> list:
     """The ``k`` most frequent confusions (true class, predicted class), largest count first.
 
@@ -402,7 +443,8 @@ def most_confused(y_true, y_pred, *, k: int = 5, labels=None) -> list:
     k : int, default=5
         Number of pairs (fewer if fewer cells are non-zero).
     labels : array-like, default=None
-        As in :func:`sklearn.metrics.confusion_matrix`.
+        The classes of the confusion matrix, as in :func:`sklearn.metrics.confusion_matrix`
+        (default: the sorted union of ``y_true`` and ``y_pred``).
 
     Returns
     -------
@@ -416,13 +458,23 @@ def most_confused(y_true, y_pred, *, k: int = 5, labels=None) -> list:
     [ConfusedPair(true=3, predicted=5, count=2, rate=0.666...),
      ConfusedPair(true=5, predicted=3, count=1, rate=0.5)]
     """
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer; got {k!r}")
-    y_true, y_pred = _as_1d(y_true, "y_true"), _as_1d(y_pred, "y_pred")
-    labels = unique_labels(y_true, y_pred) if labels is None else np.asarray(labels)
+    y_true, y_pred, labels = _check_targets(y_true, y_pred, labels)
     return _pairs_from_matrix(confusion_matrix(y_true, y_pred, labels=labels), labels, k)
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "y_score": ["array-like", None],
+        "labels": ["array-like", None],
+        "target_names": ["array-like", None],
+        "digits": [Interval(numbers.Integral, 0, None, closed="left")],
+        "zero_division": _ZERO_DIVISION,
+        "output_dict": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def classification_report(
     y_true,
     y_pred,
@@ -484,16 +536,139 @@ def classification_report(
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _as_1d(y, what):
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y.ravel()
-    if y.ndim != 1:
+def _check_targets(y_true, y_pred, labels):
+    """``y_true``, ``y_pred`` and ``labels`` as 1-D arrays of one label type, checked together.
+
+    Everything that would otherwise fail deep inside numpy or scikit-learn (mixed types, missing
+    labels, scores passed as labels, lengths that differ) is refused here with its own message.
+    """
+    y_true, kind_true = _as_labels(y_true, "y_true")
+    y_pred, kind_pred = _as_labels(y_pred, "y_pred")
+    if len(y_true) != len(y_pred):
         raise ValueError(
-            f"{what} must be 1-D class labels; got an array of shape {y.shape} (multilabel and "
+            f"y_true has {len(y_true)} samples but y_pred has {len(y_pred)}; pass predictions "
+            "for the same samples"
+        )
+    if len(y_true) == 0:
+        raise ValueError("y_true and y_pred are empty; the metrics need at least one sample")
+    _check_same_kind(y_true, kind_true, "y_true", y_pred, kind_pred, "y_pred")
+    if labels is None:
+        return y_true, y_pred, unique_labels(y_true, y_pred)
+    labels, kind_labels = _as_labels(labels, "labels")
+    if len(labels) == 0:
+        raise ValueError(
+            "labels is empty; pass the classes to report (e.g. estimator.classes_), or "
+            "labels=None for those of y_true and y_pred"
+        )
+    _check_same_kind(y_true, kind_true, "y_true", labels, kind_labels, "labels")
+    values, counts = np.unique(labels, return_counts=True)
+    if (counts > 1).any():
+        raise ValueError(
+            f"labels names {_preview(values[counts > 1])} more than once; pass each class once"
+        )
+    if not np.isin(labels, y_true).any():
+        raise ValueError(
+            f"none of labels {_preview(labels)} occurs in y_true, whose classes are "
+            f"{_preview(np.unique(y_true))}; pass the classes of this data (e.g. "
+            "estimator.classes_ of a model fitted on it)"
+        )
+    return y_true, y_pred, labels
+
+
+def _as_labels(y, what):
+    """A 1-D array of class labels and its kind ("number" or "str"), or a clear error."""
+    try:
+        arr = np.asarray(y)
+    except ValueError:  # numpy refuses ragged nested sequences
+        raise ValueError(
+            f"{what} is a ragged nested sequence; pass one class label per sample"
+        ) from None
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{what} must be 1-D class labels; got an array of shape {arr.shape} (multilabel and "
             "multi-output targets are not supported)"
         )
-    return y
+    if arr.dtype == object or (arr.dtype.kind in "US" and not isinstance(y, np.ndarray)):
+        # numpy turns [0, "a"] into the strings ["0", "a"]: look at the elements themselves.
+        elements = arr if arr.dtype == object else np.asarray(y, dtype=object).ravel()
+        if _kind_of_elements(elements, what) == "str":
+            return arr, "str"
+        numeric = np.asarray(arr.tolist())  # numbers only: numpy gives them a numeric dtype
+        arr = numeric if numeric.dtype.kind in "biuf" else arr
+    if arr.dtype.kind in "US":
+        return arr, "str"
+    if arr.dtype.kind in "biuO":
+        return arr, "number"
+    if arr.dtype.kind == "f":
+        missing = np.flatnonzero(np.isnan(arr))
+        if missing.size:
+            raise ValueError(_missing_message(what, missing))
+        fractional = np.flatnonzero(~np.isfinite(arr) | (arr != np.round(arr)))
+        if fractional.size:
+            i = fractional[0]
+            raise ValueError(
+                f"{what} holds values that are not class labels ({what}[{i}] = {arr[i].item()!r}); "
+                "pass the predicted classes (estimator.predict), not scores or probabilities "
+                "(those go in y_score)"
+            )
+        return arr, "number"
+    raise ValueError(
+        f"{what} has dtype {arr.dtype}, which cannot hold class labels; pass ints or strs"
+    )
+
+
+def _kind_of_elements(elements, what):
+    kinds = {}  # kind -> index of its first element, in order of appearance
+    missing = []
+    for i, v in enumerate(elements):
+        if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):
+            missing.append(i)
+        elif isinstance(v, str):
+            kinds.setdefault("str", i)
+        elif isinstance(v, (numbers.Real, np.bool_)):  # bool, int, float and numpy's
+            kinds.setdefault("number", i)
+        else:
+            kinds.setdefault(type(v).__name__, i)
+    if missing:
+        raise ValueError(_missing_message(what, np.asarray(missing)))
+    odd = [k for k in kinds if k not in ("str", "number")]
+    if odd:
+        i = kinds[odd[0]]
+        raise ValueError(
+            f"{what}[{i}] is a {odd[0]} ({elements[i]!r}); class labels are ints or strs"
+        )
+    if len(kinds) > 1:
+        i, j = sorted(kinds.values())
+        raise ValueError(
+            f"{what} mixes str and number labels ({what}[{i}] = {elements[i]!r}, {what}[{j}] = "
+            f"{elements[j]!r}); use one type for every label, e.g. convert them all with "
+            f"np.asarray({what}).astype(str)"
+        )
+    return next(iter(kinds), "number")
+
+
+def _check_same_kind(a, kind_a, name_a, b, kind_b, name_b):
+    if kind_a != kind_b:
+        raise ValueError(
+            f"{name_a} holds {kind_a} labels (e.g. {_scalar(a[0])!r}) but {name_b} holds "
+            f"{kind_b} labels (e.g. {_scalar(b[0])!r}); use the same labels for both (e.g. "
+            "map class indices to names with estimator.classes_[indices])"
+        )
+
+
+def _missing_message(what, where):
+    return (
+        f"{what} holds {len(where)} missing label(s) (NaN or None) at index "
+        f"{where[:5].tolist()}{'...' if len(where) > 5 else ''}; drop those samples or fill "
+        "in their labels"
+    )
+
+
+def _preview(values, n=10):
+    values = [_scalar(v) for v in list(values)[:n + 1]]
+    return str(values[:n])[:-1] + ", ...]" if len(values) > n else str(values)
 
 
 def _names(labels, target_names):
@@ -503,7 +678,7 @@ def _names(labels, target_names):
     if len(names) != len(labels):
         raise ValueError(
             f"target_names has {len(names)} names but there are {len(labels)} classes "
-            f"({list(labels)[:10]}...); pass one name per class, or pass labels="
+            f"{_preview(labels)}; pass one name per class, or pass labels="
         )
     return names
 
@@ -513,7 +688,7 @@ def _area_ratios(y_true, y_score, labels):
     out = np.full(len(labels), np.nan)
     if y_score is None:
         return out
-    y_score = np.asarray(y_score, dtype=float)
+    y_score = _as_scores(y_score)
     if y_score.ndim == 1:
         if len(labels) != 2:
             raise ValueError(
@@ -525,7 +700,7 @@ def _area_ratios(y_true, y_score, labels):
     if y_score.shape != (len(y_true), len(labels)):
         raise ValueError(
             f"y_score has shape {y_score.shape} but there are {len(y_true)} samples and "
-            f"{len(labels)} classes {list(labels)[:10]}; give one column per class and pass "
+            f"{len(labels)} classes {_preview(labels)}; give one column per class and pass "
             "labels=estimator.classes_ so that the columns line up"
         )
     for i, label in enumerate(labels):
@@ -534,6 +709,28 @@ def _area_ratios(y_true, y_score, labels):
             continue  # AUC needs both positives and negatives
         out[i] = 2 * roc_auc_score(positive, y_score[:, i]) - 1
     return out
+
+
+def _as_scores(y_score):
+    """``y_score`` as a float array of finite values, or a clear error."""
+    try:
+        raw = np.asarray(y_score)
+    except ValueError:  # ragged nested sequences
+        raise ValueError("y_score is ragged; give one row of scores per sample") from None
+    if raw.dtype.kind not in "biuf":
+        raise ValueError(
+            f"y_score has dtype {raw.dtype}; it must hold real-valued scores (the output of "
+            "predict_proba or decision_function)"
+        )
+    scores = raw.astype(float)
+    finite = np.isfinite(scores).reshape(len(scores), -1).all(axis=1) if scores.ndim else True
+    bad = np.flatnonzero(~np.asarray(finite))
+    if bad.size:
+        raise ValueError(
+            f"y_score holds NaN or infinite scores in row(s) {bad[:5].tolist()}; give finite "
+            "scores for every sample"
+        )
+    return scores
 
 
 def _nanaverage(values, weights=None):

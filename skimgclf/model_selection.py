@@ -10,47 +10,112 @@ transformers with ``memory`` (see ``benchmarks/bench_model_selection.py`` for wh
 from __future__ import annotations
 
 import contextlib
+import inspect
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import GridSearchCV, ParameterGrid
 from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
 
 __all__ = ["make_comparison_search", "compare_models", "ComparisonTable"]
 
 
-def _as_step(prep):
+# What GridSearchCV takes besides the estimator and the grid that this module builds.
+_SEARCH_PARAMS = sorted(
+    set(inspect.signature(GridSearchCV).parameters) - {"estimator", "param_grid"}
+)
+_TRANSFORMER = HasMethods(["fit", "transform"])
+_PREPROCESSING = [None, StrOptions({"passthrough"}), _TRANSFORMER, list, tuple, dict]
+
+
+def _as_step(prep, family):
     """One Pipeline step from None ("passthrough"), a transformer, or a list of transformers."""
     if prep is None or (isinstance(prep, str) and prep == "passthrough"):
         return "passthrough"
-    if isinstance(prep, (list, tuple)):
-        return make_pipeline(*prep) if prep else "passthrough"
-    return prep
+    steps = list(prep) if isinstance(prep, (list, tuple)) else [prep]
+    for i, step in enumerate(steps):
+        if step is None or (isinstance(step, str) and step == "passthrough"):
+            continue  # make_pipeline takes these as no-op steps
+        if not _TRANSFORMER.is_satisfied_by(step):
+            where = f"step {i} of the preprocessing" if len(steps) > 1 else "the preprocessing"
+            raise TypeError(
+                f"{where} of model {family!r} is {step!r}, which is not a transformer (it needs "
+                "fit and transform); pass transformers, a list of them, or None"
+            )
+    if len(steps) == 1 and not isinstance(prep, (list, tuple)):
+        return prep
+    return make_pipeline(*steps) if steps else "passthrough"
 
 
 def _family_grids(models, preprocessing):
+    if isinstance(preprocessing, dict):
+        unknown = sorted(map(str, set(preprocessing) - set(models)))
+        if unknown:
+            raise ValueError(
+                f"preprocessing names {unknown}, which are not models; the models are "
+                f"{list(models)} (a model missing from the dict gets raw input)"
+            )
     grids = []
     for name, spec in models.items():
-        estimator, grid = spec if isinstance(spec, tuple) else (spec, {})
+        if not isinstance(name, str):
+            raise TypeError(f"model names must be str; got {name!r}")
+        if isinstance(spec, tuple):
+            if len(spec) != 2:
+                raise ValueError(
+                    f"model {name!r} must be an estimator or an (estimator, param_grid) pair; "
+                    f"got a tuple of length {len(spec)}"
+                )
+            estimator, grid = spec
+        else:
+            estimator, grid = spec, {}
         if not isinstance(estimator, BaseEstimator):
             raise TypeError(
                 f"model {name!r} must be an estimator or an (estimator, param_grid) pair; "
                 f"got {type(estimator).__name__}"
             )
+        if not isinstance(grid, Mapping):
+            raise TypeError(
+                f"the grid of model {name!r} must be a dict of parameter name -> list of "
+                f"values; got {type(grid).__name__}"
+            )
         prep = preprocessing.get(name) if isinstance(preprocessing, dict) else preprocessing
-        family = {"prep": [_as_step(prep)], "clf": [estimator]}
+        family = {"prep": [_as_step(prep, name)], "clf": [estimator]}
         for key, values in grid.items():
             if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
                 raise ValueError(
                     f"grid of model {name!r}: {key!r} must be a list of values, got {values!r}"
                 )
-            family[f"clf__{key}"] = list(values)
+            values = list(values)
+            if not values:
+                raise ValueError(
+                    f"grid of model {name!r}: {key!r} is an empty list; give at least one value"
+                )
+            family[f"clf__{key}"] = values
         grids.append(family)
     return grids
 
 
+def _check_search_params(search_params):
+    unknown = sorted(set(search_params) - set(_SEARCH_PARAMS))
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword argument(s) {unknown}: the extra keywords go to GridSearchCV, "
+            f"which takes {', '.join(_SEARCH_PARAMS)}"
+        )
+
+
+@validate_params(
+    {
+        "models": [dict],
+        "preprocessing": _PREPROCESSING,
+        "memory": [None, str, HasMethods(["cache"])],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_comparison_search(models, *, preprocessing=None, memory=None, **search_params):
     """A ``GridSearchCV`` that swaps whole model families, each with its own sub-grid.
 
@@ -58,10 +123,10 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
     ----------
     models : dict of str -> estimator or (estimator, dict)
         Each family's classifier and its grid (parameter names of the classifier itself, without
-        a ``clf__`` prefix).
-    preprocessing : transformer, list of transformers, or dict of str -> those, optional
+        a ``clf__`` prefix; each value a non-empty list).
+    preprocessing : transformer, list of transformers, "passthrough", or dict of str -> those
         The steps before the classifier: one for all families, or one per family name (a family
-        missing from the dict gets raw input).
+        missing from the dict gets raw input; a name that is not a family is an error).
     memory : str, joblib.Memory or None
         Cache for the fitted preprocessing (``Pipeline(memory=...)``), so that the candidates of a
         family do not recompute it for each fold. :func:`compare_models` provides a temporary one.
@@ -94,7 +159,8 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
     """
     if not models:
         raise ValueError("models is empty: give at least one estimator to compare")
-    grids = _family_grids(models, preprocessing or {})
+    _check_search_params(search_params)
+    grids = _family_grids(models, {} if preprocessing is None else preprocessing)
     first = grids[0]
     pipe = Pipeline([("prep", first["prep"][0]), ("clf", first["clf"][0])], memory=memory)
     search = GridSearchCV(pipe, grids, **{"error_score": "raise", **search_params})
@@ -102,6 +168,16 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
     return search
 
 
+@validate_params(
+    {
+        "models": [dict],
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "preprocessing": _PREPROCESSING,
+        "cache": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def compare_models(models, X, y, *, preprocessing=None, cache=True, **search_params):
     """Fit the comparison search of :func:`make_comparison_search` and tabulate it.
 

@@ -8,9 +8,12 @@ import struct
 import numpy as np
 import pytest
 import skimage.io
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skimgclf.datasets import (
+    get_data_home,
     load_cifar10_npz,
+    load_digits_images,
     load_idx,
     load_image_folder,
     load_olivetti_faces,
@@ -219,7 +222,8 @@ def test_load_image_folder_argument_errors(tmp_path):
     (tmp_path / "empty_class").mkdir()
     with pytest.raises(ValueError, match="no image files"):
         load_image_folder(tmp_path)
-    with pytest.raises(ValueError, match="color must be"):
+    with pytest.raises(ValueError, match="'color' parameter of load_image_folder must be a str "
+                       "among .*'gray'.* Got 'hsv'"):
         load_image_folder(tmp_path, color="hsv")
     with pytest.raises(ValueError, match="image_shape must be"):
         load_image_folder(tmp_path, image_shape=(0, 4))
@@ -343,7 +347,8 @@ def test_modified_mnist_argument_errors(mnist_digits):
         make_modified_mnist(2, digits=mnist_digits, image_size=20, random_state=0)
     with pytest.raises(ValueError, match="differ from digit_value"):
         make_modified_mnist(2, background=255)
-    with pytest.raises(ValueError, match="background must be"):
+    with pytest.raises(ValueError, match="'background' parameter of make_modified_mnist must be a "
+                       r"str among .* or an int in the range \[0, 255\]"):
         make_modified_mnist(2, background="plaid")
     with pytest.raises(ValueError, match="n_digits"):
         make_modified_mnist(2, n_digits=(3, 2))
@@ -355,3 +360,105 @@ def test_modified_mnist_argument_errors(mnist_digits):
         make_modified_mnist(2, digits=(np.zeros((3, 28, 28)), [1, 2, 3]))
     with pytest.raises(ValueError, match="as many"):
         make_modified_mnist(2, digits=(mnist_digits[0][:3], [1, 2]))
+
+
+# --------------------------------------------------------------------------- bad arguments
+# Each case: the call, the error type, and the words the message must hold. None of them needs
+# the real data.
+BAD_CALLS = {
+    "n_samples=0": (lambda: make_modified_mnist(0), InvalidParameterError,
+                    r"'n_samples' parameter of make_modified_mnist must be an int in the range "
+                    r"\[1, inf\)\. Got 0"),
+    "n_samples=2.5": (lambda: make_modified_mnist(2.5), InvalidParameterError,
+                      r"'n_samples' parameter .* Got 2\.5"),
+    "image_size=-1": (lambda: make_modified_mnist(2, image_size=-1), InvalidParameterError,
+                      r"'image_size' parameter of make_modified_mnist"),
+    "digit_value=256": (lambda: make_modified_mnist(2, digit_value=256), InvalidParameterError,
+                        r"'digit_value' parameter of make_modified_mnist must be an int in the "
+                        r"range \[0, 255\]"),
+    "min_gap=-1": (lambda: make_modified_mnist(2, min_gap=-1), InvalidParameterError,
+                   r"'min_gap' parameter of make_modified_mnist must be an int in the range "
+                   r"\[0, inf\) or None"),
+    "min_scale_ratio=0.5": (lambda: make_modified_mnist(2, min_scale_ratio=0.5),
+                            InvalidParameterError, r"'min_scale_ratio' parameter"),
+    "n_digits=0": (lambda: make_modified_mnist(2, n_digits=0), InvalidParameterError,
+                   r"'n_digits' parameter of make_modified_mnist"),
+    "n_digits=(1.5, 2)": (lambda: make_modified_mnist(2, n_digits=(1.5, 2)), ValueError,
+                          r"n_digits must be an int >= 1 or a \(min, max\) pair of ints >= 1"),
+    "n_digits=(3, 2)": (lambda: make_modified_mnist(2, n_digits=(3, 2)), ValueError,
+                        r"n_digits=\(min, max\) needs min <= max"),
+    "scale_range=(0.5,)": (lambda: make_modified_mnist(2, scale_range=(0.5,)), ValueError,
+                           r"scale_range must be a \(low, high\) pair of numbers"),
+    "scale_range=('a', 1)": (lambda: make_modified_mnist(2, scale_range=("a", 1)), ValueError,
+                             r"scale_range must be a \(low, high\) pair of numbers"),
+    "scale_range=(0, 1)": (lambda: make_modified_mnist(2, scale_range=(0, 1)), ValueError,
+                           r"scale_range must satisfy 0 < low <= high"),
+    "rotation_range=(10, -10)": (lambda: make_modified_mnist(2, rotation_range=(10, -10)),
+                                 ValueError, r"rotation_range must satisfy low <= high"),
+    "rotation_range=5": (lambda: make_modified_mnist(2, rotation_range=5), InvalidParameterError,
+                         r"'rotation_range' parameter of make_modified_mnist"),
+    "background=300": (lambda: make_modified_mnist(2, background=300), InvalidParameterError,
+                       r"'background' parameter .* Got 300"),
+    "background=digit_value": (lambda: make_modified_mnist(2, background=7, digit_value=7),
+                               ValueError, r"background=7 must differ from digit_value=7"),
+    "random_state='x'": (lambda: make_modified_mnist(2, random_state="x"), InvalidParameterError,
+                         r"'random_state' parameter of make_modified_mnist"),
+    "digits of 3 items": (lambda: make_modified_mnist(2, digits=([1], [2], [3])), ValueError,
+                          r"digits must be an \(images, labels\) pair.*length 3"),
+    "digits as an array": (lambda: make_modified_mnist(2, digits=np.zeros((3, 8, 8))),
+                           InvalidParameterError, r"'digits' parameter of make_modified_mnist"),
+    "digits with str pixels": (
+        lambda: make_modified_mnist(2, digits=(np.full((2, 8, 8), "a"), [1, 2])), ValueError,
+        r"digit images must be numeric"),
+    "digits with NaN pixels": (
+        lambda: make_modified_mnist(2, digits=(np.full((2, 8, 8), np.nan), [1, 2])), ValueError,
+        r"digit images hold NaN or infinite values"),
+    "digits with 2-D labels": (
+        lambda: make_modified_mnist(2, digits=(np.ones((2, 8, 8)), [[1], [2]])), ValueError,
+        r"digit labels must be 1-D"),
+    "load_digits_images(return_X_y=1)": (lambda: load_digits_images(return_X_y=1),
+                                         InvalidParameterError,
+                                         r"'return_X_y' parameter of load_digits_images"),
+    "load_idx(3)": (lambda: load_idx(3), InvalidParameterError,
+                    r"'path_or_paths' parameter of load_idx must be an instance of 'str', an "
+                    r"instance of 'os\.PathLike', an instance of 'list' or an instance of 'tuple'"),
+    "load_idx([path, 3])": (lambda: load_idx(["a.gz", 3]), TypeError,
+                            r"load_idx takes a path or a list of paths; item 1 of the list is 3"),
+    "load_image_folder(None)": (lambda: load_image_folder(None), InvalidParameterError,
+                                r"'path' parameter of load_image_folder"),
+    "get_data_home(3)": (lambda: get_data_home(3), InvalidParameterError,
+                         r"'data_home' parameter of get_data_home must be an instance of 'str', an "
+                         r"instance of 'os\.PathLike' or None"),
+}
+
+
+@pytest.mark.parametrize("call, error, match", BAD_CALLS.values(), ids=BAD_CALLS)
+def test_bad_arguments_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+@pytest.mark.parametrize("image_shape", [(28,), (28, 28, 3), (28.5, 28), ("a", 28), (True, 4)])
+def test_load_image_folder_image_shape_needs_two_positive_ints(tmp_path, image_shape):
+    with pytest.raises(ValueError, match=r"image_shape must be \(H, W\) with two positive ints"):
+        load_image_folder(tmp_path, image_shape=image_shape)
+
+
+def test_paths_of_the_wrong_kind_are_named(tmp_path):
+    a_file = tmp_path / "labels.gz"
+    a_file.write_bytes(b"")
+    with pytest.raises(NotADirectoryError, match=r"labels\.gz is a file; pass the folder that "
+                       "holds one sub-folder of images per class"):
+        load_image_folder(a_file)
+    with pytest.raises(IsADirectoryError, match=rf"{tmp_path.name} is a folder; pass the IDX "
+                       "file itself"):
+        load_idx(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"IDX file not found: .*nope\.gz"):
+        load_idx([tmp_path / "nope.gz"])
+    with pytest.raises(NotADirectoryError, match=r"data_home .*labels\.gz is a file, not a "
+                       "folder"):
+        get_data_home(a_file)
+    with pytest.raises(NotADirectoryError, match=r"cannot create the data folder .*labels\.gz"
+                       r"/cache: a part of that path is a file"):
+        get_data_home(a_file / "cache")
+    assert get_data_home(tmp_path / "new" / "cache").is_dir()  # a missing folder is created

@@ -278,7 +278,8 @@ def test_fetch_emnist_upright_images_from_the_zip(server, monkeypatch, tmp_path,
     b = fetch_emnist(split="digits", subset="test", data_home=offline_home, download=False)
     np.testing.assert_array_equal(b.images, mnist_slices["test"][0])
     assert server.requests["/gzip.zip"] == 1
-    with pytest.raises(ValueError, match="split must be one of"):
+    with pytest.raises(ValueError, match="'split' parameter of fetch_emnist must be a str among "
+                       r"\{.*'letters'.*\}\. Got 'letter' instead"):
         fetch_emnist(split="letter", data_home=tmp_path, download=False)
 
 
@@ -353,6 +354,49 @@ def test_download_false_offline_names_the_missing_file(tmp_path):
         fetch_svhn(data_home=tmp_path, download=False)
     with pytest.raises(FileNotFoundError, match=r"data_batch_1 is not in the cache"):
         fetch_cifar10(data_home=tmp_path, download=False)
+
+
+FETCHERS = [fetch_mnist, fetch_fashion_mnist, fetch_kmnist, fetch_emnist, fetch_cifar10,
+            fetch_svhn]
+
+
+@pytest.mark.parametrize("fetch", FETCHERS, ids=lambda f: f.__name__)
+def test_a_misspelt_subset_lists_the_valid_ones(fetch, tmp_path):
+    valid = r"'test'.*'train'|'train'.*'test'"
+    with pytest.raises(ValueError, match=rf"'subset' parameter of {fetch.__name__} must be a str "
+                       rf"among \{{.*({valid}).*\}}\. Got 'tset' instead"):
+        fetch(subset="tset", data_home=tmp_path, download=False)
+    assert not any(tmp_path.iterdir())  # refused before anything was created
+
+
+@pytest.mark.parametrize("fetch", FETCHERS, ids=lambda f: f.__name__)
+def test_a_data_home_that_is_a_file_is_named(fetch, tmp_path):
+    a_file = tmp_path / "data.txt"
+    a_file.write_text("not a folder")
+    with pytest.raises(NotADirectoryError, match=r"data_home .*data\.txt is a file, not a folder"):
+        fetch(data_home=a_file, download=False)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"download": "no"}, r"'download' parameter of fetch_mnist must be an instance of 'bool'"),
+        ({"return_X_y": 1}, r"'return_X_y' parameter of fetch_mnist"),
+        ({"data_home": 3}, r"'data_home' parameter of fetch_mnist must be an instance of 'str', "
+                           r"an instance of 'os\.PathLike' or None"),
+        ({"base_url": ["http://127.0.0.1/"]}, r"'base_url' parameter of fetch_mnist must be an "
+                                              r"instance of 'str' or None"),
+        ({"subset": None}, r"'subset' parameter of fetch_mnist must be a str among"),
+    ],
+)
+def test_bad_fetch_arguments_are_named(kwargs, match, tmp_path):
+    with pytest.raises(ValueError, match=match):
+        fetch_mnist(**{"data_home": tmp_path, "download": False, **kwargs})
+
+
+def test_svhn_has_an_extra_subset(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"extra_32x32\.mat is not in the cache"):
+        fetch_svhn(subset="extra", data_home=tmp_path, download=False)
 
 
 def test_unreachable_server_is_a_clear_error(server, tmp_path):

@@ -8,6 +8,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import classification_report as sk_report
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skimgclf.metrics import (
     COLUMNS,
@@ -155,12 +156,145 @@ def test_clear_errors():
     with pytest.raises(ValueError, match="empty"):
         per_class_metrics([], [])
     m = per_class_metrics(Y_TRUE, Y_PRED, zero_division=0.0)
-    with pytest.raises(ValueError, match="not a column"):
+    with pytest.raises(InvalidParameterError, match="'by' parameter of top_classes must be a str "
+                       "among .*'recall'.* Got 'speed'"):
         top_classes(m, by="speed")
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(InvalidParameterError, match=r"'k' parameter of top_classes must be an int "
+                       r"in the range \[1, inf\)"):
         top_classes(m, 0)
     with pytest.raises(KeyError, match="unknown column"):
         m["speed"]
+
+
+# Bad labels: (y_true, y_pred, keyword arguments, the words the message must hold).
+BAD_LABELS = {
+    "mixed int and str in y_true": (
+        [0, 1, "a"], [0, 1, 1], {},
+        r"y_true mixes str and number labels \(y_true\[0\] = 0, y_true\[2\] = 'a'\); use one "
+        r"type for every label",
+    ),
+    "mixed int and str in an object array": (
+        np.array([0, "a", 1], dtype=object), [0, 1, 1], {}, r"y_true mixes str and number",
+    ),
+    "int truth, str predictions": (
+        [0, 1, 2], ["0", "1", "2"], {},
+        r"y_true holds number labels \(e\.g\. 0\) but y_pred holds str labels \(e\.g\. '0'\)",
+    ),
+    "NaN in y_true": (
+        [0.0, np.nan, 1.0], [0, 1, 1], {},
+        r"y_true holds 1 missing label\(s\) \(NaN or None\) at index \[1\]; drop those samples",
+    ),
+    "None in y_pred": ([0, 1, 1], [0, None, 1], {}, r"y_pred holds 1 missing label\(s\)"),
+    "NaN among str labels": (["a", "b"], ["a", np.nan], {}, r"y_pred holds 1 missing label"),
+    "probabilities given as predictions": (
+        [0, 1, 1], [0.2, 0.9, 0.7], {},
+        r"y_pred holds values that are not class labels \(y_pred\[0\] = 0\.2\); pass the "
+        r"predicted classes \(estimator\.predict\)",
+    ),
+    "lengths differ": ([0, 1], [0, 1, 1], {}, r"y_true has 2 samples but y_pred has 3"),
+    "empty": ([], [], {}, r"y_true and y_pred are empty; the metrics need at least one sample"),
+    "complex labels": ([1 + 1j, 2], [1, 2], {}, r"y_true has dtype complex128, which cannot"),
+    "ragged labels": ([[0, 1], [2]], [0, 1], {}, r"y_true is a ragged nested sequence"),
+    "a dict as a label": ([{"a": 1}, 2], [1, 2], {}, r"y_true\[0\] is a dict"),
+    "2-D labels": (np.eye(3), np.eye(3), {}, r"y_true must be 1-D class labels; got .*\(3, 3\)"),
+    "str labels= for int data": (
+        [0, 1, 1], [0, 1, 1], {"labels": ["a", "b"]},
+        r"y_true holds number labels \(e\.g\. 0\) but labels holds str labels",
+    ),
+    "labels= none of which is in y_true": (
+        [0, 1, 1], [0, 1, 1], {"labels": [5, 6]},
+        r"none of labels \[5, 6\] occurs in y_true, whose classes are \[0, 1\]",
+    ),
+    "labels= with a duplicate": (
+        [0, 1, 1], [0, 1, 1], {"labels": [0, 1, 0]}, r"labels names \[0\] more than once",
+    ),
+    "empty labels=": ([0, 1, 1], [0, 1, 1], {"labels": []}, r"labels is empty; pass the classes"),
+    "y_score with a column too few": (
+        [0, 1, 2], [0, 1, 2], {"y_score": np.ones((3, 2))},
+        r"y_score has shape \(3, 2\) but there are 3 samples and 3 classes \[0, 1, 2\]; give "
+        r"one column per class and pass labels=estimator\.classes_",
+    ),
+    "y_score with a row too many": (
+        [0, 1], [0, 1], {"y_score": np.ones((3, 2))}, r"y_score has shape \(3, 2\) but there are 2",
+    ),
+    "y_score with NaN": (
+        [0, 1, 1], [0, 1, 1], {"y_score": [[0.5, 0.5], [np.nan, 1.0], [0.0, 1.0]]},
+        r"y_score holds NaN or infinite scores in row\(s\) \[1\]",
+    ),
+    "y_score of strings": (
+        [0, 1], [0, 1], {"y_score": [["a", "b"], ["c", "d"]]},
+        r"y_score has dtype <U1; it must hold real-valued scores",
+    ),
+    "complex y_score": (
+        [0, 1], [0, 1], {"y_score": np.ones((2, 2)) * 1j}, r"y_score has dtype complex128",
+    ),
+    "ragged y_score": ([0, 1], [0, 1], {"y_score": [[0.1, 0.9], [1.0]]}, r"y_score is ragged"),
+    "1-D y_score with 3 classes": (
+        [0, 1, 2], [0, 1, 2], {"y_score": [0.1, 0.2, 0.3]}, r"only meaningful for 2 classes",
+    ),
+    "a string as labels": (
+        "abc", "abc", {}, r"'y_true' parameter of per_class_metrics must be an array-like",
+    ),
+    "bad zero_division": (
+        [0, 1], [0, 1], {"zero_division": 2},
+        r"'zero_division' parameter of per_class_metrics must be a float among \{0\.0, 1\.0\}",
+    ),
+    "target_names as one string": (
+        [0, 1], [0, 1], {"target_names": "ab"},
+        r"'target_names' parameter of per_class_metrics must be an array-like or None",
+    ),
+}
+
+
+@pytest.mark.parametrize("y_true, y_pred, kwargs, match", BAD_LABELS.values(), ids=BAD_LABELS)
+def test_bad_labels_are_named(y_true, y_pred, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        per_class_metrics(y_true, y_pred, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: most_confused([0, "a"], [0, 1]), r"y_true mixes str and number"),
+        (lambda: most_confused([0, 1], [0, 1, 1]), r"y_true has 2 samples but y_pred has 3"),
+        (lambda: most_confused([0, 1], [0, 1], labels=[7]), r"none of labels \[7\] occurs"),
+        (lambda: most_confused([0, 1], [0, 1], k=0), r"'k' parameter of most_confused"),
+        (lambda: classification_report([0, 1], [0, 1], digits=-1),
+         r"'digits' parameter of classification_report must be an int in the range \[0, inf\)"),
+        (lambda: classification_report([0, None], [0, 1]), r"y_true holds 1 missing label"),
+        (lambda: classification_report([0, 1], [0, 1], output_dict="yes"),
+         r"'output_dict' parameter of classification_report"),
+        (lambda: top_classes("not metrics"),
+         r"'metrics' parameter of top_classes must be an instance of .*PerClassMetrics"),
+        (lambda: per_class_metrics([0, 1], [0, 1]).to_text(digits=-1),
+         r"'digits' parameter of PerClassMetrics\.to_text"),
+        (lambda: per_class_metrics([0, 1], [0, 1]).most_confused(0),
+         r"'k' parameter of PerClassMetrics\.most_confused"),
+    ],
+)
+def test_bad_input_of_the_other_metrics(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_labels_that_scikit_learn_reads_are_accepted():
+    # whole-number floats and object arrays of numbers are ordinary class labels
+    m = per_class_metrics([0.0, 1.0, 2.0], np.array([0, 1, 1], dtype=object), zero_division=0.0)
+    assert m["support"].tolist() == [1, 1, 1] and m["recall"].tolist() == [1.0, 1.0, 0.0]
+    # a column of labels (n, 1) reads as (n,), as in scikit-learn
+    assert per_class_metrics([[0], [1]], [[0], [1]]).accuracy_overall == 1.0
+    # a class absent from the data gets a row of its own with support 0 (scikit-learn's way)
+    m = per_class_metrics(["a", "b"], ["a", "b"], labels=["a", "b", "c"], zero_division=0.0)
+    assert m.names == ["a", "b", "c"] and m["support"].tolist() == [1, 1, 0]
+
+
+def test_scores_need_not_sum_to_one():
+    # the area ratio ranks each column on its own: decision_function values serve as well
+    y = np.array([0, 1, 2, 0, 1, 2])
+    logits = np.array([[3.0, 0, 0], [0, 2, 1], [0, 1, 4], [1, 0, 0], [0, 5, 0], [2, 0, 3]])
+    m = per_class_metrics(y, logits.argmax(axis=1), y_score=logits, zero_division=0.0)
+    for i in range(3):
+        assert m["area_ratio"][i] == pytest.approx(2 * roc_auc_score(y == i, logits[:, i]) - 1)
 
 
 def test_inputs_are_not_modified(random_predictions):

@@ -107,16 +107,60 @@ def test_table_with_several_scorers_needs_a_name(digits):
 
 
 @pytest.mark.parametrize(
-    "models, match",
+    "models, kwargs, match",
     [
-        ({}, "models is empty"),
-        ({"x": ("not an estimator", {})}, "model 'x' must be an estimator"),
-        ({"x": (LogisticRegression(), {"C": 1.0})}, "'C' must be a list of values"),
+        ({}, {}, "models is empty"),
+        ([LogisticRegression()], {}, "'models' parameter of make_comparison_search must be an "
+                                     "instance of 'dict'"),
+        ({"x": ("not an estimator", {})}, {}, "model 'x' must be an estimator"),
+        ({"x": "not an estimator"}, {}, "model 'x' must be an estimator .* got str"),
+        ({"x": (LogisticRegression(),)}, {}, "an \\(estimator, param_grid\\) pair; got a tuple "
+                                            "of length 1"),
+        ({"x": (LogisticRegression(), [0.1, 1])}, {}, "the grid of model 'x' must be a dict"),
+        ({"x": (LogisticRegression(), {"C": 1.0})}, {}, "'C' must be a list of values"),
+        ({"x": (LogisticRegression(), {"C": []})}, {}, "'C' is an empty list"),
+        ({1: LogisticRegression()}, {}, "model names must be str; got 1"),
+        ({"x": LogisticRegression()}, {"preprocessing": {"y": CountingScaler()}},
+         "preprocessing names \\['y'\\], which are not models; the models are \\['x'\\]"),
+        ({"x": LogisticRegression()}, {"preprocessing": "scale"},
+         "'preprocessing' parameter of make_comparison_search must be None, a str among "
+         "\\{'passthrough'\\}, an object implementing 'fit' and 'transform'"),
+        ({"x": LogisticRegression()}, {"preprocessing": [CountingScaler(), "scale"]},
+         "step 1 of the preprocessing of model 'x' is 'scale', which is not a transformer"),
+        ({"x": LogisticRegression()}, {"preprocessing": {"x": LogisticRegression()}},
+         "the preprocessing of model 'x' is LogisticRegression\\(\\), which is not a transformer"),
+        ({"x": LogisticRegression()}, {"memory": 3},
+         "'memory' parameter of make_comparison_search"),
+        ({"x": LogisticRegression()}, {"cvv": 3}, "unexpected keyword argument\\(s\\) \\['cvv'\\]: "
+                                                  "the extra keywords go to GridSearchCV, which "
+                                                  "takes cv, "),
     ],
 )
-def test_bad_comparisons_are_named(models, match):
+def test_bad_comparisons_are_named(models, kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
-        make_comparison_search(models)
+        make_comparison_search(models, **kwargs)
+
+
+def test_passthrough_steps_are_kept_as_no_ops():
+    search = make_comparison_search(
+        {"x": LogisticRegression()}, preprocessing=[CountingScaler(), "passthrough"]
+    )
+    assert search.param_grid[0]["prep"][0].steps[1][1] == "passthrough"
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"cache": "yes"}, "'cache' parameter of compare_models must be an instance of 'bool'"),
+        ({"X": "images.npz"}, "'X' parameter of compare_models must be an array-like or a sparse"),
+        ({"y": None}, "'y' parameter of compare_models must be an array-like"),
+    ],
+)
+def test_bad_compare_models_arguments_are_named(digits, kwargs, match):
+    X, y = digits
+    call = {"models": {"tree": DecisionTreeClassifier()}, "X": X, "y": y, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        compare_models(**call)
 
 
 def test_logreg_mlp_cnn_comparison_on_mnist(mnist_train):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import Bunch
 
-_SUBSETS = ("train", "test")
-
 
 def image_bunch(images, target, target_names, descr, *, return_X_y=False, **extra):
     """``(data, target)`` or a Bunch with ``data``, ``images``, ``target``, ``target_names``,
@@ -23,8 +21,3 @@ def image_bunch(images, target, target_names, descr, *, return_X_y=False, **extr
     return Bunch(data=data, images=images, target=target,
                  target_names=np.asarray(target_names), DESCR=descr, **extra)
 
-
-def check_subset(subset, allowed=_SUBSETS) -> str:
-    if subset not in allowed:
-        raise ValueError(f"subset must be one of {list(allowed)}; got {subset!r}")
-    return subset

@@ -71,7 +71,8 @@ def add_parser(subparsers, parents=()):
 def run(args, out=None) -> int:
     """Carry out ``skimgclf datasets ...``; return the exit code.
 
-    0 on success, 1 when a download fails (the message says why), 2 for an unknown name.
+    0 on success, 1 when a download fails (the message says why), 2 for a user mistake (an
+    unknown name, a ``--data-home`` that is a file or cannot be written).
 
     Examples
     --------
@@ -98,6 +99,9 @@ def run(args, out=None) -> int:
             kwargs["split"] = args.split
         try:
             bunch = FETCHERS[name](**kwargs)
+        except (NotADirectoryError, PermissionError) as exc:  # a --data-home the user got wrong
+            print(f"skimgclf datasets: error: {exc}", file=sys.stderr)
+            return 2
         except OSError as exc:  # unreachable server, checksum mismatch, interrupted transfer
             print(f"skimgclf datasets: error: {exc}", file=sys.stderr)
             return 1

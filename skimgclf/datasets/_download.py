@@ -20,6 +20,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sklearn.utils._param_validation import validate_params
+
 __all__ = [
     "get_data_home", "data_home_path", "RemoteFile", "fetch_file", "extract_archive",
     "file_checksum",
@@ -30,6 +32,7 @@ _CHUNK = 1 << 20
 _TIMEOUT = 60  # seconds without data before a download is abandoned
 
 
+@validate_params({"data_home": [str, os.PathLike, None]}, prefer_skip_nested_validation=True)
 def get_data_home(data_home=None) -> Path:
     """The folder where fetched data sets are cached, created if missing.
 
@@ -43,6 +46,13 @@ def get_data_home(data_home=None) -> Path:
     -------
     Path
 
+    Raises
+    ------
+    NotADirectoryError
+        When ``data_home`` (or a folder above it) is a file.
+    PermissionError
+        When the folder cannot be created.
+
     Examples
     --------
     >>> import tempfile
@@ -51,7 +61,23 @@ def get_data_home(data_home=None) -> Path:
     True
     """
     path = data_home_path(data_home)
-    path.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(
+            f"data_home {path} is a file, not a folder; pass data_home= a folder (it is created "
+            f"if missing), or unset it to use ${DATA_HOME_ENV} or ~/skimgclf_data"
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a file somewhere above it
+        raise NotADirectoryError(
+            f"cannot create the data folder {path}: a part of that path is a file; pass "
+            "data_home= a folder"
+        ) from None
+    except PermissionError:
+        raise PermissionError(
+            f"cannot create the data folder {path}: permission denied; pass data_home= a "
+            "folder you can write to"
+        ) from None
     return path
 
 

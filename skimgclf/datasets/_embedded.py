@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import validate_params
 
 __all__ = ["load_digits_images"]
 
 
+@validate_params(
+    {"return_X_y": ["boolean"], "as_uint8": ["boolean"]}, prefer_skip_nested_validation=True
+)
 def load_digits_images(*, return_X_y=False, as_uint8=True):
     """Load scikit-learn's 1,797 handwritten 8x8 digits as uint8 images in 0-255.
 

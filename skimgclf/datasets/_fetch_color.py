@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ._bunch import check_subset, image_bunch
+from ._bunch import image_bunch
 from ._registry import DATASETS, ensure_subset
 
 __all__ = ["fetch_cifar10", "fetch_svhn", "CIFAR10_CLASSES"]
@@ -58,6 +60,16 @@ def _load_cifar_batch(path):
     return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
 
 
+@validate_params(
+    {
+        "subset": [StrOptions({"train", "test"})],
+        "data_home": [str, os.PathLike, None],
+        "download": ["boolean"],
+        "return_X_y": ["boolean"],
+        "base_url": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_cifar10(*, subset="train", data_home=None, download=True, return_X_y=False,
                   base_url=None):
     """Load CIFAR-10 (50,000 train / 10,000 test colour images, 32x32x3, 10 classes).
@@ -84,7 +96,6 @@ def fetch_cifar10(*, subset="train", data_home=None, download=True, return_X_y=F
     ...
     FileNotFoundError: ...test_batch is not in the cache and download=False...
     """
-    check_subset(subset)
     paths = ensure_subset("cifar10", subset, data_home=data_home, download=download,
                           base_url=base_url)
     batches = [_load_cifar_batch(p) for p in paths]
@@ -96,6 +107,16 @@ def fetch_cifar10(*, subset="train", data_home=None, download=True, return_X_y=F
     return image_bunch(images, target, CIFAR10_CLASSES, descr, return_X_y=return_X_y)
 
 
+@validate_params(
+    {
+        "subset": [StrOptions({"train", "test", "extra"})],
+        "data_home": [str, os.PathLike, None],
+        "download": ["boolean"],
+        "return_X_y": ["boolean"],
+        "base_url": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_svhn(*, subset="train", data_home=None, download=True, return_X_y=False,
                base_url=None):
     """Load SVHN cropped digits (73,257 train / 26,032 test / 531,131 extra, 32x32x3).
@@ -124,7 +145,6 @@ def fetch_svhn(*, subset="train", data_home=None, download=True, return_X_y=Fals
     """
     from scipy.io import loadmat
 
-    check_subset(subset, ("train", "test", "extra"))
     (path,) = ensure_subset("svhn", subset, data_home=data_home, download=download,
                             base_url=base_url)
     try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import string
 
-from ._bunch import check_subset, image_bunch
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ._bunch import image_bunch
 from ._idx import load_idx
 from ._registry import DATASETS, EMNIST_SPLITS, ensure_subset
 
@@ -35,8 +38,17 @@ _RETURNS = """
     ``target_names``, ``DESCR``; or ``(data, target)`` with ``return_X_y=True``."""
 
 
+_FETCH_CONSTRAINTS = {
+    "subset": [StrOptions({"train", "test"})],
+        "data_home": [str, os.PathLike, None],
+        "download": ["boolean"],
+        "return_X_y": ["boolean"],
+        "base_url": [str, None],
+}
+_validate_fetch = validate_params(_FETCH_CONSTRAINTS, prefer_skip_nested_validation=True)
+
+
 def _fetch_idx_set(name, subset, data_home, download, base_url, target_names, return_X_y):
-    check_subset(subset)
     images_path, labels_path = ensure_subset(
         name, subset, data_home=data_home, download=download, base_url=base_url
     )
@@ -55,6 +67,7 @@ def _check_lengths(images, target, images_path, labels_path):
                          f"{len(target)} labels; delete both and fetch them again")
 
 
+@_validate_fetch
 def fetch_mnist(*, subset="train", data_home=None, download=True, return_X_y=False,
                 base_url=None):
     """Load MNIST (60,000 train / 10,000 test handwritten digits, 28x28), downloading if needed.
@@ -73,6 +86,7 @@ def fetch_mnist(*, subset="train", data_home=None, download=True, return_X_y=Fal
                           [str(i) for i in range(10)], return_X_y)
 
 
+@_validate_fetch
 def fetch_fashion_mnist(*, subset="train", data_home=None, download=True, return_X_y=False,
                         base_url=None):
     """Load Fashion-MNIST (60,000 / 10,000 article images, 28x28, 10 classes).
@@ -93,6 +107,7 @@ def fetch_fashion_mnist(*, subset="train", data_home=None, download=True, return
                           return_X_y)
 
 
+@_validate_fetch
 def fetch_kmnist(*, subset="train", data_home=None, download=True, return_X_y=False,
                  base_url=None):
     """Load Kuzushiji-MNIST (60,000 / 10,000 cursive hiragana, 28x28, 10 classes).
@@ -124,6 +139,10 @@ _EMNIST_NAMES = {
 _EMNIST_NAMES["balanced"] = _EMNIST_NAMES["bymerge"]
 
 
+@validate_params(
+    {"split": [StrOptions(set(EMNIST_SPLITS))], **_FETCH_CONSTRAINTS},
+    prefer_skip_nested_validation=True,
+)
 def fetch_emnist(*, split="balanced", subset="train", data_home=None, download=True,
                  return_X_y=False, base_url=None):
     """Load one split of EMNIST (28x28 handwritten characters), downloading ``gzip.zip`` if needed.
@@ -149,9 +168,6 @@ def fetch_emnist(*, split="balanced", subset="train", data_home=None, download=T
     ...
     FileNotFoundError: ...emnist-letters-train-images-idx3-ubyte.gz is not in the cache...
     """
-    if split not in EMNIST_SPLITS:
-        raise ValueError(f"split must be one of {list(EMNIST_SPLITS)}; got {split!r}")
-    check_subset(subset)
     images_path, labels_path = ensure_subset(
         "emnist", f"{split}/{subset}", data_home=data_home, download=download, base_url=base_url
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import warnings
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._bunch import image_bunch
 
@@ -15,6 +17,15 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".
                     ".ppm", ".pbm", ".pnm")
 
 
+@validate_params(
+    {
+        "path": [str, os.PathLike],
+        "image_shape": [tuple, list, None],
+        "color": [StrOptions({"rgb", "gray"})],
+        "return_X_y": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
     """Load ``path/<class name>/<image files>`` as a labelled image set.
 
@@ -26,7 +37,7 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
     ----------
     path : str or path-like
         The root folder.
-    image_shape : (H, W) or None
+    image_shape : (H, W) of positive ints, or None
         Resize every image to this shape (:func:`skimage.transform.resize`, anti-aliased).
         None keeps the size, which must then be the same for all images.
     color : {"rgb", "gray"}, default="rgb"
@@ -42,6 +53,10 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
 
     Raises
     ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    NotADirectoryError
+        When ``path`` is a file.
     ValueError
         Naming every file that cannot be read, or the mismatched shapes when ``image_shape``
         is None.
@@ -58,13 +73,12 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
     >>> b.images.shape, b.target.tolist(), b.target_names.tolist()
     ((2, 4, 4), [0, 1], ['cat', 'dog'])
     """
-    if color not in ("rgb", "gray"):
-        raise ValueError(f"color must be 'rgb' or 'gray'; got {color!r}")
     if image_shape is not None:
-        image_shape = tuple(int(s) for s in image_shape)
-        if len(image_shape) != 2 or min(image_shape) < 1:
-            raise ValueError(f"image_shape must be (H, W) with positive sizes; got {image_shape}")
+        image_shape = _check_image_shape(image_shape)
     root = os.fspath(path)
+    if os.path.exists(root) and not os.path.isdir(root):
+        raise NotADirectoryError(f"{root} is a file; pass the folder that holds one sub-folder "
+                                 "of images per class")
     if not os.path.isdir(root):
         raise FileNotFoundError(f"image folder not found: {root}")
     classes = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
@@ -105,6 +119,16 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
              "(one sub-folder per class).\n")
     return image_bunch(np.stack(images), target, classes, descr, return_X_y=return_X_y,
                        filenames=np.asarray(filenames))
+
+
+def _check_image_shape(image_shape):
+    if len(image_shape) != 2 or not all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
+        for s in image_shape
+    ):
+        raise ValueError(f"image_shape must be (H, W) with two positive ints; got "
+                         f"{tuple(image_shape)!r}")
+    return tuple(int(s) for s in image_shape)
 
 
 def _read(fname, color, image_shape):

@@ -8,6 +8,7 @@ import struct
 import zlib
 
 import numpy as np
+from sklearn.utils._param_validation import validate_params
 
 __all__ = ["load_idx"]
 
@@ -23,6 +24,9 @@ _DTYPES = {
 }
 
 
+@validate_params(
+    {"path_or_paths": [str, os.PathLike, list, tuple]}, prefer_skip_nested_validation=True
+)
 def load_idx(path_or_paths) -> np.ndarray:
     """Read an IDX file (``.gz`` or raw), or several part files concatenated in order.
 
@@ -57,6 +61,10 @@ def load_idx(path_or_paths) -> np.ndarray:
     if isinstance(path_or_paths, (list, tuple)):
         if not path_or_paths:
             raise ValueError("load_idx needs at least one file; got an empty list")
+        for i, p in enumerate(path_or_paths):
+            if not isinstance(p, (str, os.PathLike)):
+                raise TypeError(f"load_idx takes a path or a list of paths; item {i} of the "
+                                f"list is {p!r} ({type(p).__name__})")
         parts = [load_idx(p) for p in path_or_paths]
         kinds = {(p.dtype, p.shape[1:]) for p in parts}
         if len(kinds) != 1:
@@ -68,6 +76,9 @@ def load_idx(path_or_paths) -> np.ndarray:
                              "pass the parts of one file")
         return np.concatenate(parts)
     path = os.fspath(path_or_paths)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a folder; pass the IDX file itself (e.g. "
+                                "<folder>/train-images-idx3-ubyte.gz)")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"IDX file not found: {path}")
     raw = _read_bytes(path)

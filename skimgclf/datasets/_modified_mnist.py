@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 from scipy import ndimage
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._images import image_shape_from_flat
 from ._embedded import load_digits_images
@@ -17,6 +18,26 @@ __all__ = ["make_modified_mnist"]
 _MNIST_SIDE = 28  # the embedded 8x8 digits are upscaled to MNIST's size, so scales mean the same
 
 
+@validate_params(
+    {
+        "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+        "digits": [tuple, list, None],
+        "n_digits": [Interval(numbers.Integral, 1, None, closed="left"), tuple, list],
+        "scale_range": [tuple, list],
+        "rotation_range": [tuple, list],
+        "image_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "background": [
+            StrOptions({"uniform", "smooth"}),
+            Interval(numbers.Integral, 0, 255, closed="both"),
+        ],
+        "digit_value": [Interval(numbers.Integral, 0, 255, closed="both")],
+        "random_state": ["random_state"],
+        "return_metadata": ["boolean"],
+        "min_gap": [Interval(numbers.Integral, 0, None, closed="left"), None],
+        "min_scale_ratio": [Interval(numbers.Real, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.4, 1.2),
                         rotation_range=(-45, 45), image_size=64, background="uniform",
                         digit_value=255, random_state=None, return_metadata=False,
@@ -87,17 +108,16 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
     (True, True)
     """
     rng = check_random_state(random_state)
-    n_samples = _check_int(n_samples, "n_samples", minimum=1)
-    image_size = _check_int(image_size, "image_size", minimum=1)
-    digit_value = _check_int(digit_value, "digit_value", minimum=0, maximum=255)
+    n_samples, image_size, digit_value = int(n_samples), int(image_size), int(digit_value)
     lo_n, hi_n = _check_n_digits(n_digits)
     s_lo, s_hi = _check_range(scale_range, "scale_range", positive=True)
     a_lo, a_hi = _check_range(rotation_range, "rotation_range")
+    if not isinstance(background, str) and background == digit_value:
+        raise ValueError(f"background={background} must differ from digit_value={digit_value}: "
+                         "the digits are the pixels of that value")
     images, labels = _source_digits(digits)
-    if min_gap is not None:
-        min_gap = _check_int(min_gap, "min_gap", minimum=0)
     ratio = float(min_scale_ratio)
-    if not ratio >= 1.0 or s_lo * ratio > s_hi:
+    if s_lo * ratio > s_hi:
         raise ValueError(f"min_scale_ratio={min_scale_ratio} must be >= 1 and leave room in "
                          f"scale_range={scale_range} (low * ratio <= high)")
 
@@ -207,13 +227,7 @@ def _background(background, size, digit_value, rng):
         values = values.astype(np.int64)
         values[values >= digit_value] += 1
         return values.astype(np.uint8)
-    if isinstance(background, numbers.Integral) and not isinstance(background, bool):
-        if not 0 <= background <= 255 or background == digit_value:
-            raise ValueError(f"background={background} must be in 0-255 and differ from "
-                             f"digit_value={digit_value}")
-        return np.full((size, size), background, dtype=np.uint8)
-    raise ValueError(f"background must be 'uniform', 'smooth' or an int in 0-255; "
-                     f"got {background!r}")
+    return np.full((size, size), background, dtype=np.uint8)  # checked: 0-255, not the digits
 
 
 def _source_digits(digits):
@@ -224,12 +238,21 @@ def _source_digits(digits):
         images = np.stack([resize(im.astype(np.float64), (_MNIST_SIDE, _MNIST_SIDE), order=1)
                            for im in small.images])
         return images, small.target
+    if len(digits) != 2:
+        raise ValueError(f"digits must be an (images, labels) pair, e.g. "
+                         f"fetch_mnist(return_X_y=True); got a {type(digits).__name__} of "
+                         f"length {len(digits)}")
+    images, labels = digits
     try:
-        images, labels = digits
-    except (TypeError, ValueError):
-        raise ValueError("digits must be an (images, labels) pair, e.g. "
-                         "fetch_mnist(return_X_y=True)") from None
-    images, labels = np.asarray(images), np.asarray(labels)
+        images, labels = np.asarray(images), np.asarray(labels)
+    except ValueError:
+        raise ValueError("digits=(images, labels) holds ragged sequences; pass arrays of "
+                         "(n, H, W) images and (n,) labels") from None
+    if images.dtype.kind not in "biuf":
+        raise ValueError(f"digit images must be numeric (any int or float dtype); got dtype "
+                         f"{images.dtype}")
+    if labels.ndim != 1:
+        raise ValueError(f"digit labels must be 1-D, one per image; got shape {labels.shape}")
     if images.ndim == 2:
         h, w, _ = image_shape_from_flat(images.shape[1])
         images = images.reshape(len(images), h, w)
@@ -242,35 +265,37 @@ def _source_digits(digits):
         raise ValueError(f"digits holds {len(images)} images and {len(labels)} labels; "
                          "they must be as many, and at least one")
     images = images.astype(np.float64)
+    if not np.isfinite(images).all():
+        raise ValueError("digit images hold NaN or infinite values; pass finite pixel values")
     blank = np.flatnonzero(images.reshape(len(images), -1).max(axis=1) <= 0)
     if blank.size:
         raise ValueError(f"digit images {blank[:5].tolist()} are blank (no pixel above 0)")
     return images, labels
 
 
-def _check_int(value, name, minimum=None, maximum=None):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise ValueError(f"{name} must be an int; got {value!r}")
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise ValueError(f"{name} must be in [{minimum}, {maximum}]; got {value}")
-    return int(value)
-
-
 def _check_n_digits(n_digits):
+    """``n_digits`` (an int, already validated) or a (min, max) pair as two ints."""
     if isinstance(n_digits, numbers.Integral):
-        n_digits = (n_digits, n_digits)
-    lo, hi = (_check_int(v, "n_digits", minimum=1) for v in n_digits)
+        return int(n_digits), int(n_digits)
+    if len(n_digits) != 2 or not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in n_digits
+    ):
+        raise ValueError(f"n_digits must be an int >= 1 or a (min, max) pair of ints >= 1; got "
+                         f"{n_digits!r}")
+    lo, hi = (int(v) for v in n_digits)
     if lo > hi:
         raise ValueError(f"n_digits=(min, max) needs min <= max; got {n_digits}")
     return lo, hi
 
 
 def _check_range(values, name, positive=False):
-    try:
-        lo, hi = (float(v) for v in values)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a (low, high) pair; got {values!r}") from None
-    if lo > hi or (positive and lo <= 0):
-        raise ValueError(f"{name} must satisfy {'0 < ' if positive else ''}low <= high; "
-                         f"got {values!r}")
+    """A (low, high) pair of finite numbers with low <= high (and low > 0 when positive)."""
+    if len(values) != 2 or not all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values
+    ):
+        raise ValueError(f"{name} must be a (low, high) pair of numbers; got {values!r}")
+    lo, hi = (float(v) for v in values)
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi or (positive and lo <= 0):
+        raise ValueError(f"{name} must satisfy {'0 < ' if positive else ''}low <= high (finite "
+                         f"numbers); got {values!r}")
     return lo, hi

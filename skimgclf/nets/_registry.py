@@ -10,12 +10,15 @@ from __future__ import annotations
 import fnmatch
 import re
 
+from sklearn.utils._param_validation import validate_params
+
 __all__ = ["get_net", "list_nets", "register_net"]
 
 _REGISTRY: dict = {}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+@validate_params({"fn": [callable, None], "name": [str, None]}, prefer_skip_nested_validation=True)
 def register_net(fn=None, *, name=None):
     """Register a module constructor under ``name`` (default: its ``__name__``, lower-cased).
 
@@ -58,6 +61,7 @@ def register_net(fn=None, *, name=None):
     return decorate if fn is None else decorate(fn)
 
 
+@validate_params({"pattern": [str]}, prefer_skip_nested_validation=True)
 def list_nets(pattern: str = "*") -> list[str]:
     """Sorted names of the registered networks matching the shell-style ``pattern``.
 
@@ -70,6 +74,7 @@ def list_nets(pattern: str = "*") -> list[str]:
     return sorted(n for n in _REGISTRY if fnmatch.fnmatchcase(n, pattern.lower()))
 
 
+@validate_params({"name": [str]}, prefer_skip_nested_validation=True)
 def get_net(name: str):
     """The constructor registered under ``name``.
 
@@ -85,7 +90,7 @@ def get_net(name: str):
     >>> tuple(net(__import__("torch").zeros(2, 1, 28, 28)).shape)
     (2, 10)
     """
-    key = str(name).lower()
+    key = name.lower()
     if key not in _REGISTRY:
         raise ValueError(
             f"unknown architecture {name!r}; choose one of {', '.join(list_nets())} "
