@@ -12,14 +12,14 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.metrics import check_scoring
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone, is_classifier
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 __all__ = ["BestOfNClassifier", "seed_params"]
 
@@ -67,7 +67,8 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
     validation_fraction : float, default=0.2
         With ``selection="best"``: the stratified share of the data used to pick the best copy.
     scoring : str or callable, optional
-        Validation score (default: the estimator's ``score``, accuracy for classifiers).
+        Validation score (default: the estimator's ``score``, accuracy for classifiers); a
+        name from :func:`sklearn.metrics.get_scorer_names` or a scorer callable.
     n_jobs : int, optional
         Copies fitted in parallel (joblib).
     random_state : int, RandomState or None
@@ -107,7 +108,7 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
         "selection": [StrOptions({"best", "vote"})],
         "voting": [StrOptions({"hard", "soft"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "scoring": [None, str, callable],
+        "scoring": [None, StrOptions(set(get_scorer_names())), callable],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
     }
@@ -148,6 +149,18 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        if not is_classifier(self.estimator):
+            raise ValueError(
+                f"BestOfNClassifier needs a classifier (or a Pipeline ending in one); "
+                f"{type(self.estimator).__name__} is not one"
+            )
+        if self.selection == "vote" and self.voting == "soft" and not hasattr(
+            self.estimator, "predict_proba"
+        ):
+            raise ValueError(
+                f"voting='soft' averages predict_proba, which {type(self.estimator).__name__} "
+                "has not; use voting='hard' or an estimator with predict_proba"
+            )
         names = seed_params(self.estimator)
         if not names:
             raise ValueError(
@@ -155,13 +168,12 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.n_init} restarts would be identical; give an estimator with one"
             )
         check_classification_targets(y)
+        check_consistent_length(X, y)
         y = np.asarray(y)
         rng = check_random_state(self.random_state)
         self.seeds_ = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
         if self.selection == "best":
-            X_fit, X_val, y_fit, y_val = train_test_split(
-                X, y, test_size=self.validation_fraction, stratify=y, random_state=rng
-            )
+            X_fit, X_val, y_fit, y_val = self._validation_split(X, y, rng)
         else:
             X_fit, y_fit = X, y
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
@@ -179,6 +191,19 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
         if n_features is not None:
             self.n_features_in_ = n_features
         return self
+
+    def _validation_split(self, X, y, rng):
+        try:
+            return train_test_split(
+                X, y, test_size=self.validation_fraction, stratify=y, random_state=rng
+            )
+        except ValueError as exc:  # too few samples per class to stratify
+            raise ValueError(
+                f"BestOfNClassifier cannot hold out a stratified validation_fraction="
+                f"{self.validation_fraction!r} of {len(y)} samples in "
+                f"{len(np.unique(y))} classes ({exc}); change validation_fraction, pass more "
+                "samples per class, or use selection='vote' (no validation split)"
+            ) from None
 
     def predict(self, X):
         """Labels from the kept copy, or the vote of all copies."""

@@ -145,8 +145,6 @@ def test_errors_name_the_problem(fitted_cnn, digits):
         fitted_cnn.predict(np.zeros((2, 8, 8, 3), np.uint8))
     with pytest.raises(ValueError, match="only one class"):
         CNNClassifier(max_epochs=1).fit(X[:20], np.full(20, "seven"))
-    with pytest.raises(ValueError, match=r"unknown architecture 'vgg'.*bn_cnn"):
-        CNNClassifier(architecture="vgg", max_epochs=1).fit(X[:20], y[:20])
     y_nan = y[:20].astype(object)
     y_nan[4] = np.nan
     with pytest.raises(ValueError, match="y contains NaN"):
@@ -155,8 +153,7 @@ def test_errors_name_the_problem(fitted_cnn, digits):
         CNNClassifier(max_epochs=1).fit(X[:20], np.r_[np.nan, np.arange(19.0) % 2])
     with pytest.raises(ValueError, match="not a square image; pass image_shape"):
         CNNClassifier(max_epochs=1).fit(np.zeros((4, 10)), [0, 1, 0, 1])
-    with pytest.raises(ValueError, match="optimizer='lbfgs' is not known"):
-        CNNClassifier(optimizer="lbfgs").fit(X[:20], y[:20])
+    # bad parameters: tests/test_neural_params.py
 
 
 def test_fast_path_slices_a_device_tensor_in_channels_last(fitted_cnn, digits):
@@ -202,13 +199,9 @@ def test_augmentation_runs_on_every_training_batch_only(digits):
     assert len(calls) == 4
     mlp = TorchMLPClassifier(max_epochs=1, batch_size=50, augment={"shift": 1}, random_state=0)
     assert mlp.fit(X[:100], y[:100]).predict(X[:5]).shape == (5,)
-    with pytest.raises(ValueError, match="augment='flip' is not understood"):
-        CNNClassifier(augment="flip").fit(X[:20], y[:20])
     flips = CNNClassifier(max_epochs=1, batch_size=50, random_state=0,
                           augment={"rotation": 10, "shift": 2, "hflip": True}).fit(X[:100], y[:100])
     assert flips._augmenter_ == RandomAffine(rotation=10, shift=2, hflip=True)
-    with pytest.raises(TypeError, match="hflip must be True or False"):
-        CNNClassifier(augment={"hflip": "yes"}).fit(X[:20], y[:20])
 
 
 def test_module_params_are_routed_and_filled_from_the_data(digits):
@@ -282,8 +275,6 @@ def test_validation_split_and_early_stopping_restore_the_best(digits):
     good = TorchMLPClassifier(validation_fraction=0.25, max_epochs=5, lr=0.01,
                               random_state=0).fit(X, y)
     assert good.history_[-1, "valid_acc"] > 0.7
-    with pytest.raises(ValueError, match="validation_fraction must be"):
-        TorchMLPClassifier(validation_fraction=1.5).fit(X, y)
 
 
 def test_skorch_callbacks_and_history_work(digits, tmp_path):

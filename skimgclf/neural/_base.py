@@ -4,8 +4,9 @@ What skorch does is left to skorch (callbacks, history, ``module__*``/``optimize
 ``set_params``, persistence). This class overrides only the hooks that make it an image
 classifier with a fast path:
 
-- ``fit``/``partial_fit``: the image contract, labels of any type (``LabelEncoder``), one
-  float32 tensor per call on the device;
+- ``fit``/``partial_fit``: every parameter checked against ``_parameter_constraints`` (built
+  in ``_params.py``) and the routed ``prefix__name`` ones against what they reach; the image
+  contract, labels of any type (``LabelEncoder``), one float32 tensor per call on the device;
 - ``get_dataset``/``get_iterator``: batches by slicing that tensor (no per-sample collate);
 - ``initialize``: seeding; ``initialize_module``/``_criterion``/``_optimizer``: fill the
   network's arguments from the data, class weights, optimizer by name.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import inspect
 import math
 from contextlib import contextmanager
+from numbers import Real
 from types import MappingProxyType
 
 import numpy as np
@@ -23,6 +25,10 @@ import torch
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import (
+    InvalidParameterError,
+    validate_parameter_constraints,
+)
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
@@ -44,10 +50,8 @@ from ..augment import RandomAffine
 from ..nets import get_net
 from ._callbacks import OneCycleLRScheduler, encoded_accuracy, silent
 from ._data import ImageTensorData, TensorBatchIterator, images_to_tensor, reads_channels_first
+from ._params import OPTIMIZERS, ROUTING_PREFIXES
 
-_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
-               "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
-_INITS = ("default", "xavier", "kaiming")
 _DEFAULT_AUGMENT = {"rotation": 10.0, "shift": 2.0}
 
 
@@ -92,6 +96,34 @@ def _check_labels(y, n_samples):
     return y
 
 
+def _argument_names(factory):
+    """The keyword arguments ``factory`` takes; None when it takes any (``**kwargs``) or its
+    signature cannot be read."""
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return None
+    return {n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _check_arguments(owner, prefix, kwargs, factory, shown, hidden=()):
+    """Each routed ``prefix__name`` in ``kwargs`` must be an argument of ``factory``."""
+    accepted = _argument_names(factory) if kwargs else None
+    if accepted is None:
+        return
+    unknown = sorted(set(kwargs) - accepted)
+    if unknown:
+        takes = ", ".join(n for n in inspect.signature(factory).parameters
+                          if n in accepted and n not in hidden)
+        verb = "is not an argument" if len(unknown) == 1 else "are not arguments"
+        raise InvalidParameterError(
+            f"{', '.join(prefix + '__' + k for k in unknown)} {verb} of {shown}, which takes "
+            f"{takes} ({owner} passes each {prefix}__<name> to it as <name>)"
+        )
+
+
 def _init_weights(module: nn.Module, init: str):
     if init == "default":
         return
@@ -110,6 +142,9 @@ class _NeuralImageClassifier(NeuralNetClassifier):
 
     _flat_batches = False  # MLPs take (n, H*W*C) rows; conv nets (n, C, H, W) channels_last
     _spatial = True  # whether flat rows must be square images (see check_images)
+    _module_params: dict = {}  # estimator parameter -> the architecture argument it fills
+    _parameter_constraints: dict = {}  # set by _params.declare_parameters on each estimator
+    _param_defaults: dict = {}
 
     # skorch's NeuralNet.__init__ sets these on the instance; as class defaults, __init__ only
     # stores parameters (scikit-learn's convention) and skorch creates them in initialize().
@@ -122,6 +157,17 @@ class _NeuralImageClassifier(NeuralNetClassifier):
             setattr(self, key, value)
         self._params_to_validate = set(kwargs)
         vars(self).update(kwargs)
+
+    def set_params(self, **params):
+        """Set parameters (skorch's ``set_params``; they are checked at the next ``fit``).
+
+        ``callbacks`` is set like any parameter: skorch would first rebuild the callback list
+        from the old value, and an invalid old value would raise here instead of in ``fit``.
+        """
+        if "callbacks" in params:
+            vars(self)["callbacks"] = params.pop("callbacks")
+            self._params_to_validate.add("callbacks")
+        return super().set_params(**params)
 
     def _get_param_names(self):
         # skorch lists every attribute not ending in "_"; private scratch state is not a param.
@@ -151,6 +197,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         -------
         self
         """
+        self._check_params()
         reset = not (self.warm_start and self.initialized_)
         data = self._prepare_fit(X, y, reset=reset)
         with self._on_device():
@@ -164,18 +211,19 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         """
         if isinstance(X, ImageTensorData):  # called by fit() with prepared data
             return super().partial_fit(X, y, classes, **fit_params)
+        self._check_params()
         data = self._prepare_fit(X, y, reset=not self.initialized_, classes=classes)
         with self._on_device():
             super().partial_fit(data, None, **fit_params)
         return self
 
     def _prepare_fit(self, X, y, *, reset, classes=None):
-        self._check_own_params()
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
                              "is None")
         images = self._check_X(X, reset=reset)
         y = _check_labels(y, len(images))
+        self._check_validation_fraction(len(images))
         if reset:
             encoder = LabelEncoder().fit(y if classes is None else column_or_1d(classes))
             if len(encoder.classes_) < 2:
@@ -212,48 +260,185 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return ImageTensorData(X_t, y_enc, flat=self._flat_batches)
 
     def _compute_class_weight(self, y):
-        if self.class_weight is None:
+        weights, classes = self.class_weight, self.label_encoder_.classes_
+        if weights is None:
             return None
-        return compute_class_weight(self.class_weight, classes=self.label_encoder_.classes_, y=y)
+        if weights == "balanced":
+            missing = np.setdiff1d(classes, y)
+            if len(missing):
+                raise ValueError(
+                    f"class_weight='balanced' weighs each class by its count in y, but y holds "
+                    f"no sample of {missing.tolist()} (given in classes=); pass a dict of weights "
+                    "or a first batch holding every class"
+                )
+            return compute_class_weight("balanced", classes=classes, y=y)
+        known = set(classes.tolist())
+        unknown = [k for k in weights if k not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys that are not labels of y: {unknown}; its keys must be "
+                f"among the classes {classes.tolist()}"
+            )
+        bad = {k: v for k, v in weights.items()
+               if isinstance(v, (bool, np.bool_)) or not isinstance(v, Real)
+               or not math.isfinite(v) or v < 0}
+        if bad or not any(v > 0 for v in weights.values()) and len(weights) == len(classes):
+            raise ValueError(
+                f"class_weight values must be finite numbers >= 0, at least one of them > 0; "
+                f"got {bad or weights}"
+            )
+        return compute_class_weight(weights, classes=classes, y=y)
 
     def _resolve_augment(self):
-        augment = self.augment
+        augment = self.augment  # its type was checked against the constraints
         if augment is None or augment is False:
             return None
         if augment is True or augment == "default":
             return RandomAffine(**_DEFAULT_AUGMENT)
         if isinstance(augment, dict):
             return RandomAffine(**augment)
-        if callable(augment):
-            return augment
-        raise ValueError(
-            f"augment={augment!r} is not understood; use None, 'default' (rotation 10 degrees, "
-            "shift 2 px), a dict of RandomAffine arguments or a callable(batch, generator)"
-        )
+        return augment
 
-    def _check_own_params(self):
-        if not isinstance(self.optimizer, type) and str(self.optimizer).lower() not in _OPTIMIZERS:
-            raise ValueError(f"optimizer={self.optimizer!r} is not known; use one of "
-                             f"{', '.join(_OPTIMIZERS)} or a torch.optim.Optimizer class")
-        if self.init not in _INITS:
-            raise ValueError(f"init={self.init!r} is not known; use one of {', '.join(_INITS)}")
-        if self.validation_fraction is not None:
-            if not 0 < self.validation_fraction < 1:
-                raise ValueError("validation_fraction must be None or in (0, 1); got "
-                                 f"{self.validation_fraction!r}")
-            if self.train_split is not None:
-                raise ValueError("set either validation_fraction or skorch's train_split, "
-                                 "not both")
-        if self.early_stopping is not None and (
-            isinstance(self.early_stopping, bool) or int(self.early_stopping) < 1
-        ):
-            raise ValueError("early_stopping is the patience in epochs (an int >= 1) or None; "
-                             f"got {self.early_stopping!r}")
-        if self.lr_schedule not in (None, "constant", "onecycle"):
-            raise ValueError(f"lr_schedule={self.lr_schedule!r} is not known; use 'onecycle', "
-                             "'constant' or None")
-        if not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int; got {self.batch_size!r}")
+    # ----------------------------------------------------------------- parameter checks
+    def _check_params(self):
+        """Check every parameter, once per ``fit``/``partial_fit`` call, before any work.
+
+        The declared constraints first (scikit-learn's ``InvalidParameterError``), then what
+        the constraints cannot express: combinations, and the routed ``prefix__name``
+        parameters against the arguments of what they reach.
+        """
+        name = type(self).__name__
+        validate_parameter_constraints(self._parameter_constraints,
+                                       self.get_params(deep=False), caller_name=name)
+        if self.validation_fraction is not None and self.train_split is not None:
+            raise InvalidParameterError(
+                f"{name} got both validation_fraction={self.validation_fraction!r} and "
+                "train_split; set either validation_fraction or skorch's train_split, not both"
+            )
+        if isinstance(self.augment, dict):
+            try:
+                RandomAffine(**self.augment)
+            except (TypeError, ValueError) as exc:
+                raise InvalidParameterError(
+                    f"The 'augment' parameter of {name} holds a bad RandomAffine argument: "
+                    f"{exc}"
+                ) from None
+        self._check_onecycle_momentum()
+        self._check_routed_params()
+
+    def _optimizer_class(self):
+        if isinstance(self.optimizer, str):
+            return OPTIMIZERS[self.optimizer]
+        return self.optimizer
+
+    def _check_onecycle_momentum(self):
+        if self.lr_schedule != "onecycle":
+            return
+        if not self.get_params_for("callbacks__lr_scheduler").get("cycle_momentum", True):
+            return
+        optimizer = self._optimizer_class()
+        params = _argument_names(optimizer)
+        if params is not None and "momentum" not in params and "betas" not in params:
+            raise InvalidParameterError(
+                f"lr_schedule='onecycle' cycles the optimizer's momentum, which "
+                f"{optimizer.__name__} has not (no momentum or betas argument); use "
+                "lr_schedule='constant', an optimizer with momentum ('adamw', 'adam', 'sgd', "
+                "'rmsprop') or callbacks__lr_scheduler__cycle_momentum=False"
+            )
+
+    def _module_factory(self):
+        """(what builds the module, its name in messages, whether data arguments reach it)."""
+        if self.module is None:
+            return get_net(self.architecture), f"architecture {self.architecture!r}", True
+        if isinstance(self.module, nn.Module):
+            return type(self.module), f"module {type(self.module).__name__}", False
+        shown = getattr(self.module, "__name__", repr(self.module))
+        return self.module, f"module {shown}", True
+
+    def _check_routed_params(self):
+        cls = type(self).__name__
+        routed = [k for k in self._get_param_names() if "__" in k]
+        unknown = sorted(k for k in routed if k.split("__")[0] not in ROUTING_PREFIXES)
+        if unknown:
+            raise InvalidParameterError(
+                f"{cls} got {', '.join(unknown)}, which no routing prefix matches; routed "
+                f"parameters start with {', '.join(p + '__' for p in ROUTING_PREFIXES[:-2])} "
+                "or compile__"
+            )
+        dataset = [k for k in routed if k.startswith("dataset__")]
+        if dataset:
+            raise InvalidParameterError(
+                f"{', '.join(dataset)} of {cls} would be ignored: the estimator builds its own "
+                "in-memory tensor dataset; drop it (use iterator_train=DataLoader and its "
+                "iterator_train__* arguments to change the loading)"
+            )
+        factory, shown, takes_data = self._module_factory()
+        module_kwargs = self.get_params_for("module")
+        _check_arguments(cls, "module", module_kwargs, factory, shown)
+        accepted = _argument_names(factory) if takes_data else set()
+        for param, argument in self._module_params.items():
+            value = getattr(self, param)
+            if (accepted is not None and argument not in accepted
+                    and argument not in module_kwargs and value != self._param_defaults[param]):
+                takes = ", ".join(sorted(accepted)) or "no arguments from the estimator"
+                raise InvalidParameterError(
+                    f"{param}={value!r} cannot reach {shown}, which takes no {argument!r} "
+                    f"argument (it takes {takes}); leave {param} at its default or choose an "
+                    "architecture that takes it, such as 'mlp'"
+                )
+        optimizer_kwargs = {k: v for k, v in self.get_params_for("optimizer").items()
+                            if "__" not in k}  # param_groups__* are skorch's own
+        optimizer = self._optimizer_class()
+        _check_arguments(cls, "optimizer", optimizer_kwargs, optimizer,
+                         f"{optimizer.__module__}.{optimizer.__name__}", hidden={"params"})
+        criterion = self.criterion if isinstance(self.criterion, type) else type(self.criterion)
+        _check_arguments(cls, "criterion", self.get_params_for("criterion"), criterion,
+                         f"criterion {criterion.__name__}")
+        for prefix in ("iterator_train", "iterator_valid"):
+            kwargs = self.get_params_for(prefix)
+            iterator = getattr(self, prefix)
+            if iterator is None:
+                extra = sorted(set(kwargs) - {"shuffle", "batch_size"})
+                if extra:
+                    raise InvalidParameterError(
+                        f"{', '.join(prefix + '__' + k for k in extra)} is not used by the "
+                        f"built-in tensor iterator (it takes {prefix}__shuffle and "
+                        f"{prefix}__batch_size); pass {prefix}=torch.utils.data.DataLoader "
+                        "to use it"
+                    )
+            else:
+                shown = f"{prefix} {getattr(iterator, '__name__', repr(iterator))}"
+                _check_arguments(cls, prefix, kwargs, iterator, shown, hidden={"dataset"})
+        _check_arguments(cls, "compile", self.get_params_for("compile"), torch.compile,
+                         "torch.compile", hidden={"model"})
+        self._check_callback_names()
+
+    def _check_callback_names(self):
+        given = {k.split("__")[1] for k in self._get_param_names() if k.startswith("callbacks__")}
+        if not given:
+            return
+        names = ([] if self.callbacks == "disable"
+                 else [name for name, _ in self._uniquely_named_callbacks()])
+        unknown = sorted(given - set(names))
+        if unknown:
+            raise InvalidParameterError(
+                f"{type(self).__name__} has no callback named {', '.join(map(repr, unknown))} "
+                f"(set as callbacks__<name>...); with these parameters its callbacks are "
+                f"{', '.join(names) or 'none'} (lr_scheduler needs lr_schedule='onecycle', "
+                "early_stopping needs early_stopping=<patience>, progress_bar needs "
+                "progress_bar=True)"
+            )
+
+    def _check_validation_fraction(self, n_samples):
+        if self.validation_fraction is None:
+            return
+        n_valid = math.ceil(self.validation_fraction * n_samples)
+        if n_samples - n_valid < 2:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction!r} holds out {n_valid} of the "
+                f"{n_samples} samples, which leaves {n_samples - n_valid} to train on (at "
+                "least 2 are needed); lower validation_fraction or pass more samples"
+            )
 
     @property
     def classes_(self):
@@ -301,19 +486,19 @@ class _NeuralImageClassifier(NeuralNetClassifier):
 
     def _module_param_kwargs(self):
         """Estimator parameters that are network arguments (e.g. the MLP's hidden sizes)."""
-        return {}
+        kwargs = {arg: getattr(self, param) for param, arg in self._module_params.items()}
+        if "hidden" in kwargs:
+            kwargs["hidden"] = tuple(kwargs["hidden"])
+        return kwargs
 
     def _module_data_kwargs(self, factory):
         h, w, c = self.image_shape_
         found = {"in_channels": c, "n_classes": len(self.classes_), "input_shape": (h, w),
                  **self._module_param_kwargs()}
-        try:
-            params = inspect.signature(factory).parameters
-        except (TypeError, ValueError):
+        accepted = _argument_names(factory)
+        if accepted is None:
             return found
-        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-            return found
-        return {k: v for k, v in found.items() if k in params}
+        return {k: v for k, v in found.items() if k in accepted}
 
     def initialize_module(self):
         kwargs = self.get_params_for("module")
@@ -336,9 +521,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return self
 
     def initialize_optimizer(self, triggered_directly=None):
-        optimizer = self.optimizer
-        if not isinstance(optimizer, type):
-            optimizer = _OPTIMIZERS[str(optimizer).lower()]
+        optimizer = self._optimizer_class()
         args, kwargs = self.get_params_for_optimizer("optimizer",
                                                      self.get_all_learnable_params())
         if self.weight_decay is not None:
@@ -367,6 +550,52 @@ class _NeuralImageClassifier(NeuralNetClassifier):
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks.append(("print_log", PrintLog()))
         return callbacks
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        if isinstance(X, ImageTensorData) and len(X):
+            # skorch threads private keywords (_routing_method) through fit_params
+            forward = {k: v for k, v in fit_params.items() if not k.startswith("_")}
+            self._check_module_takes_batches(X, forward)
+        return super().fit_loop(X, y, epochs=epochs, **fit_params)
+
+    def _check_module_takes_batches(self, data, fit_params):
+        """One forward pass on two training images, in eval mode without gradients (no random
+        draws, BatchNorm statistics untouched): a network that cannot take this estimator's
+        batches, or returns the wrong number of logits, fails here with a message that says
+        so, instead of deep inside torch."""
+        module = getattr(self.module_, "_orig_mod", self.module_)  # not the compiled one
+        xb, _ = data.batch(slice(0, 2), self.device_)
+        _, shown, _ = self._module_factory()
+        if self._flat_batches:
+            layout = "flat rows"
+            fix = ("use CNNClassifier for convolutional networks, or an architecture for flat "
+                   "rows such as 'mlp'")
+        else:
+            layout = "(batch, C, H, W) images"
+            fix = ("give it a network for images, or use TorchMLPClassifier for networks on "
+                   "flat rows")
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                out = module(xb, **fit_params)
+        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+            raise ValueError(
+                f"{type(self).__name__} feeds its network {layout} of shape "
+                f"{tuple(xb.shape)}, which {shown} cannot take ({type(exc).__name__}: {exc}); "
+                f"{fix}"
+            ) from exc
+        finally:
+            module.train(was_training)
+        out = out[0] if isinstance(out, (tuple, list)) else out
+        expected = (len(xb), len(self.classes_))
+        if (isinstance(self.criterion_, nn.CrossEntropyLoss) and torch.is_tensor(out)
+                and tuple(out.shape) != expected):
+            raise ValueError(
+                f"{shown} returns outputs of shape {tuple(out.shape)} for a batch of "
+                f"{len(xb)}, but CrossEntropyLoss needs {expected} logits, one per class of y; "
+                "check module__n_classes or the network's last layer"
+            )
 
     def _n_train_batches(self, n_samples):
         if self.validation_fraction is not None:

@@ -13,12 +13,21 @@ class OneCycleLRScheduler(LRScheduler):
     """skorch's ``LRScheduler`` running one ``OneCycleLR`` cycle per ``fit``/``partial_fit`` call.
 
     The cycle length is the number of training batches of the call (``max_epochs`` epochs), known
-    only once the data is seen, and the peak rate is the net's ``lr``. Extra ``OneCycleLR``
-    arguments are set as usual: ``callbacks__lr_scheduler__pct_start=0.2``.
+    only once the data is seen, and the peak rate is the net's ``lr``. The other ``OneCycleLR``
+    arguments are this callback's parameters (torch's defaults), set as usual:
+    ``callbacks__lr_scheduler__pct_start=0.2``.
     """
 
-    def __init__(self, **kwargs):
-        super().__init__(policy=OneCycleLR, step_every="batch", **kwargs)
+    def __init__(self, *, pct_start=0.3, anneal_strategy="cos", cycle_momentum=True,
+                 base_momentum=0.85, max_momentum=0.95, div_factor=25.0, final_div_factor=1e4,
+                 three_phase=False):
+        # Explicit arguments (not **kwargs) so that get_params/set_params know them; skorch's
+        # LRScheduler passes every public attribute but its own to the policy.
+        super().__init__(policy=OneCycleLR, step_every="batch", pct_start=pct_start,
+                         anneal_strategy=anneal_strategy, cycle_momentum=cycle_momentum,
+                         base_momentum=base_momentum, max_momentum=max_momentum,
+                         div_factor=div_factor, final_div_factor=final_div_factor,
+                         three_phase=three_phase)
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self.batch_idx_ = 0

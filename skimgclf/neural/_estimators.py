@@ -1,70 +1,14 @@
-"""The public neural estimators: thin subclasses that fix defaults and document parameters."""
+"""The public neural estimators: thin subclasses that fix defaults and document parameters.
+
+Their parameters (signature, defaults, constraints, docs) come from the table in ``_params.py``.
+"""
 
 from __future__ import annotations
 
-import torch
-
 from ._base import _NeuralImageClassifier
+from ._params import MLP_PARAMS, declare_parameters, parameters
 
-_COMMON_DOC = """
-    lr : float
-        Learning rate (the peak rate with ``lr_schedule="onecycle"``).
-    optimizer : {"adam", "adamw", "rmsprop", "sgd"} or torch optimizer class
-        Its arguments are reachable as ``optimizer__<name>`` (e.g. ``optimizer__alpha=0.9``
-        gives RMSprop with rho 0.9, ``optimizer__momentum=0.9`` for SGD).
-    weight_decay : float or None
-        Passed to the optimizer (None leaves the optimizer's default).
-    lr_schedule : {"onecycle", "constant"} or None
-        ``"onecycle"`` runs one ``OneCycleLR`` cycle (peak ``lr``) over each ``fit`` call,
-        stepped every batch (skorch's ``LRScheduler``); None/"constant" keeps ``lr``.
-    max_epochs : int
-    batch_size : int
-    augment : None, "default", dict or callable
-        Batch-wise random affine augmentation on the device during training only:
-        ``"default"`` is rotation +-10 degrees and shift +-2 px; a dict gives
-        :class:`skimgclf.augment.RandomAffine` arguments (``rotation``, ``shift``, ``scale``,
-        ``hflip``), e.g. ``{"rotation": 10, "shift": 2, "hflip": True}`` for left-right
-        symmetric classes such as clothes (never for digits); a callable is called as
-        ``f(batch_nchw, generator)``.
-    init : {"default", "xavier", "kaiming"}
-        Weight initialisation of the conv and linear layers.
-    class_weight : None, "balanced" or dict
-        Weights of the cross-entropy loss per class (labels as keys), on the device.
-    validation_fraction : float or None
-        Hold out this stratified fraction of the training data as skorch's validation set
-        (``valid_loss``, ``valid_acc`` in ``history_``). None (default) trains on everything,
-        so that cross-validation is not duplicated.
-    early_stopping : int or None
-        Patience in epochs; stops when ``valid_loss`` (``train_loss`` without validation)
-        stops improving and restores the best weights (skorch's ``EarlyStopping``).
-    device : "auto", "cpu", "cuda" or "cuda:N"
-        ``"auto"`` is CUDA when available, otherwise the CPU.
-    random_state : int, RandomState or None
-        Seeds torch (weights, dropout), the batch order and the augmentation when the network
-        is initialised: the same value gives identical predictions on the CPU.
-    image_shape : tuple or None
-        ``(H, W)`` or ``(H, W, C)`` of flat input rows (square grayscale is inferred).
-    channels_first : bool or None
-        Read 4-D input as ``(n, C, H, W)``. None decides only when unambiguous (axis 1 has
-        1-4 entries and the last axis does not); otherwise ``(n, H, W, C)``.
-    input_scale : "auto" or float
-        Factor applied to the pixels: ``"auto"`` divides integer images by 255 and leaves
-        floats unchanged.
-    verbose : int
-        1 prints skorch's epoch table.
-    progress_bar : bool
-        Show a per-batch progress bar (skorch's ``ProgressBar``, tqdm).
-    module : None, nn.Module class, callable or instance
-        Overrides ``architecture`` with your own network; ``in_channels``, ``n_classes`` and
-        ``input_shape`` are passed when it accepts them.
-    criterion, iterator_train, iterator_valid, train_split, callbacks, predict_nonlinearity, \
-warm_start, compile, use_caching, torch_load_kwargs
-        As in skorch's ``NeuralNet``. ``iterator_train=None`` (default) uses the built-in
-        tensor slicing; ``train_split`` is skorch's alternative to ``validation_fraction``.
-    **kwargs
-        skorch's routed parameters: ``module__*``, ``optimizer__*``, ``criterion__*``,
-        ``callbacks__*``, ``iterator_train__*``.
-
+_ATTRIBUTES_DOC = """
     Attributes
     ----------
     classes_ : ndarray
@@ -83,6 +27,7 @@ warm_start, compile, use_caching, torch_load_kwargs
 """
 
 
+@declare_parameters(parameters())
 class CNNClassifier(_NeuralImageClassifier):
     __doc__ = """Convolutional network classifier for images (a skorch ``NeuralNetClassifier``).
 
@@ -92,14 +37,14 @@ class CNNClassifier(_NeuralImageClassifier):
     device and iterates by slicing it (``channels_last``), with augmentation on whole batches.
 
     The defaults (``bn_cnn``, AdamW with a one-cycle schedule, batch 128, 6 epochs, rotation
-    +-10 degrees and shift +-2 px) reach 99.6 % on MNIST.
+    +-10 degrees and shift +-2 px) reach 99.6 % on MNIST. Every parameter is checked at the
+    start of ``fit``/``partial_fit`` against ``_parameter_constraints`` (scikit-learn's
+    ``InvalidParameterError`` names the parameter and what it accepts).
 
     Parameters
     ----------
-    architecture : str
-        A name from :func:`skimgclf.nets.list_nets` (``"bn_cnn"``, ``"lenet5"``,
-        ``"emnist_cnn"``, ``"resnet18"``, ...). Its arguments are set with ``module__<name>``.
-""" + _COMMON_DOC + """
+    {PARAMETERS}
+""" + _ATTRIBUTES_DOC + """
     Examples
     --------
     >>> import numpy as np
@@ -112,67 +57,34 @@ class CNNClassifier(_NeuralImageClassifier):
     array(['bottom', 'top'], dtype='<U6')
     >>> clf.predict(X[:3]).shape, clf.predict_proba(X[:3]).sum(axis=1).round(6)
     ((3,), array([1., 1., 1.]))
+    >>> CNNClassifier(lr=-0.1).fit(X, y)
+    Traceback (most recent call last):
+    ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'lr' parameter of CNNClassifier
+    must be a float in the range (0.0, inf). Got -0.1 instead.
     """
 
-    def __init__(
-        self,
-        *,
-        architecture="bn_cnn",
-        lr=0.003,
-        optimizer="adamw",
-        weight_decay=0.01,
-        lr_schedule="onecycle",
-        max_epochs=6,
-        batch_size=128,
-        augment="default",
-        init="default",
-        class_weight=None,
-        validation_fraction=None,
-        early_stopping=None,
-        device="auto",
-        random_state=None,
-        image_shape=None,
-        channels_first=None,
-        input_scale="auto",
-        verbose=0,
-        progress_bar=False,
-        module=None,
-        criterion=torch.nn.CrossEntropyLoss,
-        iterator_train=None,
-        iterator_valid=None,
-        train_split=None,
-        callbacks=None,
-        predict_nonlinearity="auto",
-        warm_start=False,
-        compile=False,
-        use_caching="auto",
-        torch_load_kwargs=None,
-        **kwargs,
-    ):
-        params = dict(locals())
-        del params["self"], params["kwargs"]
-        self._store_params(params, kwargs)
 
-
+@declare_parameters(parameters(
+    MLP_PARAMS,
+    # The MLP's defaults that differ from the CNN's (the table's).
+    architecture="mlp", lr=0.001, optimizer="adam", weight_decay=None, lr_schedule=None,
+    max_epochs=20, augment=None,
+))
 class TorchMLPClassifier(_NeuralImageClassifier):
     __doc__ = """Fully connected network classifier (a skorch ``NeuralNetClassifier``).
 
     The same estimator as :class:`CNNClassifier` with an MLP on the flattened input: flat rows
-    of any width are accepted (they need not be square images), e.g. HOG features.
+    of any width are accepted (they need not be square images), e.g. HOG features. Its
+    ``architecture`` is ``"mlp"`` or any registered network for flat rows; ``hidden_sizes``,
+    ``activation`` and ``dropout`` reach it as its ``hidden``, ``activation`` and ``dropout``
+    arguments (``module__*`` overrides them). A convolutional architecture is refused at fit
+    (use :class:`CNNClassifier` for those).
 
     Parameters
     ----------
-    hidden_sizes : tuple of int
-        Hidden layer sizes; (128, 128, 64) is the dense-vs-convolutional study's DNN.
-    activation : {"relu", "tanh", "sigmoid"}
-    dropout : float
-        Dropout after every hidden layer; ``hidden_sizes=(250,), activation="tanh",
-        dropout=0.5`` is the raw-pixels study's MLP.
-    architecture : str
-        ``"mlp"`` or any registered network; ``hidden_sizes``, ``activation`` and ``dropout``
-        reach it when it takes ``hidden``, ``activation`` and ``dropout`` (``module__*``
-        overrides them).
-""" + _COMMON_DOC + """
+    {PARAMETERS}
+""" + _ATTRIBUTES_DOC + """
     Examples
     --------
     >>> import numpy as np
@@ -187,49 +99,5 @@ class TorchMLPClassifier(_NeuralImageClassifier):
 
     _flat_batches = True
     _spatial = False
-
-    def __init__(
-        self,
-        *,
-        hidden_sizes=(128, 128, 64),
-        activation="relu",
-        dropout=0.0,
-        architecture="mlp",
-        lr=0.001,
-        optimizer="adam",
-        weight_decay=None,
-        lr_schedule=None,
-        max_epochs=20,
-        batch_size=128,
-        augment=None,
-        init="default",
-        class_weight=None,
-        validation_fraction=None,
-        early_stopping=None,
-        device="auto",
-        random_state=None,
-        image_shape=None,
-        channels_first=None,
-        input_scale="auto",
-        verbose=0,
-        progress_bar=False,
-        module=None,
-        criterion=torch.nn.CrossEntropyLoss,
-        iterator_train=None,
-        iterator_valid=None,
-        train_split=None,
-        callbacks=None,
-        predict_nonlinearity="auto",
-        warm_start=False,
-        compile=False,
-        use_caching="auto",
-        torch_load_kwargs=None,
-        **kwargs,
-    ):
-        params = dict(locals())
-        del params["self"], params["kwargs"]
-        self._store_params(params, kwargs)
-
-    def _module_param_kwargs(self):
-        return {"hidden": tuple(self.hidden_sizes), "activation": self.activation,
-                "dropout": self.dropout}
+    # estimator parameter -> the architecture's argument it fills
+    _module_params = {"hidden_sizes": "hidden", "activation": "activation", "dropout": "dropout"}
