@@ -43,6 +43,9 @@ from sklearn.metrics import (
 from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
 from sklearn.utils.multiclass import unique_labels
 
+from ._labels import as_labels
+from ._markdown import markdown_table
+
 __all__ = [
     "COLUMNS",
     "ConfusedPair",
@@ -222,15 +225,11 @@ class PerClassMetrics:
         <BLANKLINE>
         Overall accuracy (fraction correct): 0.75
         """
-        lines = [
-            "| class | " + " | ".join(_HEADERS[c] for c in COLUMNS) + " |",
-            "|---|" + "---:|" * len(COLUMNS),
+        rows = [
+            (f"**{name}**" if i >= len(self.names) else name, *cells)  # averages in bold
+            for i, (name, *cells) in enumerate(self._rows(digits))
         ]
-        for i, (name, *cells) in enumerate(self._rows(digits)):
-            if i >= len(self.names):
-                name = f"**{name}**"
-            lines.append(f"| {_md_escape(name)} | " + " | ".join(cells) + " |")
-        text = "\n".join(lines) + "\n"
+        text = markdown_table(["class", *(_HEADERS[c] for c in COLUMNS)], rows) + "\n"
         if self.averages:
             text += f"\nOverall accuracy (fraction correct): {self.accuracy_overall:.{digits}f}\n"
         return text
@@ -542,8 +541,8 @@ def _check_targets(y_true, y_pred, labels):
     Everything that would otherwise fail deep inside numpy or scikit-learn (mixed types, missing
     labels, scores passed as labels, lengths that differ) is refused here with its own message.
     """
-    y_true, kind_true = _as_labels(y_true, "y_true")
-    y_pred, kind_pred = _as_labels(y_pred, "y_pred")
+    y_true, kind_true = as_labels(y_true, "y_true")
+    y_pred, kind_pred = as_labels(y_pred, "y_pred")
     if len(y_true) != len(y_pred):
         raise ValueError(
             f"y_true has {len(y_true)} samples but y_pred has {len(y_pred)}; pass predictions "
@@ -554,7 +553,7 @@ def _check_targets(y_true, y_pred, labels):
     _check_same_kind(y_true, kind_true, "y_true", y_pred, kind_pred, "y_pred")
     if labels is None:
         return y_true, y_pred, unique_labels(y_true, y_pred)
-    labels, kind_labels = _as_labels(labels, "labels")
+    labels, kind_labels = as_labels(labels, "labels")
     if len(labels) == 0:
         raise ValueError(
             "labels is empty; pass the classes to report (e.g. estimator.classes_), or "
@@ -575,80 +574,6 @@ def _check_targets(y_true, y_pred, labels):
     return y_true, y_pred, labels
 
 
-def _as_labels(y, what):
-    """A 1-D array of class labels and its kind ("number" or "str"), or a clear error."""
-    try:
-        arr = np.asarray(y)
-    except ValueError:  # numpy refuses ragged nested sequences
-        raise ValueError(
-            f"{what} is a ragged nested sequence; pass one class label per sample"
-        ) from None
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr.ravel()
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{what} must be 1-D class labels; got an array of shape {arr.shape} (multilabel and "
-            "multi-output targets are not supported)"
-        )
-    if arr.dtype == object or (arr.dtype.kind in "US" and not isinstance(y, np.ndarray)):
-        # numpy turns [0, "a"] into the strings ["0", "a"]: look at the elements themselves.
-        elements = arr if arr.dtype == object else np.asarray(y, dtype=object).ravel()
-        if _kind_of_elements(elements, what) == "str":
-            return arr, "str"
-        numeric = np.asarray(arr.tolist())  # numbers only: numpy gives them a numeric dtype
-        arr = numeric if numeric.dtype.kind in "biuf" else arr
-    if arr.dtype.kind in "US":
-        return arr, "str"
-    if arr.dtype.kind in "biuO":
-        return arr, "number"
-    if arr.dtype.kind == "f":
-        missing = np.flatnonzero(np.isnan(arr))
-        if missing.size:
-            raise ValueError(_missing_message(what, missing))
-        fractional = np.flatnonzero(~np.isfinite(arr) | (arr != np.round(arr)))
-        if fractional.size:
-            i = fractional[0]
-            raise ValueError(
-                f"{what} holds values that are not class labels ({what}[{i}] = {arr[i].item()!r}); "
-                "pass the predicted classes (estimator.predict), not scores or probabilities "
-                "(those go in y_score)"
-            )
-        return arr, "number"
-    raise ValueError(
-        f"{what} has dtype {arr.dtype}, which cannot hold class labels; pass ints or strs"
-    )
-
-
-def _kind_of_elements(elements, what):
-    kinds = {}  # kind -> index of its first element, in order of appearance
-    missing = []
-    for i, v in enumerate(elements):
-        if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):
-            missing.append(i)
-        elif isinstance(v, str):
-            kinds.setdefault("str", i)
-        elif isinstance(v, (numbers.Real, np.bool_)):  # bool, int, float and numpy's
-            kinds.setdefault("number", i)
-        else:
-            kinds.setdefault(type(v).__name__, i)
-    if missing:
-        raise ValueError(_missing_message(what, np.asarray(missing)))
-    odd = [k for k in kinds if k not in ("str", "number")]
-    if odd:
-        i = kinds[odd[0]]
-        raise ValueError(
-            f"{what}[{i}] is a {odd[0]} ({elements[i]!r}); class labels are ints or strs"
-        )
-    if len(kinds) > 1:
-        i, j = sorted(kinds.values())
-        raise ValueError(
-            f"{what} mixes str and number labels ({what}[{i}] = {elements[i]!r}, {what}[{j}] = "
-            f"{elements[j]!r}); use one type for every label, e.g. convert them all with "
-            f"np.asarray({what}).astype(str)"
-        )
-    return next(iter(kinds), "number")
-
-
 def _check_same_kind(a, kind_a, name_a, b, kind_b, name_b):
     if kind_a != kind_b:
         raise ValueError(
@@ -656,14 +581,6 @@ def _check_same_kind(a, kind_a, name_a, b, kind_b, name_b):
             f"{kind_b} labels (e.g. {_scalar(b[0])!r}); use the same labels for both (e.g. "
             "map class indices to names with estimator.classes_[indices])"
         )
-
-
-def _missing_message(what, where):
-    return (
-        f"{what} holds {len(where)} missing label(s) (NaN or None) at index "
-        f"{where[:5].tolist()}{'...' if len(where) > 5 else ''}; drop those samples or fill "
-        "in their labels"
-    )
 
 
 def _preview(values, n=10):
@@ -776,7 +693,3 @@ def _fmt(column, value, digits):
     if column == "support":
         return str(int(value))
     return "nan" if np.isnan(value) else f"{value:.{digits}f}"
-
-
-def _md_escape(text):
-    return str(text).replace("|", "\\|")

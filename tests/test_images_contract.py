@@ -287,3 +287,26 @@ def test_steps_do_not_modify_their_input():
             warnings.filterwarnings("ignore", BLANK_MSG)
             step.transform(X)
         np.testing.assert_array_equal(X, GRAY)
+
+
+# ------------------------------------------------------------------------- labels
+LABEL_CASES = [
+    ("ints mixed with strs", [0, "a", 1, "b", 0, 1],
+     "y mixes str and number labels (y[0] = 0, y[1] = 'a'); use one type for every label"),
+    ("None among the labels", ["a", None, "b", "a", "b", "a"],
+     "y holds 1 missing label(s) (NaN or None) at index [1]"),
+    ("NaN among the labels", [0.0, np.nan, 1.0, 0.0, 1.0, 0.0],
+     "y holds 1 missing label(s) (NaN or None) at index [1]"),
+    ("continuous targets", [0.5, 1.5, 0.25, 0.5, 1.5, 0.25],
+     "y holds values that are not class labels (y[0] = 0.5); Unknown label type: continuous"),
+    ("2-D labels", np.zeros((6, 2)),
+     "y must be 1-D class labels; got an array of shape (6, 2)"),
+]
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, TorchMLPClassifier])
+@pytest.mark.parametrize(("y", "message"), [c[1:] for c in LABEL_CASES],
+                         ids=[c[0] for c in LABEL_CASES])
+def test_bad_labels_name_the_sample_at_fault(cls, y, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cls(**SMALL_CNN).fit(GRAY, y)

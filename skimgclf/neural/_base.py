@@ -45,14 +45,20 @@ from skorch.utils import is_dataset
 from torch import nn
 from torch.utils.data import DataLoader
 
-from .._images import check_images
+from .._images import check_images, unit_scale
+from .._labels import as_labels
 from ..augment import RandomAffine
 from ..nets import get_net
 from ._callbacks import OneCycleLRScheduler, encoded_accuracy, silent
-from ._data import ImageTensorData, TensorBatchIterator, images_to_tensor, reads_channels_first
+from ._data import ImageTensorData, TensorBatchIterator, images_to_tensor
 from ._params import OPTIMIZERS, ROUTING_PREFIXES
 
 _DEFAULT_AUGMENT = {"rotation": 10.0, "shift": 2.0}
+# scikit-learn's wording for regression targets given to a classifier (its checks look for it).
+_CONTINUOUS_HINT = (
+    "Unknown label type: continuous. A classifier needs class labels; use a regressor for "
+    "continuous targets"
+)
 
 
 def resolve_device(device) -> str:
@@ -85,13 +91,11 @@ def resolve_device(device) -> str:
 
 
 def _check_labels(y, n_samples):
+    # Mixed str/number labels, NaN/None and scores are refused by the package's one label rule
+    # (numpy would silently turn [0, "a"] into strings); the rest is scikit-learn's own checks.
+    as_labels(y, "y", hint=_CONTINUOUS_HINT)
     y = column_or_1d(y, warn=True)
     check_consistent_length(np.empty(n_samples), y)
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError("y contains NaN or infinity; drop or label those samples before fit")
-    if y.dtype == object and any(v is None or (isinstance(v, float) and math.isnan(v))
-                                 for v in y):
-        raise ValueError("y contains NaN or None; drop or label those samples before fit")
     check_classification_targets(y)
     return y
 
@@ -244,16 +248,14 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return self._make_data(images, y_enc)
 
     def _check_X(self, X, *, reset):
-        fitted = None if reset else getattr(self, "image_shape_", None)
-        channels_first = reads_channels_first(X, self.channels_first, fitted)
         images, _ = check_images(self, X, reset=reset, image_shape=self.image_shape,
-                                 channels_first=channels_first, spatial=self._spatial)
+                                 channels_first=self.channels_first, spatial=self._spatial)
         return images
 
     def _make_data(self, images, y_enc=None):
         scale = self.input_scale
-        if scale == "auto":
-            scale = 1 / 255 if images.dtype.kind in "ui" else 1.0
+        if scale == "auto":  # the package's value-range rule: integers are 0-255 pixels
+            scale = unit_scale(images, caller=f"{type(self).__name__}(input_scale='auto')")
         X_t = images_to_tensor(images, float(scale), self.device_)
         if y_enc is not None:
             y_enc = y_enc.to(X_t.device)

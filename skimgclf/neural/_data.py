@@ -13,8 +13,6 @@ import math
 import numpy as np
 import torch
 
-from .._images import reads_channels_first  # noqa: F401  (re-exported: skimgclf.neural)
-
 
 def images_to_tensor(images: np.ndarray, scale: float, device, max_fraction=0.5) -> torch.Tensor:
     """A new float32 ``(n, H, W, C)`` tensor (the caller's array is never written to).
