@@ -1,13 +1,15 @@
 # Two commands do all the set-up on a fresh machine with python3:
 #   make demo   -- creates .venv, installs skimgclf, runs the demo on the embedded digits
 #   make test   -- creates .venv, installs skimgclf[dev], runs the test suite
+# make test stays the whole suite; make test-fast is the inner loop: it leaves out the tests
+# marked slow (over ~3 s: real-data runs, examples, docs build and heavy pages, searches).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # The CPU build of torch is preferred (small, and on this machine's disk); any torch>=2.1 works.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo test bench clean lint docs
+.PHONY: demo test test-fast bench clean lint docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +28,9 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
+
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

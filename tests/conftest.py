@@ -1,12 +1,44 @@
-"""Shared fixtures: the real data in ../shared/data, read in place and never copied."""
+"""Shared fixtures (the real data in ../shared/data, read in place and never copied) and the
+suite's thread limits, set once here for every test, doctest and docs page.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from skimgclf.datasets import load_idx
+
+# Torch intra-op and BLAS threads for the whole suite: 1. Measured on the project's 2-core machine
+# beside other jobs, the 80 slowest tests took 131 s and 124 s at 1 thread, 211 s and 434 s at 2:
+# a second thread spins while it waits for a core (MNIST comparison 25 s -> 52 s, face-identity
+# example 6 s -> 32 s, model-selection page 6 s -> 11 s and once 162 s). Only the default CNN
+# on an MNIST subset gained (27-30 s -> 19-25 s). No printed or asserted result may depend on the
+# count: tests/test_docs.py runs the docs pages at 1 and 2 threads and compares what they print.
+# SKIMGCLF_TEST_THREADS overrides it (e.g. on a dedicated machine with more cores).
+SUITE_THREADS = int(os.environ.get("SKIMGCLF_TEST_THREADS", "1"))
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_threads(n: int = SUITE_THREADS) -> None:
+    """Use ``n`` torch and BLAS threads in this process and in the processes it starts."""
+    for name in _THREAD_VARIABLES:  # read by subprocesses (CLI, examples, Sphinx, Dask workers)
+        os.environ[name] = str(n)
+    import scipy.linalg  # noqa: F401  (load SciPy's BLAS, so that the limit below reaches it)
+    import sklearn  # noqa: F401
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(n)
+    threadpool_limits(limits=n, user_api="blas")
+
+
+def pytest_configure(config):
+    # Before collection, so that the doctests of skimgclf/ run under the limits as well.
+    limit_threads()
+
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 

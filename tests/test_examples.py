@@ -106,6 +106,7 @@ def test_missing_data_folder_is_a_clear_error(monkeypatch, tmp_path):
         helper.load_olivetti()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CHECKS))
 def test_example_runs_in_fast_mode(name, tmp_path):
     if not (_shared_data_folder() / "mnist").is_dir():
@@ -113,10 +114,7 @@ def test_example_runs_in_fast_mode(name, tmp_path):
                     "the real data sets; set SKIMGCLF_SHARED_DATA)")
     env = dict(os.environ, SKIMGCLF_EXAMPLES_FAST="1", MPLBACKEND="Agg",
                SKIMGCLF_EXAMPLES_OUT=str(tmp_path))
-    # One torch/BLAS thread unless the caller chose otherwise: the fast runs train tiny networks
-    # on small batches, where a second thread gains nothing, and on a shared 2-core machine the
-    # threads' contention cost 6x the CPU time (232 s against 39 s for the five examples).
-    env.setdefault("OMP_NUM_THREADS", "1")
+    # The scripts run with the suite's thread limits: tests/conftest.py puts them in os.environ.
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py")], cwd=EXAMPLES, env=env,
         capture_output=True, text=True, timeout=300,

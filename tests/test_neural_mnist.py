@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import stratified_subset
 
 from skimgclf.neural import CNNClassifier
 
 
+@pytest.mark.slow
 def test_default_cnn_reaches_98_5_percent_on_an_mnist_subset(mnist_train, mnist_test):
     X_train, y_train = stratified_subset(*mnist_train, 10_000, random_state=0)
     X_test, y_test = stratified_subset(*mnist_test, 2_000, random_state=0)

@@ -15,7 +15,6 @@ from sklearn.metrics import confusion_matrix
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
-from threadpoolctl import threadpool_limits
 
 from skimgclf.datasets import load_digits_images
 from skimgclf.metrics import per_class_metrics, top_classes
@@ -33,14 +32,6 @@ from skimgclf.plotting import (
 
 torch = pytest.importorskip("torch")
 skorch = pytest.importorskip("skorch")
-
-
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    # BLAS thread pools spin under CPU contention (the suite runs beside other jobs): one
-    # thread keeps these small fits fast.
-    with threadpool_limits(1):
-        yield
 
 
 def _png(fig) -> bytes:
@@ -89,13 +80,7 @@ def tiny_net(digits3):
         train_split=skorch.dataset.ValidSplit(5, stratified=True),
         verbose=0,
     )
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: threads only add overhead on a busy machine
-    try:
-        with threadpool_limits(1):
-            return net.fit((X / 255).astype(np.float32).reshape(-1, 1, 8, 8), y)
-    finally:
-        torch.set_num_threads(threads)
+    return net.fit((X / 255).astype(np.float32).reshape(-1, 1, 8, 8), y)
 
 
 def test_confusion_matrix_cells_and_png():

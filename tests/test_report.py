@@ -14,7 +14,6 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
-from threadpoolctl import threadpool_limits
 
 from skimgclf.datasets import load_digits_images
 from skimgclf.report import ModelReport, library_versions, parameter_counts
@@ -32,14 +31,6 @@ SECTIONS = [
     "## Model complexity",
     "## Environment",
 ]
-
-
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    # BLAS thread pools spin under CPU contention (the suite runs beside other jobs): one
-    # thread keeps these small fits fast.
-    with threadpool_limits(1):
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +69,7 @@ def cnn_pipeline(digits):
         train_split=skorch.dataset.ValidSplit(5, stratified=True),
         verbose=0,
     )
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            return make_pipeline(FunctionTransformer(_to_tensor_images), net).fit(X, y)
-    finally:
-        torch.set_num_threads(threads)
+    return make_pipeline(FunctionTransformer(_to_tensor_images), net).fit(X, y)
 
 
 def test_linear_model_report_values_sections_and_files(digits, tmp_path):
