@@ -1,45 +1,58 @@
-"""Read ``(X, y)`` from a data specification string, as the command line takes it.
+"""Read images, labels and class names from a data specification string, as the command line
+takes it.
 
 Specifications
 --------------
 - ``digits``: the embedded 8x8 digits (no download).
 - ``mnist``, ``fashion-mnist``, ``kmnist``, ``cifar10``, ``svhn``, ``emnist-SPLIT``
-  (e.g. ``emnist-balanced``): the fetchers of :mod:`skimgclf.datasets`.
-- ``idx:IMAGES:LABELS``: IDX files; ``IMAGES`` may list part files separated by commas.
+  (e.g. ``emnist-balanced``; ``emnist`` alone is the balanced split): the fetchers of
+  :mod:`skimgclf.datasets`. Case, and ``_`` for ``-``, do not matter (``fashion_mnist``).
+- ``idx:IMAGES:LABELS``: IDX files; ``IMAGES`` may list part files separated by commas. Parts
+  named ``...partKKofNN...`` may come with the whole label file: the labels of the parts' rows
+  are taken from it (the parts' headers give their row counts, their names the order).
 - ``folder:PATH``: one sub-folder per class (:func:`skimgclf.datasets.load_image_folder`).
 - ``PATH.npz`` or ``npz:PATH``: arrays ``X`` and ``y`` (or ``data``/``images`` and
-  ``target``/``labels``). ``X`` holds images, ``(n, H, W)`` or ``(n, H, W, C)``, or flat rows
-  ``(n, H*W*C)`` in (H, W, C) order; flat rows take their shape from an optional array
-  ``image_shape`` in the file (``[H, W]`` or ``[H, W, C]``), else from the ``image_shape``
-  argument, else they must be square grayscale images.
+  ``target``/``labels``), optionally ``target_names`` (or ``class_names``). ``X`` holds
+  images, ``(n, H, W)`` or ``(n, H, W, C)``, or flat rows ``(n, H*W*C)`` in (H, W, C) order;
+  flat rows take their shape from an optional array ``image_shape`` in the file (``[H, W]`` or
+  ``[H, W, C]``), else from the ``image_shape`` argument, else they must be square grayscale
+  images.
 
 Every source gives its images in their natural layout, ``(n, H, W)`` or ``(n, H, W, C)``, so that
-nothing downstream re-derives the image shape from a row width. Anything wrong with the data
-raises :class:`DataError` (a ``ValueError``) or ``FileNotFoundError`` naming the file.
+nothing downstream re-derives the image shape from a row width. Class names follow scikit-learn's
+``target_names`` convention: with integer labels, ``target_names[i]`` names the label ``i``;
+string labels name themselves. Anything wrong with the data raises :class:`DataError` (a
+``ValueError``) or ``FileNotFoundError`` naming the file.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import zipfile
 import zlib
 
 import numpy as np
 
-__all__ = ["load_data", "describe", "DataError", "NAMED_DATASETS"]
+from .datasets._names import DATASET_NAMES, EMNIST_SPLITS, dataset_name
 
-NAMED_DATASETS = ("digits", "mnist", "fashion-mnist", "kmnist", "cifar10", "svhn", "emnist-SPLIT")
+__all__ = ["load_data", "describe", "canonical_spec", "class_names_for", "DataError",
+           "NAMED_DATASETS"]
+
+NAMED_DATASETS = ("digits", *(n for n in DATASET_NAMES if n != "emnist"), "emnist-SPLIT")
 _X_KEYS = ("X", "data", "images")
 _Y_KEYS = ("y", "target", "labels")
+_NAME_KEYS = ("target_names", "class_names")
 
 
 class DataError(ValueError):
     """The data named by a specification cannot be used; the message names the file and why."""
 
 
-def load_data(spec, *, subset="train", data_home=None, download=True, image_shape=None):
-    """Return ``(X, y)`` for a data specification (see the module docstring).
+def load_data(spec, *, subset="train", data_home=None, download=True, image_shape=None,
+              class_names=None, limit=None, random_state=None):
+    """Read a data specification (see the module docstring): images, labels, class names.
 
     Parameters
     ----------
@@ -54,37 +67,101 @@ def load_data(spec, *, subset="train", data_home=None, download=True, image_shap
     image_shape : tuple of int or None
         ``(H, W)`` or ``(H, W, C)``: the shape of the rows of a flat npz file; for data that
         has a shape of its own, the shape it must have.
+    class_names : list of str or None
+        Names of the classes, ``class_names[i]`` for the label ``i``; they replace the names
+        the data brings. Every label must have one, and there must be no more names than
+        labels ``0 .. max``.
+    limit : int or None
+        Keep a stratified random subset of this many images (all of them when there are no
+        more), in the data's order; it must be at least the number of classes.
+    random_state : int or None
+        Seed of the ``limit`` subset.
 
     Returns
     -------
-    X : ndarray of shape (n, H, W) or (n, H, W, C)
-        The images in their natural layout.
-    y : ndarray of shape (n,)
-        The labels.
+    Bunch
+        ``images`` (n, H, W) or (n, H, W, C) in their natural layout, ``target`` (n,),
+        ``target_names`` (list of str, indexed by label value, or None when the data names no
+        classes), ``source`` (how to name the data in messages), ``n_total`` (images before
+        ``limit``).
 
     Examples
     --------
-    >>> X, y = load_data("digits")
-    >>> X.shape, y.shape
-    ((1797, 8, 8), (1797,))
+    >>> data = load_data("digits", limit=100, random_state=0)
+    >>> data.images.shape, data.target.shape, data.n_total, data.target_names[:3]
+    ((100, 8, 8), (100,), 1797, ['0', '1', '2'])
     >>> load_data("npz:/no/such/file.npz")
     Traceback (most recent call last):
     ...
     FileNotFoundError: data file not found: /no/such/file.npz
     """
+    from sklearn.utils import Bunch
+
     kind, _, rest = spec.partition(":")
     if spec.endswith(".npz") and kind not in ("npz", "idx", "folder"):
         kind, rest = "npz", spec
+    names = None
     if kind == "npz":
-        X, y, shape_in_file = _load_npz(rest)
+        X, y, shape_in_file, names = _load_npz(rest)
         source = rest
     elif kind == "idx":
         X, y, source, shape_in_file = *_load_idx_pair(spec, rest), None
     elif kind == "folder":
-        X, y, source, shape_in_file = *_load_folder(rest), rest, None
+        X, y, names = _load_folder(rest)
+        source, shape_in_file = rest, None
     else:
-        X, y, source, shape_in_file = *_load_named(spec, subset, data_home, download), spec, None
-    return _as_images(X, y, source, shape_in_file, image_shape)
+        X, y, names = _load_named(spec, subset, data_home, download)
+        source, shape_in_file = spec, None
+    X, y = _as_images(X, y, source, shape_in_file, image_shape)
+    if class_names is not None:
+        names = _check_names(y, class_names, source, "the class names given", exact=True)
+    elif names is not None:
+        names = _check_names(y, names, source, f"the class names of {source}", exact=False)
+    n_total = len(y)
+    if limit is not None:
+        X, y = _limit(X, y, limit, random_state, source)
+    return Bunch(images=X, target=y, target_names=names, source=source, n_total=n_total)
+
+
+def canonical_spec(spec):
+    """The one spelling of a named data set (``fashion_mnist`` -> ``fashion-mnist``,
+    ``emnist`` -> ``emnist-balanced``); other specifications are returned as they are.
+
+    Examples
+    --------
+    >>> canonical_spec("Fashion_MNIST"), canonical_spec("emnist"), canonical_spec("x.npz")
+    ('fashion-mnist', 'emnist-balanced', 'x.npz')
+    """
+    key = spec.strip().lower().replace("_", "-")
+    if key == "digits":
+        return "digits"
+    if key == "emnist":
+        return "emnist-balanced"
+    if key.startswith("emnist-") and key[len("emnist-"):] in EMNIST_SPLITS:
+        return key
+    return dataset_name(key) or spec
+
+
+def class_names_for(classes, target_names):
+    """Names of ``classes`` (a model's ``classes_``) from ``target_names`` (indexed by label
+    value, as :func:`load_data` gives them); None when they do not name every class.
+
+    Examples
+    --------
+    >>> class_names_for([1, 3], ["zero", "one", "two", "three"])
+    ['one', 'three']
+    >>> class_names_for(["cat", "dog"], None) is None, class_names_for([7], ["a"]) is None
+    (True, True)
+    """
+    if target_names is None:
+        return None
+    classes = np.asarray(classes)
+    if classes.dtype.kind not in "iuf" or not np.all(classes == np.round(classes)):
+        return None
+    index = classes.astype(np.int64)
+    if index.min() < 0 or index.max() >= len(target_names):
+        return None
+    return [str(target_names[i]) for i in index]
 
 
 def describe(spec, subset):
@@ -94,8 +171,19 @@ def describe(spec, subset):
     --------
     >>> describe("mnist", "test"), describe("digits", "test"), describe("x.npz", "train")
     ('mnist (test)', 'digits', 'x.npz')
+    >>> describe("fashion_mnist", "train")
+    'fashion-mnist (train)'
+    >>> describe("idx:/data/a.part01of06.gz,/data/a.part02of06.gz:/data/labels.gz", "train")
+    'idx:a.part01of06.gz (+1 part)'
     """
-    fetched = spec.partition(":")[0] not in ("npz", "idx", "folder") and not spec.endswith(".npz")
+    kind, _, rest = spec.partition(":")
+    if kind == "idx":  # the paths can be long: the images' file name says what they are
+        images = rest.rpartition(":")[0].split(",") if ":" in rest else [rest]
+        more = len(images) - 1
+        plus = f" (+{more} part{'s' * (more > 1)})" if more else ""
+        return f"idx:{os.path.basename(images[0])}{plus}"
+    fetched = kind not in ("npz", "folder") and not spec.endswith(".npz")
+    spec = canonical_spec(spec) if fetched else spec
     return f"{spec} ({subset})" if fetched and spec != "digits" else spec
 
 
@@ -103,13 +191,18 @@ def describe(spec, subset):
 def _load_named(spec, subset, data_home, download):
     from . import datasets
 
-    if spec == "digits":
+    name = canonical_spec(spec)
+    if name == "digits":
         bunch = datasets.load_digits_images()
-        return bunch.images, bunch.target
+        return bunch.images, bunch.target, _names(bunch)
     fetch = dict(data_home=data_home, download=download, subset=subset)
-    if spec.startswith("emnist-"):
-        bunch = datasets.fetch_emnist(split=spec[len("emnist-") :], **fetch)
-        return bunch.images, bunch.target
+    if name.startswith("emnist-"):
+        split = name[len("emnist-") :]
+        if split not in EMNIST_SPLITS:
+            raise DataError(f"unknown EMNIST split {split!r} in {spec!r}; give emnist-SPLIT "
+                            f"with SPLIT one of {', '.join(EMNIST_SPLITS)}")
+        bunch = datasets.fetch_emnist(split=split, **fetch)
+        return bunch.images, bunch.target, _names(bunch)
     fetchers = {
         "mnist": datasets.fetch_mnist,
         "fashion-mnist": datasets.fetch_fashion_mnist,
@@ -117,19 +210,24 @@ def _load_named(spec, subset, data_home, download):
         "cifar10": datasets.fetch_cifar10,
         "svhn": datasets.fetch_svhn,
     }
-    if spec not in fetchers and os.path.isdir(spec):
+    if name not in fetchers and os.path.isdir(spec):
         raise DataError(f"{spec} is a folder; give folder:{spec} for a folder with one "
                         "sub-folder of images per class")
-    if spec not in fetchers and os.path.isfile(spec):
+    if name not in fetchers and os.path.isfile(spec):
         raise DataError(f"{spec} is not a .npz file; the files read are .npz (arrays X and y) "
                         "and IDX (idx:IMAGES:LABELS)")
-    if spec not in fetchers:
+    if name not in fetchers:
         raise DataError(
             f"unknown data {spec!r}; give one of {', '.join(NAMED_DATASETS)}, "
             "idx:IMAGES:LABELS, folder:PATH or a .npz file"
         )
-    bunch = fetchers[spec](**fetch)
-    return bunch.images, bunch.target
+    bunch = fetchers[name](**fetch)
+    return bunch.images, bunch.target, _names(bunch)
+
+
+def _names(bunch):
+    names = bunch.get("target_names")
+    return None if names is None else [str(n) for n in np.asarray(names).tolist()]
 
 
 def _load_idx_pair(spec, rest):
@@ -153,7 +251,74 @@ def _load_idx_pair(spec, rest):
             f"{labels} holds an array of shape {y.shape}, not labels (n,); is it the images "
             "file? An idx source is idx:IMAGES:LABELS"
         )
-    return X, y, images if len(parts) == 1 else f"{parts[0]} (+{len(parts) - 1} parts)"
+    source = images if len(parts) == 1 else f"{parts[0]} (+{len(parts) - 1} parts)"
+    if len(y) > len(X):
+        y = _labels_of_parts(parts, labels, y)
+    return X, y, source
+
+
+_PART = re.compile(r"^(?P<head>.*?part)(?P<k>\d+)(?P<of>of)(?P<n>\d+)(?P<tail>.*)$", re.IGNORECASE)
+
+
+def _labels_of_parts(parts, labels_path, y):
+    """The rows of the whole label array ``y`` that the image part files hold, in the order
+    given. A part ``...partKKofNN...`` holds consecutive rows of the whole file, part 1 first;
+    the row counts come from the parts' headers (of the parts given, and of the other parts
+    when their files lie beside them). Anything that cannot be told is a DataError."""
+    from .datasets._idx import idx_shape
+
+    n_labels = len(y)
+    shown = ", ".join(os.path.basename(p) for p in parts)
+    cannot = (f"{shown} hold fewer images than {labels_path} has labels ({n_labels}), and "
+              "which of its rows they hold cannot be told")
+    fix = ("put every part file beside them (their headers give the row counts), or give a "
+           "labels file for these images only")
+    matches = [_PART.match(os.path.basename(p)) for p in parts]
+    if not all(matches):
+        raise DataError(f"{cannot}: name the parts ...partKKofNN... (part KK of NN, in the "
+                        f"whole file's order), or give a labels file for these images only")
+    families = {(m["head"], m["of"], m["n"], m["tail"], os.path.dirname(os.path.abspath(p)))
+                for m, p in zip(matches, parts, strict=True)}
+    if len(families) != 1:
+        raise DataError(f"{cannot}: the parts are not parts of one file (same name and "
+                        "folder, but for KK); give one file's parts")
+    head, of, n_text, tail, folder = families.pop()
+    n_parts = int(n_text)
+    width = len(matches[0]["k"])
+    given = [int(m["k"]) for m in matches]
+    if any(not 1 <= k <= n_parts for k in given) or len(set(given)) != len(given):
+        raise DataError(f"{cannot}: their numbers {given} are not distinct parts 1 to "
+                        f"{n_parts}")
+    sizes = {}
+    for k in range(1, n_parts + 1):
+        path = os.path.join(folder, f"{head}{k:0{width}d}{of}{n_text}{tail}")
+        if os.path.isfile(path):
+            sizes[k] = idx_shape(path)[0]
+    for k, path in zip(given, parts, strict=True):
+        sizes[k] = idx_shape(path)[0]
+    missing = [k for k in range(1, n_parts + 1) if k not in sizes]
+    if missing:
+        # The other parts are not here: they can only be assumed as big as the known ones
+        # (the last may be smaller), and the total must come out as the number of labels.
+        common = {sizes[k] for k in sizes if k != n_parts}
+        if len(common) != 1:
+            raise DataError(f"{cannot}: parts {missing} are not beside them and the known "
+                            f"parts differ in size; {fix}")
+        (size,) = common
+        for k in missing:
+            sizes[k] = size
+        if n_parts in missing:
+            sizes[n_parts] = n_labels - size * (n_parts - 1)
+            if not 0 < sizes[n_parts] <= size:
+                raise DataError(f"{cannot}: {n_parts} parts of {size} rows do not make "
+                                f"{n_labels} labels; {fix}")
+    total = sum(sizes.values())
+    if total != n_labels:
+        raise DataError(f"the {n_parts} parts of {head}KK{of}{n_text}{tail} hold {total} rows, "
+                        f"but {labels_path} holds {n_labels} labels; is it that file's labels "
+                        "file?")
+    starts = np.cumsum([0] + [sizes[k] for k in range(1, n_parts)])
+    return np.concatenate([y[starts[k - 1] : starts[k - 1] + sizes[k]] for k in given])
 
 
 def _load_folder(path):
@@ -165,7 +330,7 @@ def _load_folder(path):
     if not os.path.isdir(path):
         raise FileNotFoundError(f"image folder not found: {path}")
     bunch = load_image_folder(path)
-    return bunch.images, bunch.target
+    return bunch.images, bunch.target, _names(bunch)
 
 
 def _require_file(path):
@@ -176,7 +341,8 @@ def _require_file(path):
 
 
 def _load_npz(path):
-    """``(X, y, image_shape or None)`` of an npz file; every failure names the file."""
+    """``(X, y, image_shape or None, class names or None)`` of an npz file; every failure
+    names the file."""
     _require_file(path)
     with open(path, "rb") as f:
         magic = f.read(6)
@@ -200,8 +366,11 @@ def _load_npz(path):
                 f"{path} must hold arrays X and y (or data/images and target/labels); "
                 f"it holds {sorted(npz.files) or 'no arrays'}"
             )
+        names_key = next((k for k in _NAME_KEYS if k in npz.files), None)
         arrays = {}
-        for key in (x_key, y_key, "image_shape"):
+        for key in (x_key, y_key, "image_shape", names_key):
+            if key is None:
+                continue
             if key not in npz.files:
                 continue
             try:
@@ -218,7 +387,15 @@ def _load_npz(path):
     shape = arrays.get("image_shape")
     if shape is not None:
         shape = _check_shape(shape, f"{path}: array 'image_shape'")
-    return arrays[x_key], arrays[y_key], shape
+    names = None
+    if names_key is not None:
+        names = arrays[names_key]
+        if names.ndim != 1 or names.dtype.kind not in "US" or not len(names):
+            raise DataError(f"{path}: array {names_key!r} must be a list of class names "
+                            f"(strings), one per label; got {names.dtype} of shape "
+                            f"{names.shape}")
+        names = [n.decode() if isinstance(n, bytes) else str(n) for n in names.tolist()]
+    return arrays[x_key], arrays[y_key], shape, names
 
 
 def _reason(exc):
@@ -294,3 +471,48 @@ def _as_images(X, y, source, shape_in_file, image_shape):
 
 def _hwc(shape):
     return tuple(shape) if len(shape) == 3 else (*shape, 1)
+
+
+def _check_names(y, names, source, what, *, exact):
+    """``names`` as a list of str naming every label of ``y`` (``names[i]`` for label ``i``);
+    a DataError when they cannot. With ``exact``, more names than labels 0 .. max is a
+    mistake too (a name given for a label that is not there shifts none, but is suspect)."""
+    names = [str(n) for n in names]
+    if not names or any(not n.strip() for n in names):
+        raise DataError(f"{what} hold an empty name; give one non-empty name per class")
+    if y.dtype.kind in "US":
+        if exact:
+            raise DataError(f"the labels of {source} are strings, which name the classes "
+                            "already; drop the class names")
+        return None
+    labels = np.unique(y)
+    if y.dtype.kind == "f" and not np.all(labels == np.round(labels)):
+        raise DataError(f"{what} name integer labels, but the labels of {source} are not "
+                        "integers")
+    low, high = int(labels.min()), int(labels.max())
+    expected = f"{high + 1} (the name of label i in place i)"
+    if low < 0:
+        raise DataError(f"{what} name the labels 0, 1, ...; but {source} has the label {low}")
+    if high >= len(names):
+        raise DataError(f"{what} are {len(names)}, but the labels of {source} run up to "
+                        f"{high}; give {expected}")
+    if exact and len(names) != high + 1:
+        raise DataError(f"{what} are {len(names)}, but the labels of {source} run from 0 to "
+                        f"{high}; give {expected}")
+    return names
+
+
+def _limit(X, y, limit, random_state, source):
+    """A stratified random subset of ``limit`` images, kept in the data's order."""
+    from sklearn.utils import resample
+
+    if limit >= len(y):
+        return X, y
+    n_classes = len(np.unique(y))
+    if limit < n_classes:
+        raise DataError(f"a limit of {limit} images is below the {n_classes} classes of "
+                        f"{source}; a stratified subset needs one image per class at least")
+    index = resample(np.arange(len(y)), n_samples=limit, replace=False, stratify=y,
+                     random_state=random_state)
+    index.sort()
+    return X[index], y[index]

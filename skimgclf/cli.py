@@ -12,12 +12,24 @@ Exit codes
   mid-training is kept as ``<output stem>.partial<suffix>``, with a warning.
 
 Which exceptions are the user's mistakes is decided in one place, :func:`classify_error`.
+
+Answering at once
+-----------------
+``skimgclf --help`` and ``--version`` import neither scikit-learn nor torch nor matplotlib: this
+module and what it imports at load time (the preset table, the data-set names) use the standard
+library only; each command imports what it needs when it runs.
+
+Logs
+----
+Results go to standard output, progress and errors to standard error. Where the output is not
+a terminal (a pipe, a file), it carries no ANSI colour codes and no progress-bar frames: the
+networks print one plain line per epoch, and standard output is flushed line by line.
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
+import functools
 import json
 import linecache
 import os
@@ -28,19 +40,13 @@ import threading
 import time
 import traceback
 from contextlib import contextmanager
-from numbers import Real
 from pathlib import Path
 
-import joblib
-import numpy as np
-from sklearn.utils._param_validation import validate_params
-
 from . import __version__
-
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib
+from ._console import epoch_log as _epoch_log
+from ._console import isatty as _isatty
+from ._preset_catalog import MODEL_PRESETS, describe_steps
+from .datasets._names import DATASET_NAMES
 
 __all__ = ["main", "build_parser", "classify_error"]
 
@@ -49,6 +55,40 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 class UserError(Exception):
     """A mistake the user can fix; printed as one line, exit code 2."""
+
+
+def _validate_params(constraints):
+    """scikit-learn's ``@validate_params`` for constraints that are plain types (or None),
+    checked without importing scikit-learn, so that ``skimgclf --help`` answers at once.
+
+    A value that breaks them is handed to scikit-learn's own ``validate_params``, which raises
+    its ``InvalidParameterError`` with its message. Unlike scikit-learn's decorator, the
+    function then runs with nested validation on: the command line hands user input to the
+    estimators, and their own checks give the clearest messages.
+    """
+
+    def decorate(func):
+        names = func.__code__.co_varnames[: func.__code__.co_argcount]
+        defaults = dict(zip(names[len(names) - len(func.__defaults__ or ()):],
+                            func.__defaults__ or (), strict=True))
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            given = {**defaults, **dict(zip(names, args, strict=False)), **kwargs}
+            for name, allowed in constraints.items():
+                value = given.get(name)
+                if not any(value is None if c is None else isinstance(value, c)
+                           for c in allowed):
+                    from sklearn.utils._param_validation import validate_params
+
+                    checked = validate_params(constraints, prefer_skip_nested_validation=True)
+                    return checked(func)(*args, **kwargs)
+            return func(*args, **kwargs)
+
+        wrapper._skl_parameter_constraints = constraints
+        return wrapper
+
+    return decorate
 
 
 # ---------------------------------------------------------------- which errors are whose
@@ -69,7 +109,7 @@ def _usage_errors():
     )
 
 
-@validate_params({"exc": [BaseException]}, prefer_skip_nested_validation=True)
+@_validate_params({"exc": [BaseException]})
 def classify_error(exc: BaseException) -> str:
     """Whose fault an exception is: ``"usage"``, ``"failure"`` or ``"bug"``.
 
@@ -250,6 +290,7 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+# -------------------------------------------------------------------------- parameters
 def _parse_params(pairs):
     """``["clf__lr=0.001", "hog__orientations=8"]`` -> ``{name: (value, text)}``; values are
     read as JSON when they parse (lists become tuples, as sizes and shapes are in scikit-learn),
@@ -274,9 +315,79 @@ def _tuples(value):
 
 
 _MISSING = object()
+# skorch nets take any NAME__* of these (routed to the module, the loss or the optimizer).
+_ROUTED = ("module", "criterion", "optimizer", "callbacks", "iterator_train", "iterator_valid",
+           "dataset")
 
 
-def _set_param(estimator, key, value, shown):
+def _steps(model):
+    return [(name, step) for name, step in getattr(model, "steps", [])
+            if step is not None and not isinstance(step, str)]
+
+
+def _step_has(step, key):
+    """Whether the Pipeline step ``step`` takes the parameter ``key``."""
+    if key in step.get_params(deep=True):
+        return True
+    first, sep, _ = key.partition("__")
+    return bool(sep) and hasattr(step, "prefixes_") and first in _ROUTED
+
+
+def _param_name(model, key, shown, preset=None):
+    """The full name in ``model`` (a Pipeline) of a parameter named ``key``: as it is when it
+    starts with a step's name (``clf__C``), else the one step that has it (``C`` ->
+    ``clf__C``). Ambiguous and unknown names are a UserError naming the steps."""
+    steps = _steps(model)
+    if key.partition("__")[0] in dict(steps) or not steps:
+        return key
+    having = [name for name, step in steps if _step_has(step, key)]
+    if len(having) == 1:
+        return f"{having[0]}__{key}"
+    if len(having) > 1:
+        options = " or ".join(f"{name}__{key}" for name in having)
+        raise UserError(f"{shown}: {key!r} is a parameter of the steps {', '.join(having)} of "
+                        f"the model; say which: {options}")
+    raise UserError(f"{shown}: the model has no parameter {key!r}; "
+                    f"{_name_hint(model, key, preset)}")
+
+
+def _name_hint(model, key, preset=None):
+    import difflib
+
+    steps = _steps(model)
+    names = model.get_params(deep=True)
+    prefix, _, name = key.rpartition("__")
+    if prefix:  # STEP__NAME: names of that step like NAME (case aside)
+        siblings = {}
+        for k in names:
+            p, _, n = k.rpartition("__")
+            if p == prefix:
+                siblings.setdefault(n.lower(), k)
+        close = [siblings[n] for n in
+                 difflib.get_close_matches(name.lower(), list(siblings), n=3, cutoff=0.6)]
+    else:  # NAME: step parameters like it
+        flat = {}
+        for k in names:
+            step, sep, n = k.partition("__")
+            if sep and step in dict(steps) and "__" not in n:
+                flat.setdefault(n.lower(), k)
+        close = [flat[n] for n in difflib.get_close_matches(key.lower(), list(flat), n=3,
+                                                            cutoff=0.6)]
+    steps_text = ", ".join(f"{n} ({type(s).__name__})" for n, s in steps)
+    whose = f"the steps of {preset} are" if preset else "its steps are"
+    where = (f"{whose} {steps_text}: give STEP__NAME, or NAME alone when one step has it"
+             if steps else "see the model's get_params()")
+    return f"did you mean {' or '.join(close)}? ({where})" if close else where
+
+
+def _has_param(model, key):
+    """Whether ``model`` takes ``key`` (a STEP__NAME): one of its step's parameters."""
+    step, _, rest = key.partition("__")
+    found = dict(_steps(model)).get(step)
+    return found is not None and bool(rest) and _step_has(found, rest)
+
+
+def _set_param(estimator, key, value, shown, preset=None):
     """Set one parameter, checked as scikit-learn checks it at fit; errors name ``shown``."""
     from sklearn.utils._param_validation import (
         InvalidParameterError,
@@ -288,14 +399,8 @@ def _set_param(estimator, key, value, shown):
     try:
         estimator.set_params(**{key: value})
     except ValueError:  # scikit-learn's "Invalid parameter 'x' for estimator ..." + a repr
-        close = _close_names(key, names)
-        steps = sorted({k.split("__")[0] + "__" for k in names if "__" in k})
-        hint = (
-            f"did you mean {' or '.join(close)}?"
-            if close
-            else f"names start with {', '.join(steps)}" if steps else "see the model's get_params()"
-        )
-        raise UserError(f"{shown}: the model has no parameter {key!r}; {hint}") from None
+        raise UserError(f"{shown}: the model has no parameter {key!r}; "
+                        f"{_name_hint(estimator, key, preset)}") from None
     *path, name = key.split("__")
     owner = estimator.get_params(deep=True).get("__".join(path)) if path else estimator
     constraints = getattr(owner, "_parameter_constraints", None) or {}
@@ -310,27 +415,19 @@ def _set_param(estimator, key, value, shown):
         raise UserError(f"{shown}: expected a number (the model's value is {old!r})")
 
 
-def _close_names(key, names):
-    """Parameter names like ``key``: the same step, a similar name (case aside)."""
-    prefix, _, name = key.rpartition("__")
-    siblings = {}
-    for k in names:
-        p, _, n = k.rpartition("__")
-        if p == prefix:
-            siblings.setdefault(n.lower(), k)
-    if siblings:
-        found = difflib.get_close_matches(name.lower(), list(siblings), n=3, cutoff=0.6)
-        return [siblings[n] for n in found]
-    return difflib.get_close_matches(key, list(names), n=3, cutoff=0.8)
-
-
 def _is_number(value):
+    from numbers import Real
+
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
-def _load(args, subset):
-    from ._datasource import load_data
+# -------------------------------------------------------------------------------- data
+def _load(args, subset, *, class_names=_MISSING):
+    """The data of ``args``: a Bunch of ``images``, ``target``, ``target_names``, ``source``,
+    ``n_total`` (see :func:`skimgclf._datasource.load_data`)."""
+    from ._datasource import canonical_spec, load_data
 
+    names = _class_names_option(args) if class_names is _MISSING else class_names
     try:
         return load_data(
             args.data,
@@ -338,17 +435,50 @@ def _load(args, subset):
             data_home=args.data_home,
             download=not args.offline,
             image_shape=args.image_shape,
+            class_names=names,
+            limit=args.limit,
+            random_state=args.random_state,
         )
     except FileNotFoundError as exc:
         missing = re.match(r"(\S+) is not in the cache", str(exc))
         if not (args.offline and missing):
             raise
-        name = args.data.split("-")[0] if args.data.startswith("emnist-") else args.data
+        name = canonical_spec(args.data)
+        name = "emnist" if name.startswith("emnist-") else name
         raise UserError(
             f"{_data_name(args)} is not in the cache ({missing.group(1)} is missing) and "
             f"--offline forbids downloading; drop --offline, or run 'skimgclf datasets fetch "
             f"{name}' on a machine with a network and copy the cache folder"
         ) from exc
+
+
+def _class_names_option(args):
+    """The names of ``--class-names``: ``a,b,c`` or ``@FILE`` (one name per line)."""
+    text = getattr(args, "class_names", None)
+    if text is None:
+        return None
+    if text.startswith("@"):
+        path = text[1:]
+        if os.path.isdir(path):
+            raise UserError(f"--class-names {text}: {path} is a directory; give a text file "
+                            "with one class name per line")
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"class names file not found: {path}")
+        try:
+            with open(path, encoding="utf-8") as f:
+                names = [line.strip() for line in f if line.strip()]
+        except UnicodeDecodeError:
+            raise UserError(f"--class-names {text}: {path} is not a UTF-8 text file") from None
+    else:
+        names = [n.strip() for n in text.split(",")]
+    if not names or any(not n for n in names):
+        raise UserError(f"--class-names {text!r}: give NAME,NAME,... or @FILE with one name "
+                        "per line, no empty name")
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise UserError(f"--class-names: the names {twice} appear more than once; each class "
+                        "needs a name of its own")
+    return names
 
 
 def _data_name(args):
@@ -357,7 +487,15 @@ def _data_name(args):
     return describe(args.data, args.subset)
 
 
+def _counted(data):
+    """``300 of 60000 images`` after --limit, else ``60000 images``."""
+    n = len(data.target)
+    return f"{n} of {data.n_total} images" if n < data.n_total else f"{n} images"
+
+
 def _require_classes(y, args):
+    import numpy as np
+
     classes = np.unique(y)
     if len(classes) < 2:
         raise UserError(
@@ -366,9 +504,19 @@ def _require_classes(y, args):
         )
 
 
+# ------------------------------------------------------------------------------- models
 def _build_model(name, X, args, *, progress=False):
     """A preset pipeline for images of ``X``'s shape with the user's --param values;
-    ``progress`` shows each network's per-epoch table and a progress bar over its batches."""
+    ``progress`` shows each network's epoch log (plain lines where the output is not a
+    terminal) and, on a terminal, a progress bar over its batches."""
+    model = _preset(name, X, args, progress=progress)
+    for key, (value, text) in _parse_params(args.param).items():
+        shown = f"--param {key}={text}"
+        _set_param(model, _param_name(model, key, shown, name), value, shown, name)
+    return model
+
+
+def _preset(name, X, args, *, progress=False):
     from .presets import make_model
 
     model = make_model(
@@ -377,13 +525,16 @@ def _build_model(name, X, args, *, progress=False):
         random_state=args.random_state,
         max_epochs=args.max_epochs,
     )
-    names = model.get_params()
     show = progress and not args.quiet
-    quiet = {k: int(show) for k in names if k.endswith("__verbose")}
-    quiet.update({k: show for k in names if k.endswith("__progress_bar")})
+    quiet = {}
+    for key in model.get_params():
+        if key.endswith("__verbose"):
+            quiet[key] = int(show)
+        if key.endswith("__progress_bar"):  # a network
+            quiet[key] = show and _isatty(sys.stderr)
+            if show and not _isatty(sys.stdout):
+                quiet[key[: -len("progress_bar")] + "callbacks__print_log__sink"] = _epoch_log
     model.set_params(**quiet)
-    for key, (value, text) in _parse_params(args.param).items():
-        _set_param(model, key, value, f"--param {key}={text}")
     return model
 
 
@@ -412,6 +563,8 @@ def _make_folder(folder, what):
 
 def _save(model, path: Path):
     """Write atomically: a file at ``path`` is either the whole model or not there."""
+    import joblib
+
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         joblib.dump(model, tmp)
@@ -430,18 +583,34 @@ def _epochs_done(model):
     return len(history) if history is not None else None
 
 
+def _keep_class_names(model, data):
+    """Store the data's class names on the fitted model, in ``classes_`` order, as
+    ``class_names_``: ``evaluate`` and ``report`` name the classes with them. (An attribute of
+    the saved Pipeline: the file stays an ordinary scikit-learn model.)"""
+    from ._datasource import class_names_for
+
+    names = class_names_for(getattr(model, "classes_", []), data.target_names)
+    if names is not None:
+        model.class_names_ = names
+
+
 def _cmd_train(args) -> int:
+    import numpy as np
+
     echo = _echo(args)
     out = _output_path(args.output, "-o")
-    X, y = _load(args, args.subset)
+    data = _load(args, args.subset)
+    X, y = data.images, data.target
     _require_classes(y, args)
     model = _build_model(args.model, X, args, progress=True)
     n_classes = len(np.unique(y))
-    echo(f"training {args.model} on {_data_name(args)} ({len(X)} images, {n_classes} classes)")
+    echo(f"training {args.model} on {_data_name(args)} ({_counted(data)}, {n_classes} classes)")
     start = time.perf_counter()
     with _SIGINT.stop_training() as guard:
         model.fit(X, y)
     seconds = time.perf_counter() - start
+    _keep_class_names(model, data)
+    model.fit_time_ = seconds  # for the fit time of 'skimgclf report'
     if guard.interrupted:  # skorch stopped the epochs and returned; the model is not done
         partial = _partial_path(out)
         _save(model, partial)
@@ -460,6 +629,7 @@ def _cmd_train(args) -> int:
 
 def _load_model(path):
     """The fitted estimator saved at ``path``; every failure names the file."""
+    import joblib
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
 
@@ -488,6 +658,8 @@ def _load_model(path):
 
 def _check_input(model, X, args):
     """The data's images must be the size the model was trained on."""
+    import numpy as np
+
     first = model.steps[0][1] if hasattr(model, "steps") else model
     fitted = getattr(first, "image_shape_", None)
     n_features = getattr(model, "n_features_in_", None)
@@ -507,6 +679,8 @@ def _shape_text(shape):
 
 def _check_labels(model, y, args):
     """Labels of the data must be (mostly) the model's classes, or the scores mean nothing."""
+    import numpy as np
+
     classes = getattr(model, "classes_", None)
     if classes is None:
         return
@@ -520,18 +694,56 @@ def _check_labels(model, y, args):
         )
 
 
+def _model_class_names(model, data, args):
+    """Names of the model's classes, in ``classes_`` order: those of --class-names, else the
+    ones saved with the model by ``train``, else the data's; None when nothing names them."""
+    import numpy as np
+
+    from ._datasource import class_names_for
+
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        return None
+    given = _class_names_option(args)
+    if given is not None:
+        classes = np.asarray(classes)
+        if classes.dtype.kind in "US":
+            raise UserError(f"--class-names: the classes of {args.model} are strings "
+                            f"({classes[0]!r}, ...), which name themselves; drop --class-names")
+        names = class_names_for(classes, given)
+        if names is None or len(given) != int(classes.max()) + 1:
+            raise UserError(f"--class-names gives {len(given)} names, but the classes of "
+                            f"{args.model} are {_classes_text(classes)}: give "
+                            f"{int(classes.max()) + 1}, the name of class i in place i")
+        return names
+    saved = getattr(model, "class_names_", None)
+    if saved is not None and len(saved) == len(classes):
+        return [str(n) for n in saved]
+    return class_names_for(classes, data.target_names)
+
+
+def _classes_text(classes):
+    values = [str(c) for c in classes.tolist()]
+    return ", ".join(values) if len(values) <= 6 else f"{values[0]}, ..., {values[-1]}"
+
+
 def _cmd_evaluate(args) -> int:
+    import numpy as np
+
     from .metrics import classification_report
 
     model = _load_model(args.model)
-    X, y = _load(args, args.subset)
+    data = _load(args, args.subset, class_names=None)
+    X, y = data.images, data.target
     _check_input(model, X, args)
     _check_labels(model, y, args)
+    names = _model_class_names(model, data, args)
     y_pred = model.predict(X)
     scores = model.predict_proba(X) if hasattr(model, "predict_proba") else None
-    print(f"accuracy {np.mean(y_pred == y):.4f} on {len(y)} images of {_data_name(args)}")
+    print(f"accuracy {np.mean(y_pred == y):.4f} on {_counted(data)} of {_data_name(args)}")
     if not args.quiet:
-        print(classification_report(y, y_pred, y_score=scores, labels=model.classes_, digits=4))
+        print(classification_report(y, y_pred, y_score=scores, labels=model.classes_,
+                                    target_names=names, digits=4))
     return 0
 
 
@@ -540,18 +752,25 @@ def _cmd_report(args) -> int:
 
     _output_folder(args.out, "--out")
     model = _load_model(args.model)
-    X, y = _load(args, args.subset)
+    data = _load(args, args.subset, class_names=None)
+    X, y = data.images, data.target
     _check_input(model, X, args)
     _check_labels(model, y, args)
+    names = _model_class_names(model, data, args)
     title = f"{Path(args.model).name} on {_data_name(args)}"
-    report = ModelReport.from_estimator(model, X, y, title=title)
+    report = ModelReport.from_estimator(model, X, y, title=title, target_names=names,
+                                        fit_time=getattr(model, "fit_time_", None))
     path = report.save(args.out)
     _echo(args)(f"report written to {path}")
     return 0
 
 
+# ------------------------------------------------------------------------------- search
 def _read_grid(path):
-    from .presets import MODEL_PRESETS
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
 
     if os.path.isdir(path):
         raise UserError(f"grid file {path} is a directory; give a JSON or TOML file")
@@ -591,40 +810,84 @@ def _read_grid(path):
     return spec
 
 
+def _search_cv(args, spec):
+    """The folds: --cv when given (it wins over the grid file's cv, with a note when they
+    differ), else the file's cv, else 3."""
+    if args.cv is None:
+        return spec.get("cv", 3)
+    if "cv" in spec and spec["cv"] != args.cv:
+        print(f"skimgclf search: note: --cv {args.cv} overrides cv = {spec['cv']} of "
+              f"{args.grid}", file=sys.stderr)
+    return args.cv
+
+
 def _cmd_search(args) -> int:
     from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
 
     from .model_selection import compare_models
 
     echo = _echo(args)
     spec = _read_grid(args.grid)
+    cv = _search_cv(args, spec)
     out = _output_path(args.output, "-o") if args.output else None
-    X, y = _load(args, args.subset)
+    data = _load(args, args.subset)
+    X, y = data.images, data.target
     _require_classes(y, args)
-    models, preprocessing = {}, {}
+    params = _parse_params(args.param)
+    applied = {key: False for key in params}
+    models, preprocessing, n_candidates = {}, {}, 0
     for family, entry in spec["models"].items():
-        pipe = _build_model(entry["preset"], X, args)
-        clf = pipe.steps[-1][1]
-        grid = {}
+        preset = entry["preset"]
+        pipe = _preset(preset, X, args)
+        for key, (value, text) in params.items():  # --param: every family that has it
+            shown = f"--param {key}={text}"
+            try:
+                full = _param_name(pipe, key, shown, preset)
+            except UserError as exc:
+                if "is a parameter of the steps" in str(exc):
+                    raise
+                continue
+            if not _has_param(pipe, full):
+                continue
+            _set_param(pipe, full, value, shown, preset)
+            applied[key] = True
+        grid, size = {}, 1
         for name, values in entry.get("grid", {}).items():
-            grid[name] = [_tuples(v) for v in values]
-            for value in grid[name]:
-                where = f"{args.grid}: model {family!r}, grid {name}={json.dumps(value)}"
-                _set_param(clone(clf), name, value, where)
-        preprocessing[family] = [step for _, step in pipe.steps[:-1]]
-        models[family] = (clf, grid)
-    echo(f"searching {len(models)} model families on {_data_name(args)} ({len(X)} images)")
+            values = [_tuples(v) for v in values]
+            where = f"{args.grid}: model {family!r}, grid {name}"
+            full = _param_name(pipe, name, f"{where}={json.dumps(entry['grid'][name][0])}",
+                               preset)
+            for value in values:
+                _set_param(clone(pipe), full, value, f"{where}={json.dumps(value)}", preset)
+            # compare_models names the classifier clf and the preprocessing steps prep__
+            grid[full if full.startswith("clf__") else f"prep__{full}"] = values
+            size *= len(values)
+        n_candidates += size
+        preprocessing[family] = Pipeline(pipe.steps[:-1])
+        models[family] = (pipe.steps[-1][1], grid)
+    for key, used in applied.items():
+        if not used:
+            presets = ", ".join(sorted({e["preset"] for e in spec["models"].values()}))
+            raise UserError(f"--param {key}={params[key][1]}: no model of {args.grid} has a "
+                            f"parameter {key!r} (presets {presets}; see 'skimgclf search "
+                            "--help' for their steps)")
+    echo(f"searching {len(models)} model families on {_data_name(args)} ({_counted(data)}): "
+         f"{n_candidates} candidates x {cv} folds = {n_candidates * cv} fits"
+         + ("" if args.verbose else "; --verbose 2 prints a line per fit"))
     search, table = compare_models(
         models,
         X,
         y,
         preprocessing=preprocessing,
-        cv=spec.get("cv", args.cv),
+        cv=cv,
         scoring=spec.get("scoring"),
         n_jobs=args.n_jobs,
+        verbose=args.verbose,
     )
     print(table.to_markdown())
     if out is not None:
+        _keep_class_names(search.best_estimator_, data)
         _save(search.best_estimator_, out)
         echo(f"best model saved to {out}")
     return 0
@@ -636,6 +899,32 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows each option's default, as ``ArgumentDefaultsHelpFormatter`` does, where there is
+    one worth showing (not for flags, nor None); keeps indented lines of descriptions as they
+    are (tables), and wraps the rest."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if ("%(default)" in text or "default:" in text or default in (None, argparse.SUPPRESS)
+                or isinstance(default, bool) or not action.option_strings):
+            return text
+        return f"{text} (default: %(default)s)"
+
+    def _fill_text(self, text, width, indent):
+        import textwrap
+
+        paragraphs = []
+        for paragraph in text.split("\n\n"):
+            if any(line.startswith(" ") for line in paragraph.splitlines()):
+                paragraphs.append("\n".join(indent + line for line in paragraph.splitlines()))
+            else:
+                paragraphs.append(textwrap.fill(" ".join(paragraph.split()), width,
+                                                initial_indent=indent, subsequent_indent=indent))
+        return "\n\n".join(paragraphs)
 
 
 def _int_at_least(low):
@@ -684,12 +973,15 @@ def _image_shape(text):
     return shape
 
 
-def _add_data_args(p, subset):
-    p.add_argument(
-        "data",
-        help="digits, mnist, fashion-mnist, kmnist, cifar10, svhn, emnist-SPLIT, "
-        "idx:IMAGES:LABELS, folder:PATH or FILE.npz",
-    )
+_DATA_HELP = ("digits (embedded, no download), " + ", ".join(DATASET_NAMES).replace(
+    "emnist", "emnist-SPLIT") + " (fetched and cached; case and - or _ do not matter), "
+    "idx:IMAGES:LABELS (IMAGES may list part files ...partKKofNN... with the whole labels "
+    "file), folder:PATH (one sub-folder per class) or FILE.npz (X, y, and optionally "
+    "target_names)")
+
+
+def _add_data_args(p, subset, verb):
+    p.add_argument("data", help=_DATA_HELP)
     p.add_argument(
         "--subset",
         default=subset,
@@ -702,33 +994,70 @@ def _add_data_args(p, subset):
         metavar="HxW[xC]",
         help="shape of the images of a .npz file of flat rows, e.g. 32x32x3",
     )
-    p.add_argument("--data-home", help="cache folder of downloaded sets")
+    p.add_argument("--limit", type=_int_at_least(1), metavar="N",
+                   help=f"{verb} a stratified random subset of N images (seeded by "
+                   "--random-state; default: all)")
+    p.add_argument("--class-names", metavar="NAMES",
+                   help="class names, NAME,NAME,... or @FILE with one per line: the name of "
+                   "label i in place i (default: the data's names, or those saved with the "
+                   "model)")
+    p.add_argument("--random-state", type=_seed, default=0,
+                   help="seed of the --limit subset and of the models")
+    p.add_argument("--data-home",
+                   help="cache folder of downloaded sets (default: $SKIMGCLF_DATA, else "
+                   "~/skimgclf_data)")
     p.add_argument("--offline", action="store_true", help="never download; use cached files")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the result")
 
 
+_PARAM_HELP = ("a pipeline parameter, STEP__NAME=VALUE (clf__C=0.5, hog__orientations=8) or "
+               "NAME=VALUE when one step has NAME (C=0.5); values are read as JSON; repeatable")
+
+
 def _add_model_args(p):
     p.add_argument("--max-epochs", type=_int_at_least(1),
-                   help="epochs of neural networks")
-    p.add_argument("--random-state", type=_seed, default=0)
-    p.add_argument(
-        "--param",
-        action="append",
-        metavar="NAME=VALUE",
-        help="pipeline parameter, e.g. clf__lr=1e-3 (values are read as JSON)",
-    )
+                   help="epochs of neural networks (default: the network's)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help=_PARAM_HELP)
+
+
+def _presets_text():
+    width = max(map(len, MODEL_PRESETS))
+    lines = [f"  {name:<{width}}  {describe_steps(name)}\n  {'':<{width}}  {text}"
+             for name, text in MODEL_PRESETS.items()]
+    return "\n".join(lines)
+
+
+_NAMING = ("Parameters are named as in the model's Pipeline: STEP__NAME (clf__C, "
+           "hog__orientations), or NAME alone when exactly one step has it (C, orientations); "
+           "the classifier's step is always clf.")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every sub-command."""
+    """The argument parser with every sub-command.
+
+    Building it imports neither scikit-learn nor torch: ``skimgclf --help`` answers at once.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["train", "fashion-mnist", "--limit", "500"])
+    >>> args.model, args.limit, args.random_state
+    ('cnn', 500, 0)
+    """
     from .datasets import _cli as datasets_cli
-    from .presets import MODEL_PRESETS
 
     debug_help = "on an error, print its traceback too"
+    style = {"formatter_class": _HelpFormatter}
     parser = _Parser(
         prog="skimgclf",
         description="scikit-learn compatible image classification. Exit codes: 0 success, "
-        "1 failure while running (or a bug), 2 usage error, 130 interrupted.",
+        "1 failure while running (or a bug), 2 usage error, 130 interrupted. Results go to "
+        "standard output, progress and errors to standard error; where they are not a "
+        "terminal, they carry no colour codes nor progress bars.",
+        **style,
     )
     parser.add_argument("--version", action="version", version=f"skimgclf {__version__}")
     parser.add_argument("--debug", action="store_true", help=debug_help)
@@ -744,41 +1073,52 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare classifiers on the embedded digits and report the best",
         description="Cross-validate raw-pixel and HOG pipelines, an MLP and a CNN on the "
         "embedded 8x8 digits; print the comparison and the best model's per-class report.",
+        **style,
     )
-    demo.add_argument("--cv", type=_folds, default=5, help="cross-validation folds (default 5)")
+    demo.add_argument("--cv", type=_folds, default=5, help="cross-validation folds")
     demo.add_argument("--fast", action="store_true", help="fewer epochs, for a quick look")
     demo.add_argument("--out", default="skimgclf-demo-report", help="folder for the report")
-    demo.add_argument("--random-state", type=_seed, default=0)
+    demo.add_argument("--random-state", type=_seed, default=0, help="seed of the split, the "
+                      "folds and the models")
     demo.add_argument("-q", "--quiet", action="store_true", help="print nothing")
     demo.set_defaults(func=_cmd_demo)
 
-    models = ", ".join(f"{k} ({v})" for k, v in MODEL_PRESETS.items())
     train = sub.add_parser(
         "train",
         parents=[common],
         help="fit a model on a data set and save it with joblib",
-        description=f"Fit a named model and save the fitted pipeline. Models: {models}. "
-        "Ctrl-C stops: nothing is saved at the output path (exit code 130); a network stopped "
-        "mid-training is kept as OUTPUT_STEM.partial.joblib.",
+        description="Fit a named model (a scikit-learn Pipeline) and save it, fitted, with the "
+        "data's class names (its class_names_). A network prints one line per epoch (and, on "
+        "a terminal, a progress bar). Ctrl-C stops: nothing is saved at the output path (exit "
+        "code 130); a network stopped mid-training is kept as OUTPUT_STEM.partial.joblib."
+        f"\n\nModels and their Pipeline steps:\n\n{_presets_text()}\n\n{_NAMING}",
+        **style,
     )
-    _add_data_args(train, "train")
-    train.add_argument("--model", default="cnn", choices=sorted(MODEL_PRESETS))
+    _add_data_args(train, "train", "train on")
+    train.add_argument("--model", default="cnn", choices=list(MODEL_PRESETS),
+                       help="the model preset (see above)")
     train.add_argument("-o", "--output", default="model.joblib", help="where to save the model")
     _add_model_args(train)
     train.set_defaults(func=_cmd_train)
 
     evaluate = sub.add_parser(
-        "evaluate", parents=[common], help="score a saved model: accuracy and per-class report"
+        "evaluate", parents=[common], help="score a saved model: accuracy and per-class report",
+        description="Print the accuracy and the per-class table of a saved model on data, "
+        "with the classes named (--class-names, else the names saved with the model, else the "
+        "data's).", **style,
     )
     evaluate.add_argument("model", help="a model saved by 'skimgclf train' (joblib)")
-    _add_data_args(evaluate, "test")
+    _add_data_args(evaluate, "test", "score on")
     evaluate.set_defaults(func=_cmd_evaluate)
 
     report = sub.add_parser(
-        "report", parents=[common], help="write a Markdown report with figures for a saved model"
+        "report", parents=[common], help="write a Markdown report with figures for a saved model",
+        description="Write report.md and its figures (confusion matrix, per-class metrics, "
+        "loss curves, kernels, worst predictions) for a saved model on data, with the classes "
+        "named as in 'evaluate'.", **style,
     )
     report.add_argument("model", help="a model saved by 'skimgclf train' (joblib)")
-    _add_data_args(report, "test")
+    _add_data_args(report, "test", "report on")
     report.add_argument("--out", default="skimgclf-report", help="folder for report.md and figures")
     report.set_defaults(func=_cmd_report)
 
@@ -787,23 +1127,54 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="compare model families by grid search with cross-validation",
         description="The grid file (JSON or TOML) holds a 'models' table: family name -> "
-        "{preset = NAME, grid = {param = [values]}}, and optionally cv and scoring.",
+        "{preset = NAME, grid = {param = [values]}}, and optionally cv and scoring; options "
+        "given here win over the file's (with a note). Grid parameters are named as --param "
+        "names them."
+        f"\n\nModels and their Pipeline steps:\n\n{_presets_text()}\n\n{_NAMING} --param "
+        "sets a parameter of every family whose model has it.",
+        **style,
     )
-    _add_data_args(search, "train")
+    _add_data_args(search, "train", "search on")
     search.add_argument("--grid", required=True, help="JSON or TOML grid file")
-    search.add_argument("--cv", type=_folds, default=3)
-    search.add_argument("--n-jobs", type=_n_jobs, default=None)
+    search.add_argument("--cv", type=_folds, default=None,
+                        help="cross-validation folds (default: the grid file's cv, else 3)")
+    search.add_argument("--verbose", type=_int_at_least(0), default=0, metavar="N",
+                        help="the search's progress, scikit-learn's verbose: 1 the number of "
+                        "fits, 2 a line per fit, 3 with its score")
+    search.add_argument("--n-jobs", type=_n_jobs, default=None,
+                        help="parallel fits (default: 1; -1: all cores)")
     search.add_argument("-o", "--output", help="save the best refitted model here")
     _add_model_args(search)
     search.set_defaults(func=_cmd_search)
 
-    datasets_cli.add_parser(sub, parents=[common])
+    datasets_cli.add_parser(sub, parents=[common], formatter_class=_HelpFormatter)
     return parser
 
 
-@validate_params({"argv": [list, tuple, None]}, prefer_skip_nested_validation=True)
+def _line_buffered(stream):
+    """Flush ``stream`` at each line when it is not a terminal, so that a pipe or a log file
+    gets every line as it is written (Python buffers them otherwise)."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None and not _isatty(stream):
+        try:
+            reconfigure(line_buffering=True)
+        except (ValueError, OSError):  # a closed or detached stream
+            pass
+
+
+@_validate_params({"argv": [list, tuple, None]})
 def main(argv=None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments after ``skimgclf``.
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 1 failure, 2 usage error, 130 interrupted.
 
     Examples
     --------
@@ -818,6 +1189,7 @@ def main(argv=None) -> int:
     except SystemExit as exc:  # --help, --version, or a usage error argparse has printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     debug = getattr(args, "debug", False)
+    _line_buffered(sys.stdout)
     with _SIGINT.installed():
         try:
             return int(args.func(args) or 0)

@@ -84,6 +84,7 @@ def _family_grids(models, preprocessing):
             )
         prep = preprocessing.get(name) if isinstance(preprocessing, dict) else preprocessing
         family = {"prep": [_as_step(prep, name)], "clf": [estimator]}
+        own = estimator.get_params()
         for key, values in grid.items():
             if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
                 raise ValueError(
@@ -94,9 +95,26 @@ def _family_grids(models, preprocessing):
                 raise ValueError(
                     f"grid of model {name!r}: {key!r} is an empty list; give at least one value"
                 )
-            family[f"clf__{key}"] = values
+            family[_search_name(key, own, family["prep"][0], name)] = values
         grids.append(family)
     return grids
+
+
+def _search_name(key, own, prep, family):
+    """The name in the search's ``prep``/``clf`` Pipeline of a family grid's parameter name:
+    the classifier's own (``C``), or already the search's (``clf__C``, ``prep__...``)."""
+    if key in own:
+        return f"clf__{key}"
+    if key.startswith("prep__"):
+        if isinstance(prep, str):  # "passthrough"
+            raise ValueError(
+                f"grid of model {family!r}: {key!r} names a preprocessing parameter, but "
+                f"model {family!r} has no preprocessing"
+            )
+        return key
+    if key.startswith("clf__"):
+        return key
+    return f"clf__{key}"  # unknown: GridSearchCV names it when it sets it
 
 
 def _check_search_params(search_params):
@@ -122,8 +140,11 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
     Parameters
     ----------
     models : dict of str -> estimator or (estimator, dict)
-        Each family's classifier and its grid (parameter names of the classifier itself, without
-        a ``clf__`` prefix; each value a non-empty list).
+        Each family's classifier and its grid, each value a non-empty list. Grid names are the
+        classifier's own parameter names (``C``), or their names in the searched Pipeline,
+        whose steps are ``prep`` and ``clf``: ``clf__C`` for the classifier (the same), and
+        ``prep__...`` for the family's preprocessing (``prep__orientations`` for one
+        transformer, ``prep__hog__orientations`` for a step named ``hog`` of a Pipeline).
     preprocessing : transformer, list of transformers, "passthrough", or dict of str -> those
         The steps before the classifier: one for all families, or one per family name (a family
         missing from the dict gets raw input; a name that is not a family is an error).
@@ -131,7 +152,9 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
         Cache for the fitted preprocessing (``Pipeline(memory=...)``), so that the candidates of a
         family do not recompute it for each fold. :func:`compare_models` provides a temporary one.
     **search_params
-        Passed to ``GridSearchCV`` (``cv``, ``scoring``, ``n_jobs``, ``refit``, ...).
+        Passed to ``GridSearchCV`` (``cv``, ``scoring``, ``n_jobs``, ``refit``, ``verbose``,
+        ...). ``verbose`` shows the search's progress as scikit-learn does: 1 the number of
+        fits, 2 a line per fit with its time, 3 with its score too.
         ``error_score`` defaults to ``"raise"``: a family that cannot fit (say, a classifier
         given image arrays it cannot take) stops the search with its error instead of filling
         the table with NaN scores.
@@ -220,26 +243,70 @@ class ComparisonTable:
 
     @classmethod
     def from_search(cls, search, scorer=None):
-        """Read a fitted search built by :func:`make_comparison_search`."""
-        res = search.cv_results_
+        """Read a fitted search: one row per candidate.
+
+        Any scikit-learn search with ``cv_results_`` works (``GridSearchCV``,
+        ``RandomizedSearchCV``, the halving searches), over any estimator, with one grid or a
+        list of them.
+
+        Parameters
+        ----------
+        search : fitted search
+            Built by :func:`make_comparison_search`, or any other.
+        scorer : str, default=None
+            With several scorers (``scoring`` a list or dict), the one to read.
+
+        Returns
+        -------
+        ComparisonTable
+            A candidate's ``family`` is its family's name for a search built by
+            :func:`make_comparison_search`; otherwise it is the class of the final estimator
+            that the candidate fits (the value of a parameter that swaps a Pipeline's last
+            step, else the class of that step, or of the estimator). ``params`` are the
+            family's classifier parameters (without ``clf__``) for a comparison search, else
+            every searched parameter but the one that gave the family.
+
+        Examples
+        --------
+        >>> from sklearn.model_selection import GridSearchCV
+        >>> from sklearn.pipeline import make_pipeline
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from sklearn.svm import SVC
+        >>> from skimgclf.datasets import load_digits_images
+        >>> X, y = load_digits_images(return_X_y=True)
+        >>> pipe = make_pipeline(StandardScaler(), SVC())
+        >>> search = GridSearchCV(pipe, [{"svc__C": [0.1, 1.0]}, {"svc__kernel": ["linear"]}],
+        ...                       cv=2).fit(X[:300], y[:300])
+        >>> table = ComparisonTable.from_search(search)
+        >>> sorted(table.rows[0]), {row["family"] for row in table.rows}, len(table.rows)
+        (['family', 'fit_time', 'mean', 'params', 'rank', 'std'], {'SVC'}, 3)
+        """
+        res = getattr(search, "cv_results_", None)
+        if res is None:
+            raise ValueError(
+                f"the {type(search).__name__} is not fitted (it has no cv_results_); call "
+                "fit first"
+            )
         key = "score" if scorer is None else scorer
         if f"mean_test_{key}" not in res:
             raise ValueError(
                 f"the search has no 'mean_test_{key}' results; with several scorers pass "
                 f"scorer= one of {sorted(k[10:] for k in res if k.startswith('mean_test_'))}"
             )
-        names = getattr(search, "family_names", None)
-        grids = search.param_grid if isinstance(search.param_grid, list) else [search.param_grid]
-        families = []
-        for i, grid in enumerate(grids):
-            name = names[i] if names else type(grid["clf"][0]).__name__
-            families += [name] * len(ParameterGrid(grid))
+        families = _comparison_families(search, len(res["params"]))
         rows = []
         for i, params in enumerate(res["params"]):
+            if families is not None:
+                family = families[i]
+                shown = {k[5:]: v for k, v in params.items() if k.startswith("clf__")}
+                shown.update({k: v for k, v in params.items() if k.startswith("prep__")})
+            else:
+                family, swapped = _family_of(search.estimator, params)
+                shown = {k: v for k, v in params.items() if k != swapped}
             rows.append(
                 {
-                    "family": families[i],
-                    "params": {k[5:]: v for k, v in params.items() if k.startswith("clf__")},
+                    "family": family,
+                    "params": shown,
                     "mean": float(res[f"mean_test_{key}"][i]),
                     "std": float(res[f"std_test_{key}"][i]),
                     "fit_time": float(res["mean_fit_time"][i]),
@@ -266,7 +333,7 @@ class ComparisonTable:
             "|---:|---|---|---:|---:|---:|",
         ]
         for r in rows:
-            params = ", ".join(f"{k}={v!r}" for k, v in r["params"].items()) or "defaults"
+            params = ", ".join(f"{k}={_shown(v)}" for k, v in r["params"].items()) or "defaults"
             lines.append(
                 f"| {r['rank']} | {r['family']} | {params} | {r['mean']:.4f} | "
                 f"{r['std']:.4f} | {r['fit_time']:.2f} |"
@@ -276,3 +343,37 @@ class ComparisonTable:
     def scores(self, family):
         """Mean scores of one family's candidates, in rank order."""
         return np.array([r["mean"] for r in self.rows if r["family"] == family])
+
+
+def _comparison_families(search, n_candidates):
+    """The family name of each candidate of a search built by :func:`make_comparison_search`
+    (its grids are the families, in order), or None for any other search."""
+    names = getattr(search, "family_names", None)
+    grids = getattr(search, "param_grid", None)
+    if not names or grids is None:
+        return None
+    grids = grids if isinstance(grids, list) else [grids]
+    if len(grids) != len(names):
+        return None
+    families = [name for name, grid in zip(names, grids, strict=True)
+                for _ in range(len(ParameterGrid(grid)))]
+    return families if len(families) == n_candidates else None
+
+
+def _family_of(estimator, params):
+    """``(class name of the final estimator a candidate fits, the parameter that swapped it
+    or None)``."""
+    steps = getattr(estimator, "steps", None)
+    if steps:
+        last, final = steps[-1]
+        if last in params:
+            return _shown(params[last]), last
+        return type(final).__name__, None
+    return type(estimator).__name__, None
+
+
+def _shown(value):
+    """A parameter value for the table: estimators by their class name."""
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        return type(value).__name__
+    return repr(value)

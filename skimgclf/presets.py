@@ -1,7 +1,9 @@
 """Named, ready-made pipelines: the models the demo compares and the CLI trains by name.
 
 Each preset is an ordinary scikit-learn Pipeline built from skimgclf steps; ``make_model`` returns
-a fresh one, and ``set_params`` / ``GridSearchCV`` tune it like any other.
+a fresh one, and ``set_params`` / ``GridSearchCV`` tune it like any other. Its parameters are the
+Pipeline's: ``STEP__NAME``, e.g. ``clf__C`` (the step names of each preset are in
+``PRESET_STEPS``; the classifier's step is always ``clf``).
 """
 
 from __future__ import annotations
@@ -13,15 +15,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-__all__ = ["MODEL_PRESETS", "make_model", "hog_cell_size"]
+# The descriptions and step names live in a table that imports nothing heavy (for the CLI's help).
+from ._preset_catalog import MODEL_PRESETS, PRESET_STEPS
 
-MODEL_PRESETS = {
-    "logreg": "logistic regression on raw pixels scaled to 0-1",
-    "hog-logreg": "HOG features, standardised, then logistic regression",
-    "mlp": "torch MLP on raw pixels scaled to 0-1",
-    "hog-mlp": "HOG features, standardised, then a torch MLP (the HOG study)",
-    "cnn": "the default CNN on pixels scaled to 0-1",
-}
+__all__ = ["MODEL_PRESETS", "PRESET_STEPS", "make_model", "hog_cell_size"]
 
 
 @validate_params(

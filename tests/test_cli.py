@@ -18,6 +18,7 @@ def digits_npz(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_demo_compares_models_and_writes_a_report(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--fast", "--cv", "2", "--out", str(out)]) == 0

@@ -28,12 +28,17 @@ def cifar_small(shared_data):
 
 
 # ----------------------------------------------------------------------- natural layouts
+def _X_y(*args, **kwargs):
+    data = load_data(*args, **kwargs)
+    return data.images, data.target
+
+
 def test_every_source_gives_images_in_their_layout(tmp_path, shared_data, monkeypatch):
-    X, y = load_data("digits")
+    X, y = _X_y("digits")
     assert X.shape == (1797, 8, 8) and X.dtype == np.uint8
     mnist = shared_data / "mnist"
-    X, y = load_data(f"idx:{mnist / 't10k-images-idx3-ubyte.gz'}:"
-                     f"{mnist / 't10k-labels-idx1-ubyte.gz'}")
+    X, y = _X_y(f"idx:{mnist / 't10k-images-idx3-ubyte.gz'}:"
+                f"{mnist / 't10k-labels-idx1-ubyte.gz'}")
     assert X.shape == (10000, 28, 28) and y.shape == (10000,)
 
     root = tmp_path / "folder"
@@ -41,13 +46,13 @@ def test_every_source_gives_images_in_their_layout(tmp_path, shared_data, monkey
         (root / name).mkdir(parents=True)
         skimage.io.imsave(root / name / "a.png", np.full((6, 5, 3), 9, np.uint8),
                           check_contrast=False)
-    X, y = load_data(f"folder:{root}")
+    X, y = _X_y(f"folder:{root}")
     assert X.shape == (2, 6, 5, 3) and y.tolist() == [0, 1]
 
     images = np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
     fetched = Bunch(images=images, data=images.reshape(4, -1), target=np.arange(4))
     monkeypatch.setattr(datasets, "fetch_cifar10", lambda **kw: fetched)
-    X, _ = load_data("cifar10")
+    X, _ = _X_y("cifar10")
     assert X.shape == (4, 32, 32, 3)
 
 
@@ -61,18 +66,18 @@ def test_npz_files_with_images_or_flat_rows(tmp_path):
     np.savez(tmp_path / "square.npz", data=images[..., 0].reshape(4, -1), target=y)
     for name, shape in [("images.npz", None), ("flat.npz", (32, 32, 3)),
                         ("flat_shaped.npz", None), ("flat_shaped.npz", (32, 32, 3))]:
-        X, _ = load_data(str(tmp_path / name), image_shape=shape)
+        X, _ = _X_y(str(tmp_path / name), image_shape=shape)
         np.testing.assert_array_equal(X, images)  # the same pixels in the same places
-    X, _ = load_data(str(tmp_path / "square.npz"))  # square grayscale rows are inferred
+    X, _ = _X_y(str(tmp_path / "square.npz"))  # square grayscale rows are inferred
     np.testing.assert_array_equal(X, images[..., 0])
 
 
 def test_load_data_does_not_copy_or_modify_the_file_arrays(tmp_path):
     images = np.arange(4 * 64, dtype=np.uint8).reshape(4, 64)
     np.savez(tmp_path / "d.npz", X=images, y=np.arange(4))
-    X, _ = load_data(str(tmp_path / "d.npz"))
+    X, _ = _X_y(str(tmp_path / "d.npz"))
     X[0, 0, 0] = 255
-    again, _ = load_data(str(tmp_path / "d.npz"))
+    again, _ = _X_y(str(tmp_path / "d.npz"))
     assert again[0, 0, 0] == 0
 
 

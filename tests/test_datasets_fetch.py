@@ -471,3 +471,41 @@ def test_cli_fetch_then_list(server, monkeypatch, tmp_path, mnist_slices, capsys
     args = parser.parse_args(["datasets", "fetch", "imagenet", "--data-home", str(tmp_path)])
     assert run(args) == 2
     assert "unknown data set 'imagenet'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- download progress
+def test_a_download_off_a_terminal_is_one_line_with_its_size(server, monkeypatch, tmp_path,
+                                                            mnist_slices, capsys):
+    base = _serve_idx_set(server, monkeypatch, "mnist", mnist_slices)
+    fetch_mnist(subset="test", data_home=tmp_path, base_url=base)
+    err = capsys.readouterr().err
+    sizes = {name: _download.format_size(len(server.files["/" + name]))
+             for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
+    assert err.splitlines() == [f"downloading {name} ({size}) from {base}{name}"
+                                for name, size in sizes.items()]
+    assert "\r" not in err and "\x1b" not in err
+    fetch_mnist(subset="test", data_home=tmp_path, base_url=base)
+    assert capsys.readouterr().err == ""  # from the cache: nothing to show
+
+
+def test_a_download_on_a_terminal_shows_a_progress_bar(server, monkeypatch, tmp_path,
+                                                      mnist_slices):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    base = _serve_idx_set(server, monkeypatch, "mnist", mnist_slices)
+    terminal = Terminal()
+    monkeypatch.setattr(_download.sys, "stderr", terminal)
+    fetch_mnist(subset="test", data_home=tmp_path, base_url=base)
+    shown = terminal.getvalue()
+    assert "downloading t10k-images-idx3-ubyte.gz" in shown and "100%" in shown
+    assert "\r" in shown  # tqdm redraws its bar
+
+
+def test_every_published_file_has_a_size():
+    for name, spec in _registry.DATASETS.items():
+        assert set(spec.sizes) == set(spec.checksums), name
+        assert all(size > 1000 for size in spec.sizes.values()), name
+    assert _registry.download_size("mnist") == 9_912_422 + 28_881 + 1_648_877 + 4_542
+    assert _registry.download_size("emnist") == 561_753_746  # one archive for every subset

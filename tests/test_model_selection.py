@@ -163,6 +163,88 @@ def test_bad_compare_models_arguments_are_named(digits, kwargs, match):
         compare_models(**call)
 
 
+# ------------------------------------------------------------- ComparisonTable on any search
+def _search_table(search, X, y):
+    search.fit(X, y)
+    table = ComparisonTable.from_search(search)
+    assert len(table.rows) == len(search.cv_results_["params"])
+    assert [r["rank"] for r in table.rows] == sorted(r["rank"] for r in table.rows)
+    assert table.rows[0]["mean"] == pytest.approx(search.best_score_)
+    table.to_markdown()  # renders
+    return table
+
+
+def test_table_of_a_plain_grid_search_over_an_estimator(digits):
+    X, y = digits
+    table = _search_table(GridSearchCV(DecisionTreeClassifier(random_state=0),
+                                       {"max_depth": [2, 4, 8]}, cv=2), X, y)
+    assert {r["family"] for r in table.rows} == {"DecisionTreeClassifier"}
+    assert sorted(r["params"]["max_depth"] for r in table.rows) == [2, 4, 8]
+
+
+def test_table_of_a_pipeline_without_a_clf_step_and_a_list_of_grids(digits):
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = digits
+    pipe = Pipeline([("scale", StandardScaler()), ("model", LogisticRegression(max_iter=200))])
+    grids = [{"model__C": [0.1, 1.0]},
+             {"model": [DecisionTreeClassifier(random_state=0)], "model__max_depth": [3],
+              "scale": ["passthrough", StandardScaler()]}]
+    table = _search_table(GridSearchCV(pipe, grids, cv=2), X, y)
+    families = sorted(r["family"] for r in table.rows)
+    assert families == ["DecisionTreeClassifier"] * 2 + ["LogisticRegression"] * 2
+    tree = [r for r in table.rows if r["family"] == "DecisionTreeClassifier"]
+    assert all("model" not in r["params"] and r["params"]["model__max_depth"] == 3 for r in tree)
+    md = table.to_markdown()
+    assert "scale=StandardScaler" in md and "scale='passthrough'" in md  # estimators by name
+
+
+def test_table_of_a_randomized_search(digits):
+    from scipy.stats import loguniform
+    from sklearn.model_selection import RandomizedSearchCV
+
+    X, y = digits
+    search = RandomizedSearchCV(LogisticRegression(max_iter=200), {"C": loguniform(1e-2, 1)},
+                                n_iter=3, cv=2, random_state=0)
+    table = _search_table(search, X, y)
+    assert {r["family"] for r in table.rows} == {"LogisticRegression"}
+    assert all(set(r["params"]) == {"C"} for r in table.rows)
+
+
+def test_table_of_an_unfitted_search_says_so():
+    with pytest.raises(ValueError, match="the GridSearchCV is not fitted"):
+        ComparisonTable.from_search(GridSearchCV(LogisticRegression(), {"C": [1.0]}))
+
+
+def test_family_grids_may_name_the_preprocessing_and_clf_prefixes(digits):
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = digits
+    prep = Pipeline([("std", StandardScaler())])
+    search, table = compare_models(
+        {"lr": (LogisticRegression(max_iter=200), {"clf__C": [0.1, 1.0],
+                                                   "prep__std__with_mean": [True, False]})},
+        X, y, preprocessing=prep, cv=2)
+    grid = search.param_grid[0]
+    assert grid["clf__C"] == [0.1, 1.0] and grid["prep__std__with_mean"] == [True, False]
+    assert {frozenset(r["params"]) for r in table.rows} == {frozenset({"C",
+                                                                      "prep__std__with_mean"})}
+    with pytest.raises(ValueError, match="names a preprocessing parameter, but model 'lr' has no"):
+        make_comparison_search({"lr": (LogisticRegression(), {"prep__std__with_mean": [True]})})
+
+
+def test_verbose_goes_to_the_search(digits, capsys):
+    X, y = digits
+    compare_models({"tree": (DecisionTreeClassifier(random_state=0), {"max_depth": [2, 3]})},
+                   X, y, cv=2, verbose=2)
+    out = capsys.readouterr().out
+    assert "Fitting 2 folds for each of 2 candidates, totalling 4 fits" in out
+    assert out.count("[CV] END") == 4
+
+
+@pytest.mark.slow
 def test_logreg_mlp_cnn_comparison_on_mnist(mnist_train):
     """The study's comparison on real digits: an LR grid (C x l1/l2), an MLP and a CNN."""
     import warnings

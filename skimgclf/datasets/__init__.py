@@ -1,26 +1,39 @@
-"""Data sets: the embedded default, IDX files, fetchers, image folders and generators."""
+"""Data sets: the embedded default, IDX files, fetchers, image folders and generators.
 
-from ._download import get_data_home
-from ._embedded import load_digits_images
-from ._fetch_color import fetch_cifar10, fetch_svhn
-from ._fetch_mnist import fetch_emnist, fetch_fashion_mnist, fetch_kmnist, fetch_mnist
-from ._folder import load_image_folder
-from ._idx import load_idx
-from ._local import load_cifar10_npz, load_olivetti_faces
-from ._modified_mnist import make_modified_mnist
+The loaders are imported on first use (PEP 562, as in the top-level package), so that the
+command line can read the data-set names (``skimgclf.datasets._names``) for its ``--help``
+without importing scikit-learn.
+"""
 
-__all__ = [
-    "fetch_cifar10",
-    "fetch_emnist",
-    "fetch_fashion_mnist",
-    "fetch_kmnist",
-    "fetch_mnist",
-    "fetch_svhn",
-    "get_data_home",
-    "load_cifar10_npz",
-    "load_digits_images",
-    "load_idx",
-    "load_image_folder",
-    "load_olivetti_faces",
-    "make_modified_mnist",
-]
+import importlib
+
+# Public name -> the private module that defines it.
+_LAZY = {
+    "fetch_cifar10": "_fetch_color",
+    "fetch_emnist": "_fetch_mnist",
+    "fetch_fashion_mnist": "_fetch_mnist",
+    "fetch_kmnist": "_fetch_mnist",
+    "fetch_mnist": "_fetch_mnist",
+    "fetch_svhn": "_fetch_color",
+    "get_data_home": "_download",
+    "load_cifar10_npz": "_local",
+    "load_digits_images": "_embedded",
+    "load_idx": "_idx",
+    "load_image_folder": "_folder",
+    "load_olivetti_faces": "_local",
+    "make_modified_mnist": "_modified_mnist",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # later look-ups skip __getattr__
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

@@ -1,35 +1,34 @@
 """The ``skimgclf datasets`` sub-command: ``list`` what is cached, ``fetch NAME`` one set.
 
 ``skimgclf.cli`` calls :func:`add_parser` with its sub-parsers; the parser's ``func`` default is
-:func:`run`, which returns the exit code.
+:func:`run`, which returns the exit code. Building the parser imports no fetcher (and so no
+scikit-learn): ``skimgclf --help`` answers at once.
 """
 
 from __future__ import annotations
 
 import sys
 
-from ._download import DATA_HOME_ENV, data_home_path
-from ._fetch_color import fetch_cifar10, fetch_svhn
-from ._fetch_mnist import fetch_emnist, fetch_fashion_mnist, fetch_kmnist, fetch_mnist
-from ._registry import DATASETS, EMNIST_SPLITS, cached_subsets
+from ._names import DATA_HOME_ENV, DATASET_NAMES, EMNIST_SPLITS, dataset_name, registry_key
 
 __all__ = ["add_parser", "run"]
 
+# User-facing name -> name of its fetcher in skimgclf.datasets.
 FETCHERS = {
-    "mnist": fetch_mnist,
-    "fashion_mnist": fetch_fashion_mnist,
-    "kmnist": fetch_kmnist,
-    "emnist": fetch_emnist,
-    "cifar10": fetch_cifar10,
-    "svhn": fetch_svhn,
+    "mnist": "fetch_mnist",
+    "fashion-mnist": "fetch_fashion_mnist",
+    "kmnist": "fetch_kmnist",
+    "emnist": "fetch_emnist",
+    "cifar10": "fetch_cifar10",
+    "svhn": "fetch_svhn",
 }
 
 
-def add_parser(subparsers, parents=()):
+def add_parser(subparsers, parents=(), formatter_class=None):
     """Add ``datasets`` (with ``list`` and ``fetch``) to an argparse sub-parsers object.
 
     ``parents`` (argparse parent parsers, e.g. of options every command takes) are given to
-    ``datasets`` and to each of its actions.
+    ``datasets`` and to each of its actions; ``formatter_class``, to each of their parsers.
 
     Examples
     --------
@@ -41,31 +40,44 @@ def add_parser(subparsers, parents=()):
     ('mnist', 'test', True)
     """
     parents = list(parents)
+    style = {} if formatter_class is None else {"formatter_class": formatter_class}
     parser = subparsers.add_parser(
         "datasets",
         parents=parents,
         help="list cached data sets or fetch one",
         description="Fetch the public image data sets into the cache folder (default: "
-        f"${DATA_HOME_ENV}, else ~/skimgclf_data), or list what is cached.",
+        f"${DATA_HOME_ENV}, else ~/skimgclf_data), or list what is cached and how big it is.",
+        **style,
     )
     actions = parser.add_subparsers(dest="datasets_command", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", parents=parents,
-                                 help="show every data set and its cached subsets")
+    listing = actions.add_parser(
+        "list", parents=parents, help="show every data set, its cached subsets and sizes",
+        description="Every data set with its cached subsets, their size on disk, and the size "
+        "of what is not cached yet (a download); nothing is downloaded.", **style,
+    )
     fetch = actions.add_parser("fetch", parents=parents,
-                               help="download (if needed) and load one data set")
-    fetch.add_argument("name", help="data set name: " + ", ".join(
-        n.replace("_", "-") for n in FETCHERS) + " (- or _ both work)")
+                               help="download (if needed) and load one data set", **style)
+    fetch.add_argument(
+        "name",
+        help="data set name: " + ", ".join(DATASET_NAMES) + " or emnist-SPLIT (the names "
+        "'skimgclf train' takes; case and - or _ do not matter)",
+    )
     fetch.add_argument("--subset", default=None,
                        help="train or test (svhn also: extra); default: all of them")
-    fetch.add_argument("--split", default="balanced", choices=EMNIST_SPLITS,
-                       help="EMNIST split (default balanced)")
+    fetch.add_argument("--split", default=None, choices=EMNIST_SPLITS,
+                       help="EMNIST split (default: balanced, or the one in emnist-SPLIT)")
     fetch.add_argument("--base-url", default=None,
                        help="a mirror holding the official files under their official names")
     for p in (listing, fetch):
         p.add_argument("--data-home", default=None,
-                       help=f"cache folder (default ${DATA_HOME_ENV}, else ~/skimgclf_data)")
+                       help=f"cache folder (default: ${DATA_HOME_ENV}, else ~/skimgclf_data)")
     parser.set_defaults(func=run)
     return parser
+
+
+def _error(message, code):
+    print(f"skimgclf datasets: error: {message}", file=sys.stderr)
+    return code
 
 
 def run(args, out=None) -> int:
@@ -80,42 +92,84 @@ def run(args, out=None) -> int:
     >>> args = argparse.Namespace(datasets_command="list", data_home=tempfile.mkdtemp())
     >>> run(args)  # doctest: +ELLIPSIS
     cache: ...
-    mnist          not cached
+    name           cached                  size                     data
+    mnist          not cached              11.6 MB to download      MNIST handwritten digits
     ...
     0
     """
     out = out or sys.stdout
     if args.datasets_command == "list":
         return _list(args.data_home, out)
-    name = args.name.replace("-", "_").lower()
-    if name not in FETCHERS:
-        print(f"skimgclf datasets: error: unknown data set {args.name!r}; choose one of "
-              + ", ".join(FETCHERS), file=sys.stderr)
-        return 2
+    name, split = _parse_name(args.name)
+    if name is None:
+        return _error(f"unknown data set {args.name!r}; choose one of "
+                      + ", ".join(FETCHERS) + " (or emnist-SPLIT)", 2)
+    if split is not None and args.split is not None and split != args.split:
+        return _error(f"{args.name} names the EMNIST split {split!r} but --split says "
+                      f"{args.split!r}; give the split once", 2)
+    split = split or args.split or "balanced"
+    if split not in EMNIST_SPLITS:
+        return _error(f"unknown EMNIST split {split!r}; choose one of "
+                      + ", ".join(EMNIST_SPLITS), 2)
+    from .. import datasets
+
+    fetcher = getattr(datasets, FETCHERS[name])
     subsets = [args.subset] if args.subset else ["train", "test"]
     for subset in subsets:
         kwargs = {"subset": subset, "data_home": args.data_home, "base_url": args.base_url}
         if name == "emnist":
-            kwargs["split"] = args.split
+            kwargs["split"] = split
         try:
-            bunch = FETCHERS[name](**kwargs)
+            bunch = fetcher(**kwargs)
         except (NotADirectoryError, PermissionError) as exc:  # a --data-home the user got wrong
-            print(f"skimgclf datasets: error: {exc}", file=sys.stderr)
-            return 2
+            return _error(exc, 2)
         except OSError as exc:  # unreachable server, checksum mismatch, interrupted transfer
-            print(f"skimgclf datasets: error: {exc}", file=sys.stderr)
-            return 1
+            return _error(exc, 1)
         print(f"{name} {subset}: {bunch.images.shape[0]} images of shape "
               f"{bunch.images.shape[1:]}, {len(set(bunch.target.tolist()))} classes", file=out)
-    print(f"cached in {data_home_path(args.data_home) / DATASETS[name].name}", file=out)
+    from ._download import data_home_path
+    from ._registry import DATASETS
+
+    print(f"cached in {data_home_path(args.data_home) / DATASETS[registry_key(name)].name}",
+          file=out)
     return 0
+
+
+def _parse_name(text):
+    """``(user-facing name, EMNIST split or None)`` of a name as typed; ``(None, None)`` if
+    unknown. ``emnist-letters`` (or ``emnist_letters``) carries its split."""
+    key = str(text).strip().lower().replace("_", "-")
+    if key.startswith("emnist-"):
+        return "emnist", key[len("emnist-"):]
+    return dataset_name(key), None
 
 
 def _list(data_home, out) -> int:
+    from ._download import data_home_path, format_size
+    from ._names import display_name
+    from ._registry import DATASETS, cached_size, cached_subsets, download_size
+
     home = data_home_path(data_home)
     print(f"cache: {home}", file=out)
-    for name, spec in DATASETS.items():
-        cached = cached_subsets(name, data_home)
-        status = ", ".join(cached) if cached else "not cached"
-        print(f"{name:<14} {status:<40} {spec.title}", file=out)
+    print(f"{'name':<14} {'cached':<23} {'size':<24} data", file=out)
+    for key, spec in DATASETS.items():
+        cached = cached_subsets(key, data_home)
+        missing = [s for s in spec.subsets if s not in cached]
+        parts = []
+        if cached:
+            parts.append(f"{format_size(cached_size(key, data_home))} on disk")
+        if missing:
+            to_get = format_size(download_size(key, missing))
+            parts.append(f"{to_get} to download" if not cached else f"{to_get} more to download")
+        status = _cached_text(cached, spec)
+        print(f"{display_name(key):<14} {status:<23} {', '.join(parts):<24} {spec.title}",
+              file=out)
     return 0
+
+
+def _cached_text(cached, spec):
+    if not cached:
+        return "not cached"
+    if len(cached) > 3:  # EMNIST: split/subset keys
+        return f"{len(cached)} of {len(spec.subsets)} subsets"
+    return ", ".join(cached)

@@ -5,6 +5,9 @@ target folder, check its SHA-256 or md5, then ``os.replace`` it into place. A cr
 interrupted transfer therefore never leaves a half-written file under the final name, and a
 checksum mismatch is downloaded once more before giving up. Archives are extracted into a
 temporary folder after every member has been checked to stay inside it, then moved into place.
+
+A download shows its progress on standard error: a tqdm bar with the size on a terminal, and
+one line naming the file and its size elsewhere (a log gets no bar frames).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import tarfile
 import tempfile
 import urllib.error
@@ -22,12 +26,13 @@ from pathlib import Path
 
 from sklearn.utils._param_validation import validate_params
 
+from ._names import DATA_HOME_ENV
+
 __all__ = [
     "get_data_home", "data_home_path", "RemoteFile", "fetch_file", "extract_archive",
-    "file_checksum",
+    "file_checksum", "format_size",
 ]
 
-DATA_HOME_ENV = "SKIMGCLF_DATA"
 _CHUNK = 1 << 20
 _TIMEOUT = 60  # seconds without data before a download is abandoned
 
@@ -90,10 +95,12 @@ def data_home_path(data_home=None) -> Path:
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """A published file: its official name and checksum (``"sha256:..."`` or ``"md5:..."``)."""
+    """A published file: its official name, checksum (``"sha256:..."`` or ``"md5:..."``) and
+    size in bytes (None when unknown; the server's Content-Length is preferred anyway)."""
 
     filename: str
     checksum: str
+    size: int | None = None
 
     @property
     def algorithm(self) -> str:
@@ -102,6 +109,22 @@ class RemoteFile:
     @property
     def digest(self) -> str:
         return self.checksum.split(":", 1)[1].lower()
+
+
+def format_size(n_bytes) -> str:
+    """A size in bytes as people read it (powers of 1000, as tqdm shows them).
+
+    Examples
+    --------
+    >>> format_size(28_881), format_size(9_912_422), format_size(1_329_278_602), format_size(0)
+    ('28.9 kB', '9.9 MB', '1.3 GB', '0 B')
+    """
+    size = float(n_bytes)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
 
 
 def file_checksum(path, algorithm="sha256") -> str:
@@ -174,7 +197,7 @@ def fetch_file(remote: RemoteFile, folder, base_urls, *, download=True) -> Path:
 
 def _download_verified(url: str, remote: RemoteFile, target: Path) -> Path:
     for attempt in (1, 2):
-        digest = _download(url, target, remote.algorithm)
+        digest = _download(url, target, remote.algorithm, size=remote.size)
         if digest == remote.digest:
             return target
         target.unlink()
@@ -187,29 +210,55 @@ def _download_verified(url: str, remote: RemoteFile, target: Path) -> Path:
     raise AssertionError("unreachable")
 
 
-def _download(url: str, target: Path, algorithm: str) -> str:
+def _progress(url, name, total):
+    """Where a download reports its progress: a tqdm bar on a terminal (returned, to update),
+    one line elsewhere (None is returned). Standard error, so that results can be piped."""
+    stream = sys.stderr
+    size = f" ({format_size(total)})" if total else ""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is not None and isatty():
+        from tqdm import tqdm
+
+        return tqdm(total=total or None, unit="B", unit_scale=True, desc=f"downloading {name}",
+                    file=stream, leave=True, dynamic_ncols=True)
+    print(f"downloading {name}{size} from {url}", file=stream, flush=True)
+    return None
+
+
+def _download(url: str, target: Path, algorithm: str, *, size=None) -> str:
     """Stream ``url`` into a temporary file beside ``target``, rename it into place, hash it."""
     h = hashlib.new(algorithm)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    bar = None
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=_TIMEOUT) as resp:
             expected = resp.headers.get("Content-Length")
+            total = int(expected) if expected is not None else size
+            bar = _progress(url, target.name, total)
             received = 0
             while chunk := resp.read(_CHUNK):
                 out.write(chunk)
                 h.update(chunk)
                 received += len(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
             if expected is not None and received != int(expected):
                 raise OSError(f"transfer of {url} was interrupted after {received} of "
                               f"{expected} bytes; nothing was kept, call again to retry")
         os.replace(tmp, target)
     except BaseException as exc:
+        if bar is not None:
+            bar.close()
+            bar = None
         if os.path.exists(tmp):
             os.unlink(tmp)
         if isinstance(exc, (ConnectionError, EOFError)) or type(exc).__name__ == "IncompleteRead":
             raise OSError(f"transfer of {url} was interrupted ({exc!r}); nothing was kept, "
                           "call again to retry") from exc
         raise
+    finally:
+        if bar is not None:
+            bar.close()
     return h.hexdigest()
 
 

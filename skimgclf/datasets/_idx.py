@@ -85,6 +85,34 @@ def load_idx(path_or_paths) -> np.ndarray:
     return _parse(raw, path)
 
 
+def idx_shape(path) -> tuple[int, ...]:
+    """The shape an IDX file's header announces, read without reading the data.
+
+    Cheap even for a large gzip'd file (only the first bytes are decompressed); used to tell
+    which rows of a whole label file the part files of an image file hold.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        is_gzip = f.read(2) == b"\x1f\x8b"
+    opener = gzip.open if is_gzip else open
+    try:
+        with opener(path, "rb") as f:
+            head = f.read(4)
+            if len(head) < 4:
+                raise ValueError(f"{path} is too short to be an IDX file")
+            zero, type_code, n_dims = struct.unpack(">HBB", head)
+            if zero != 0 or type_code not in _DTYPES or n_dims == 0:
+                (magic,) = struct.unpack(">i", head)
+                raise ValueError(f"{path} has magic number {magic}, which is not an IDX "
+                                 "header; expected 2051 (images) or 2049 (labels)")
+            dims = f.read(4 * n_dims)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise ValueError(f"{path} is a corrupt or truncated file ({exc})") from exc
+    if len(dims) < 4 * n_dims:
+        raise ValueError(f"{path} is truncated: its header announces {n_dims} dimensions")
+    return struct.unpack(f">{n_dims}I", dims)
+
+
 def _read_bytes(path: str) -> bytes:
     with open(path, "rb") as f:
         is_gzip = f.read(2) == b"\x1f\x8b"

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._download import RemoteFile, data_home_path, extract_archive, fetch_file, get_data_home
+from ._names import EMNIST_SPLITS
 
-__all__ = ["DATASETS", "DatasetSpec", "ensure_subset", "cached_subsets", "EMNIST_SPLITS"]
-
-EMNIST_SPLITS = ("balanced", "byclass", "bymerge", "letters", "digits", "mnist")
+__all__ = [
+    "DATASETS", "DatasetSpec", "ensure_subset", "cached_subsets", "EMNIST_SPLITS",
+    "download_size", "cached_size",
+]
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,14 @@ class DatasetSpec:
     ``subsets`` maps a subset key to the paths (relative to the cache folder) that loading it
     reads. Without ``archive`` each such path is itself a published file; with ``archive``, the
     paths are members of that one published archive, which is extracted and then removed.
+    ``sizes`` holds the size in bytes of each published file (what a download costs).
     """
 
     name: str
     title: str
     base_urls: tuple[str, ...]
     checksums: dict[str, str]
+    sizes: dict[str, int]
     subsets: dict[str, tuple[str, ...]]
     archive: str | None = None
     homepage: str = ""
@@ -39,7 +43,13 @@ class DatasetSpec:
     extra: dict = field(default_factory=dict)
 
     def remote(self, filename: str) -> RemoteFile:
-        return RemoteFile(filename, self.checksums[filename])
+        return RemoteFile(filename, self.checksums[filename], self.sizes.get(filename))
+
+    def published_files(self, subset) -> tuple[str, ...]:
+        """The published files that ``subset`` needs (the archive, when there is one)."""
+        if self.archive is not None:
+            return (self.archive,)
+        return tuple(os.path.basename(rel) for rel in self.subsets[subset])
 
 
 def _idx_subsets(prefix=""):
@@ -74,6 +84,12 @@ DATASETS: dict[str, DatasetSpec] = {
             "t10k-images-idx3-ubyte.gz": "md5:9fb629c4189551a2d022fa330f9573f3",
             "t10k-labels-idx1-ubyte.gz": "md5:ec29112dd5afa0611ce80d1b7f02629c",
         },
+        sizes={
+            "train-images-idx3-ubyte.gz": 9_912_422,
+            "train-labels-idx1-ubyte.gz": 28_881,
+            "t10k-images-idx3-ubyte.gz": 1_648_877,
+            "t10k-labels-idx1-ubyte.gz": 4_542,
+        },
         subsets=_idx_subsets(),
         homepage="http://yann.lecun.com/exdb/mnist/",
         licence="CC BY-SA 3.0 (LeCun, Cortes, Burges)",
@@ -87,6 +103,12 @@ DATASETS: dict[str, DatasetSpec] = {
             "train-labels-idx1-ubyte.gz": "md5:25c81989df183df01b3e8a0aad5dffbe",
             "t10k-images-idx3-ubyte.gz": "md5:bef4ecab320f06d8554ea6380940ec79",
             "t10k-labels-idx1-ubyte.gz": "md5:bb300cfdad3c16e7a12a480ee83cd310",
+        },
+        sizes={
+            "train-images-idx3-ubyte.gz": 26_421_880,
+            "train-labels-idx1-ubyte.gz": 29_515,
+            "t10k-images-idx3-ubyte.gz": 4_422_102,
+            "t10k-labels-idx1-ubyte.gz": 5_148,
         },
         subsets=_idx_subsets(),
         homepage="https://github.com/zalandoresearch/fashion-mnist",
@@ -102,6 +124,12 @@ DATASETS: dict[str, DatasetSpec] = {
             "t10k-images-idx3-ubyte.gz": "md5:5c965bf0a639b31b8f53240b1b52f4d7",
             "t10k-labels-idx1-ubyte.gz": "md5:7320c461ea6c1c855c0b718fb2a4b134",
         },
+        sizes={
+            "train-images-idx3-ubyte.gz": 18_165_135,
+            "train-labels-idx1-ubyte.gz": 29_497,
+            "t10k-images-idx3-ubyte.gz": 3_041_136,
+            "t10k-labels-idx1-ubyte.gz": 5_120,
+        },
         subsets=_idx_subsets(),
         homepage="https://github.com/rois-codh/kmnist",
         licence="CC BY-SA 4.0 (ROIS-DS CODH)",
@@ -114,6 +142,7 @@ DATASETS: dict[str, DatasetSpec] = {
             "https://www.itl.nist.gov/iaui/vip/cs_links/EMNIST/",
         ),
         checksums={"gzip.zip": "md5:58c8d27c78d21e728a6bc7b3cc06412e"},
+        sizes={"gzip.zip": 561_753_746},
         subsets=_emnist_subsets(),
         archive="gzip.zip",
         homepage="https://www.nist.gov/itl/products-and-services/emnist-dataset",
@@ -124,6 +153,7 @@ DATASETS: dict[str, DatasetSpec] = {
         title="CIFAR-10 (32x32 colour images, 10 classes)",
         base_urls=("https://www.cs.toronto.edu/~kriz/",),
         checksums={"cifar-10-python.tar.gz": "md5:c58f30108f718f92721af3b95e74349a"},
+        sizes={"cifar-10-python.tar.gz": 170_498_071},
         subsets={
             "train": tuple(f"cifar-10-batches-py/data_batch_{i}" for i in range(1, 6)),
             "test": ("cifar-10-batches-py/test_batch",),
@@ -140,6 +170,11 @@ DATASETS: dict[str, DatasetSpec] = {
             "train_32x32.mat": "md5:e26dedcc434d2e4c54c9b2d4a06d8373",
             "test_32x32.mat": "md5:eb5a983be6a315427106f1b164d9cef3",
             "extra_32x32.mat": "md5:a93ce644f1a588dc4d68dda5feec44a7",
+        },
+        sizes={
+            "train_32x32.mat": 182_040_794,
+            "test_32x32.mat": 64_275_384,
+            "extra_32x32.mat": 1_329_278_602,
         },
         subsets={
             "train": ("train_32x32.mat",),
@@ -211,3 +246,19 @@ def cached_subsets(name, data_home=None) -> list[str]:
     spec = DATASETS[name]
     folder = data_home_path(data_home) / spec.name
     return [s for s, rels in spec.subsets.items() if all((folder / r).is_file() for r in rels)]
+
+
+def download_size(name, subsets=None) -> int:
+    """Bytes to download for ``subsets`` (default: all) of data set ``name``, from the registry
+    (no network access); an archive shared by several subsets counts once."""
+    spec = DATASETS[name]
+    files = {f for s in (subsets or spec.subsets) for f in spec.published_files(s)}
+    return sum(spec.sizes.get(f, 0) for f in files)
+
+
+def cached_size(name, data_home=None) -> int:
+    """Bytes on disk of the cached files of data set ``name`` (0 when nothing is cached)."""
+    spec = DATASETS[name]
+    folder = data_home_path(data_home) / spec.name
+    files = {rel for rels in spec.subsets.values() for rel in rels}
+    return sum((folder / rel).stat().st_size for rel in files if (folder / rel).is_file())

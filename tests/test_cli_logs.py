@@ -1,0 +1,77 @@
+"""Progress where a user waits, clean logs where nobody does: a network's epoch log is on in
+``train``, one plain line per epoch without ANSI codes or progress-bar frames when the output
+is not a terminal (a pipe, a file); with a terminal, skorch's colours and its progress bar."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from skimgclf import cli
+from skimgclf.cli import main
+
+EPOCH_ROW = re.compile(r"^\s+\d+\s+\d+\.\d+")
+
+
+def _args(argv=()):
+    return cli.build_parser().parse_args(["train", "digits", *argv])
+
+
+def test_train_logs_plain_epoch_lines_when_not_a_terminal(tmp_path, capsys):
+    argv = ["train", "digits", "--model", "mlp", "--max-epochs", "3", "--limit", "200",
+            "-o", str(tmp_path / "m.joblib")]
+    assert main(argv) == 0
+    captured = capsys.readouterr()  # pytest's capture is no terminal
+    assert "\x1b" not in captured.out + captured.err
+    assert "\r" not in captured.out + captured.err
+    assert len([line for line in captured.out.splitlines() if EPOCH_ROW.match(line)]) == 3
+    assert captured.err == ""  # no progress bar
+    assert main([*argv, "-q"]) == 0
+    assert not [line for line in capsys.readouterr().out.splitlines() if EPOCH_ROW.match(line)]
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_terminal_gets_the_progress_bar_and_colours(monkeypatch, terminal):
+    import numpy as np
+
+    monkeypatch.setattr(cli, "_isatty", lambda stream: terminal)
+    model = cli._preset("cnn", np.zeros((2, 8, 8)), _args(), progress=True)
+    params = model.get_params()
+    assert params["clf__verbose"] == 1 and params["clf__progress_bar"] is terminal
+    # off a terminal the epoch log goes through the sink that drops colour codes
+    net = model.named_steps["clf"]
+    assert (getattr(net, "callbacks__print_log__sink", None) is cli._epoch_log) is (not terminal)
+    quiet = cli._preset("cnn", np.zeros((2, 8, 8)), _args(argv=["-q"]), progress=True)
+    assert quiet.get_params()["clf__verbose"] == 0
+    assert quiet.get_params()["clf__progress_bar"] is False
+
+
+def test_the_epoch_sink_drops_ansi_codes_off_a_terminal(capsys):
+    cli._epoch_log("  1  \x1b[36m0.5000\x1b[0m  1.2")
+    assert capsys.readouterr().out == "  1  0.5000  1.2\n"
+
+
+@pytest.mark.slow
+def test_a_piped_train_log_has_no_ansi_codes_nor_bar_frames(tmp_path):
+    """The command as a user pipes it: ``skimgclf train ... | tee log``."""
+    argv = [sys.executable, "-m", "skimgclf.cli", "train", "digits", "--model", "cnn",
+            "--max-epochs", "2", "--limit", "200", "-o", str(tmp_path / "m.joblib")]
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                          env={**os.environ, "COLUMNS": "80"})
+    assert done.returncode == 0, done.stderr
+    log = done.stdout + done.stderr
+    assert "\x1b[" not in log and "\r" not in log
+    lines = done.stdout.splitlines()
+    assert lines[0] == "training cnn on digits (200 of 1797 images, 10 classes)"
+    assert len([line for line in lines if EPOCH_ROW.match(line)]) == 2
+    assert lines[-1].startswith("fitted in ")
+    assert done.stderr == ""
+    # the log sink saved with the model is importable here (not the __main__ of `-m`)
+    import joblib
+
+    net = joblib.load(tmp_path / "m.joblib").named_steps["clf"]
+    assert net.callbacks__print_log__sink.__module__ == "skimgclf._console"

@@ -1,0 +1,132 @@
+"""One parameter naming for ``--param`` and grid files (STEP__NAME, or NAME when one step has
+it), the steps named in the errors; flags over the grid file; search progress (--verbose)."""
+
+from __future__ import annotations
+
+import json
+
+import joblib
+import numpy as np
+import pytest
+
+from skimgclf._preset_catalog import MODEL_PRESETS, PRESET_STEPS
+from skimgclf.cli import main
+from skimgclf.datasets import load_digits_images
+from skimgclf.presets import make_model
+
+
+@pytest.fixture()
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    X, y = load_digits_images(return_X_y=True)
+    np.savez("d.npz", X=X[:300].reshape(-1, 8, 8), y=y[:300])
+    return tmp_path
+
+
+def _grid(models, **extra):
+    with open("g.json", "w") as f:
+        json.dump({"models": models, **extra}, f)
+    return "g.json"
+
+
+def _error(capsys):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_PRESETS))
+def test_the_help_table_of_steps_is_what_make_model_builds(name):
+    model = make_model(name, image_shape=(8, 8))
+    assert tuple((s, type(e).__name__) for s, e in model.steps) == PRESET_STEPS[name]
+
+
+# ---------------------------------------------------------------------------------- --param
+@pytest.mark.parametrize("param", ["clf__C=0.25", "C=0.25"])
+def test_param_takes_the_step_name_or_a_name_one_step_has(param, in_tmp):
+    argv = ["train", "d.npz", "--model", "hog-logreg", "-o", "m.joblib", "-q"]
+    assert main([*argv, "--param", param, "--param", "orientations=6"]) == 0
+    model = joblib.load("m.joblib")
+    assert model.named_steps["clf"].C == 0.25 and model.named_steps["hog"].orientations == 6
+
+
+def test_a_name_two_steps_have_must_say_which(in_tmp, capsys):
+    argv = ["train", "d.npz", "--model", "hog-logreg", "--param", "n_jobs=2"]
+    assert main(argv) == 2
+    assert ("--param n_jobs=2: 'n_jobs' is a parameter of the steps hog, clf of the model; say "
+            "which: hog__n_jobs or clf__n_jobs") in _error(capsys)
+
+
+def test_an_unknown_name_lists_the_steps(in_tmp, capsys):
+    assert main(["train", "d.npz", "--model", "cnn", "--param", "learning_rate=0.1"]) == 2
+    line = _error(capsys)
+    assert "the model has no parameter 'learning_rate'" in line
+    assert "the steps of cnn are scale (Normalizer), clf (CNNClassifier)" in line
+    assert main(["train", "d.npz", "--model", "logreg", "--param", "max_iterr=5"]) == 2
+    assert "did you mean clf__max_iter?" in _error(capsys)
+
+
+def test_network_routing_names_resolve_to_the_network(in_tmp):
+    argv = ["train", "d.npz", "--model", "mlp", "--max-epochs", "1", "-o", "m.joblib", "-q"]
+    assert main([*argv, "--param", "module__dropout=0.25"]) == 0
+    assert joblib.load("m.joblib").named_steps["clf"].get_params()["module__dropout"] == 0.25
+
+
+# ------------------------------------------------------------------------------- grid files
+def test_grid_names_are_the_same_as_param_names(in_tmp, capsys):
+    grid = _grid({"a": {"preset": "logreg", "grid": {"C": [0.1, 1.0]}},
+                  "b": {"preset": "logreg", "grid": {"clf__C": [0.1, 1.0]}},
+                  "hog": {"preset": "hog-logreg", "grid": {"std__with_mean": [True, False],
+                                                           "orientations": [6]}}}, cv=2)
+    assert main(["search", "digits", "--limit", "300", "--grid", grid, "-q", "-o",
+                 "best.joblib", "--param", "max_iter=40"]) == 0
+    table = capsys.readouterr().out
+    assert table.count("| a | C=") == 2 and table.count("| b | C=") == 2
+    assert table.count("prep__std__with_mean=") == 2 and "prep__hog__orientations=6" in table
+    best = joblib.load("best.joblib")
+    assert best.named_steps["clf"].max_iter == 40 and best.class_names_[0] == "0"
+
+
+def test_a_grid_name_two_steps_have_or_no_step_has_is_named(in_tmp, capsys):
+    grid = _grid({"hog": {"preset": "hog-logreg", "grid": {"n_jobs": [1]}}})
+    assert main(["search", "d.npz", "--grid", grid]) == 2
+    assert "'n_jobs' is a parameter of the steps hog, clf" in _error(capsys)
+    grid = _grid({"hog": {"preset": "hog-logreg", "grid": {"orientation": [6]}}})
+    assert main(["search", "d.npz", "--grid", grid]) == 2
+    line = _error(capsys)
+    assert "model 'hog', grid orientation=6: the model has no parameter 'orientation'" in line
+    assert "did you mean hog__orientations?" in line and "the steps of hog-logreg are" in line
+
+
+def test_search_param_goes_to_every_family_that_has_it(in_tmp, capsys):
+    grid = _grid({"lr": {"preset": "logreg"}, "mlp": {"preset": "mlp"}}, cv=2)
+    argv = ["search", "d.npz", "--grid", grid, "-q", "--max-epochs", "1"]
+    assert main([*argv, "--param", "max_iter=30", "--param", "hidden_sizes=[16]"]) == 0
+    assert main([*argv, "--param", "gamma=3"]) == 2
+    assert "--param gamma=3: no model of g.json has a parameter 'gamma'" in _error(capsys)
+
+
+# ------------------------------------------------------------------- flags over the grid file
+def test_cv_flag_wins_over_the_grid_file_with_a_note(in_tmp, capsys):
+    grid = _grid({"lr": {"preset": "logreg", "grid": {"max_iter": [30]}}}, cv=2)
+    assert main(["search", "d.npz", "--grid", grid, "--verbose", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "Fitting 2 folds" in captured.out and captured.err == ""  # the file's cv
+    assert main(["search", "d.npz", "--grid", grid, "--cv", "3", "--verbose", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "Fitting 3 folds for each of 1 candidates" in captured.out
+    assert captured.err.strip() == "skimgclf search: note: --cv 3 overrides cv = 2 of g.json"
+    grid = _grid({"lr": {"preset": "logreg", "grid": {"max_iter": [30]}}})
+    assert main(["search", "d.npz", "--grid", grid, "--verbose", "1"]) == 0
+    assert "Fitting 3 folds" in capsys.readouterr().out  # neither: 3
+
+
+def test_search_verbose_prints_a_line_per_fit(in_tmp, capsys):
+    grid = _grid({"lr": {"preset": "logreg", "grid": {"C": [0.5, 1.0], "max_iter": [30]}}})
+    assert main(["search", "d.npz", "--grid", grid, "--cv", "2", "--verbose", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("[CV] END") == 4
+    assert "1 model families on d.npz (300 images): 2 candidates x 2 folds = 4 fits" in out
+    assert main(["search", "d.npz", "--grid", grid, "--cv", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "[CV] END" not in out and "--verbose 2 prints a line per fit" in out
