@@ -30,6 +30,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.utils._param_validation import validate_params
 from sklearn.utils.validation import validate_data
 
 __all__ = [
@@ -156,6 +157,11 @@ def image_shape_from_flat(n_features: int, image_shape=None) -> tuple[int, int, 
     return (side, side, 1)
 
 
+@validate_params(
+    {"X": "no_validation", "channels_first": ["boolean", None],
+     "fitted_shape": [tuple, list, None]},
+    prefer_skip_nested_validation=True,
+)
 def reads_channels_first(X, channels_first=None, fitted_shape=None) -> bool:
     """Whether a 4-D ``X`` is ``(n, C, H, W)``: the one channel-order rule of the package.
 
@@ -470,6 +476,10 @@ def _fmt(shape) -> str:
     return "x".join(str(s) for s in shape)
 
 
+@validate_params(
+    {"X": ["array-like", "sparse matrix"], "channels_first": ["boolean", None]},
+    prefer_skip_nested_validation=True,
+)
 def flatten_images(X, channels_first=None):
     """Images of any accepted layout as flat ``(n, d)`` rows (flat rows are returned as they are).
 

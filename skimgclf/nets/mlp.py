@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from torch import nn
 
+from ._layers import _ACTIVATIONS
 from ._layers import activation as make_activation
 from ._registry import register_net
 
@@ -58,6 +61,17 @@ class MLP(nn.Module):
 
 
 @register_net
+@validate_params(
+    {
+        "in_channels": [Interval(Integral, 1, None, closed="left")],
+        "n_classes": [Interval(Integral, 1, None, closed="left")],
+        "input_shape": [tuple, list],
+        "hidden": [tuple, list],
+        "activation": [StrOptions(set(_ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def mlp_tanh_250(in_channels=1, n_classes=10, input_shape=(28, 28), hidden=(250,),
                  activation="tanh", dropout=0.5):
     """The raw-pixels study's MLP: one hidden layer of 250 tanh units, dropout 0.5 (~98.2 %).

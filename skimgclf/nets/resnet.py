@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from sklearn.utils._param_validation import HasMethods, validate_params
 from torch import nn
 
 from ._registry import register_net
@@ -100,6 +101,10 @@ class ResNet18(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
+@validate_params(
+    {"module": [HasMethods(["state_dict", "load_state_dict"])], "source": [str, Path, dict]},
+    prefer_skip_nested_validation=True,
+)
 def load_torchvision_weights(module: nn.Module, source) -> dict[str, list[str]]:
     """Copy the weights of a torchvision-layout state dict into ``module``, by name.
 

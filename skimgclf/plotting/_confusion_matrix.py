@@ -341,7 +341,13 @@ class ConfusionMatrixDisplay(_sk_metrics.ConfusionMatrixDisplay):
 
 
 @validate_params(
-    {"y_true": ["array-like"], "y_pred": ["array-like"], **_PLOT_CONSTRAINTS},
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        **{k: v for k, v in _PLOT_CONSTRAINTS.items()
+           if k in {"labels", "display_labels", "normalize", "include_values", "cmap",
+                    "colorbar", "ax"}},
+    },
     prefer_skip_nested_validation=True,
 )
 def plot_confusion_matrix(

@@ -284,6 +284,8 @@ def plot_loss_curves(source, *, ax=None):
     return display.ax_
 
 
+@validate_params({"source": "no_validation", "ax": "no_validation"},
+                 prefer_skip_nested_validation=True)
 def plot_learning_curves(source, *, ax=None):
     """Deprecated alias of :func:`plot_loss_curves`.
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import check_images, unit_scale
@@ -14,6 +16,10 @@ __all__ = ["Normalizer", "image_statistics", "normalize_images"]
 _CHUNK_ELEMENTS = 1 << 20
 
 
+@validate_params(
+    {"images": [np.ndarray], "mode": [StrOptions({"scale", "channel", "pixel"})]},
+    prefer_skip_nested_validation=True,
+)
 def image_statistics(images, mode="channel"):
     """``(mean, std)`` of ``(n, H, W, C)`` images: per channel ``(C,)`` or per pixel ``(H, W, C)``.
 
@@ -48,6 +54,11 @@ def image_statistics(images, mode="channel"):
     return mean, std
 
 
+@validate_params(
+    {"X": ["array-like"], "mean": ["array-like", Real], "std": ["array-like", Real],
+     "dtype": "no_validation"},
+    prefer_skip_nested_validation=True,
+)
 def normalize_images(X, mean, std, dtype=np.float32):
     """``(X - mean) / std`` in chunks, into a new array of ``dtype`` (``X`` is not modified).
 
