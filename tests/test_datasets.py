@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import struct
 
 import numpy as np
@@ -462,3 +463,53 @@ def test_paths_of_the_wrong_kind_are_named(tmp_path):
                        r"/cache: a part of that path is a file"):
         get_data_home(a_file / "cache")
     assert get_data_home(tmp_path / "new" / "cache").is_dir()  # a missing folder is created
+
+
+# ------------------------------------------------------------------------- load_idx_folder
+def _write_idx(path, magic, shape, values):
+    import gzip
+
+    header = magic.to_bytes(4, "big") + b"".join(s.to_bytes(4, "big") for s in shape)
+    path.write_bytes(gzip.compress(header + bytes(values)))
+
+
+def test_load_idx_folder_reads_the_shared_mnist_parts(shared_data):
+    from skimgclf.datasets import load_idx, load_idx_folder
+
+    train = load_idx_folder(shared_data / "mnist")
+    assert train.images.shape == (60000, 28, 28) and train.images.dtype == np.uint8
+    np.testing.assert_array_equal(
+        train.images[:10000],
+        load_idx(shared_data / "mnist" / "train-images-idx3-ubyte.part01of06.gz"))
+    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+             "Sneaker", "Bag", "Ankle boot"]
+    test = load_idx_folder(shared_data / "fashion-mnist", subset="test", target_names=names)
+    assert test.images.shape == (10000, 28, 28) and test.target_names[0] == "T-shirt/top"
+    assert np.bincount(test.target).tolist() == [1000] * 10
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({}, "holds no train images-idx3-ubyte file"),
+    ({"train-images-idx3-ubyte.gz": (2051, (2, 1, 1), [0, 1])}, "holds no train labels-idx1-ubyte file"),
+    ({"train-images-idx3-ubyte.part01of03.gz": (2051, (1, 1, 1), [0]),
+      "train-images-idx3-ubyte.part03of03.gz": (2051, (1, 1, 1), [0]),
+      "train-labels-idx1-ubyte.gz": (2049, (3,), [0, 1, 0])},
+     "split into 3 parts, but only parts [1, 3] are there"),
+    ({"train-images-idx3-ubyte.gz": (2051, (2, 1, 1), [0, 1]),
+      "train-labels-idx1-ubyte.gz": (2049, (3,), [0, 1, 0])},
+     "the train images have shape (2, 1, 1) but the labels (3,)"),
+])
+def test_load_idx_folder_names_what_is_missing(tmp_path, files, message):
+    from skimgclf.datasets import load_idx_folder
+
+    for name, (magic, shape, values) in files.items():
+        _write_idx(tmp_path / name, magic, shape, values)
+    with pytest.raises((FileNotFoundError, ValueError), match=re.escape(message)):
+        load_idx_folder(tmp_path)
+
+
+def test_load_idx_folder_refuses_a_missing_folder(tmp_path):
+    from skimgclf.datasets import load_idx_folder
+
+    with pytest.raises(FileNotFoundError, match="is not a folder of IDX files"):
+        load_idx_folder(tmp_path / "nope")

@@ -19,6 +19,7 @@ _LAZY = {
     "load_cifar10_npz": "_local",
     "load_digits_images": "_embedded",
     "load_idx": "_idx",
+    "load_idx_folder": "_idx_folder",
     "load_image_folder": "_folder",
     "load_olivetti_faces": "_local",
     "make_modified_mnist": "_modified_mnist",
