@@ -490,7 +490,8 @@ def test_load_idx_folder_reads_the_shared_mnist_parts(shared_data):
 
 @pytest.mark.parametrize(("files", "message"), [
     ({}, "holds no train images-idx3-ubyte file"),
-    ({"train-images-idx3-ubyte.gz": (2051, (2, 1, 1), [0, 1])}, "holds no train labels-idx1-ubyte file"),
+    ({"train-images-idx3-ubyte.gz": (2051, (2, 1, 1), [0, 1])},
+     "holds no train labels-idx1-ubyte file"),
     ({"train-images-idx3-ubyte.part01of03.gz": (2051, (1, 1, 1), [0]),
       "train-images-idx3-ubyte.part03of03.gz": (2051, (1, 1, 1), [0]),
       "train-labels-idx1-ubyte.gz": (2049, (3,), [0, 1, 0])},
