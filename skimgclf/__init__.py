@@ -24,6 +24,7 @@ _LAZY = {
     "LargestDigitExtractor": "preprocessing",
     "ModelReport": "report",
     "Normalizer": "preprocessing",
+    "PretrainedFeatures": "neural",
     "TorchMLPClassifier": "neural",
     "compare_models": "model_selection",
     "make_comparison_search": "model_selection",

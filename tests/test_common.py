@@ -66,6 +66,9 @@ EXPECTED_FAILED_CHECKS["TorchMLPClassifier"] = {
 EXPECTED_FAILED_CHECKS["CNNClassifier"] = {
     "check_do_not_raise_errors_in_init_or_set_params": _SKORCH_CALLBACKS_SET_PARAMS,
 }
+# Random weights from a fixed seed (no extra needed; the ImageNet weights are tested in
+# tests/test_transfer.py), the checks' rows read as one row of pixels, resized to a tiny side.
+INIT_PARAMS["PretrainedFeatures"] = {"weights": None, "image_size": 8, "image_shape": (1, -1)}
 
 
 def _public_estimator_classes():

@@ -63,6 +63,17 @@ CHECKS = {
             (r"\nweighted\s+[\d.]+\s+([\d.]+)", 0.75),  # MNIST CNN weighted F1, 0.896
         ],
     ),
+    "plot_transfer_learning": (
+        [],
+        [
+            # the first match is the full training set; then the imbalanced one
+            (r"baseline CNN \(scratch\)\s*: CV accuracy ([\d.]+)", 0.5),  # 0.882
+            (r"frozen Lite0 \+ LR\s*: .*best fold model ([\d.]+)", 0.5),  # 0.825
+            (r"fine-tuned Lite0\s*: .*test accuracy of the best fold model ([\d.]+)", 0.5),  # 0.842
+            (r"imbalanced training set.*\n(?:.*\n)*?  frozen Lite0 \+ LR\s*: CV accuracy "
+             r"([\d.]+)", 0.45),  # 0.761
+        ],
+    ),
     "plot_raw_hog_cnn": (
         ["mnist.png", "fashion-mnist.png"],
         [

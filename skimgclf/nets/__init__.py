@@ -5,7 +5,8 @@
 architecture's own arguments (reachable as ``module__<name>`` on the estimators).
 
 Registered: ``bn_cnn`` (the default CNN), ``lenet5``, ``emnist_cnn``, ``face_baseline_cnn``,
-``tronnet``, ``one_conv_cnn``, ``hog_study_cnn``, ``resnet18``, ``mlp``, ``mlp_tanh_250``.
+``tronnet``, ``one_conv_cnn``, ``hog_study_cnn``, ``resnet18``, ``efficientnet_lite0``
+(ImageNet weights with the ``pretrained`` extra), ``mlp``, ``mlp_tanh_250``.
 """
 
 from ._registry import get_net, list_nets, register_net
@@ -18,12 +19,14 @@ from .cnn import (
     one_conv_cnn,
     tronnet,
 )
+from .efficientnet import EfficientNetLite0
 from .mlp import MLP, mlp_tanh_250
 from .resnet import ResNet18, load_torchvision_weights
 
 __all__ = [
     "MLP",
     "BatchNormCNN",
+    "EfficientNetLite0",
     "ResNet18",
     "emnist_cnn",
     "face_baseline_cnn",
