@@ -7,14 +7,25 @@ from the data by the estimators) and returns a module mapping ``(n, C, H, W)`` t
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from torch import nn
 
-from ._layers import activation, flat_size, hw, pool2
+from ._layers import _ACTIVATIONS, activation, flat_size, hw, pool2
 from ._registry import register_net
 
 __all__ = ["BatchNormCNN", "emnist_cnn", "face_baseline_cnn", "hog_study_cnn", "lenet5",
            "one_conv_cnn", "tronnet"]
+
+_POSITIVE = [Interval(Integral, 1, None, closed="left")]
+# What every constructor takes (the estimators fill these from the data).
+_DATA_ARGS = {"in_channels": _POSITIVE, "n_classes": _POSITIVE, "input_shape": [tuple, list]}
+
+
+def _checked(**constraints):
+    """``validate_params`` with the data arguments' constraints and those of one network."""
+    return validate_params({**_DATA_ARGS, **constraints}, prefer_skip_nested_validation=True)
 
 
 def _conv_bn(c_in, c_out, kernel, act, stride=1):
@@ -124,6 +135,7 @@ class _FeaturesHead(nn.Module):
 
 
 @register_net
+@_checked(activation=[StrOptions(set(_ACTIVATIONS))])
 def lenet5(in_channels=1, n_classes=10, input_shape=(28, 28), activation="tanh"):
     """LeNet-5 (LeCun et al., 1998): conv 6 5x5 (padded) - avg-pool - conv 16 5x5 - avg-pool -
     fc 120 - fc 84.
@@ -150,6 +162,8 @@ def lenet5(in_channels=1, n_classes=10, input_shape=(28, 28), activation="tanh")
 
 
 @register_net
+@_checked(widths=[tuple, list], fc=_POSITIVE,
+          dropout=[Interval(Real, 0, 1, closed="left")])
 def emnist_cnn(in_channels=1, n_classes=47, input_shape=(28, 28), widths=(8, 32), fc=600,
                dropout=0.5):
     """The EMNIST study's network (88.4 % test accuracy on EMNIST-balanced).
@@ -174,6 +188,7 @@ def emnist_cnn(in_channels=1, n_classes=47, input_shape=(28, 28), widths=(8, 32)
 
 
 @register_net
+@_checked(widths=[tuple, list], fc=_POSITIVE)
 def face_baseline_cnn(in_channels=3, n_classes=201, input_shape=(224, 224),
                       widths=(16, 32, 64, 64), fc=300):
     """The face-identity study's baseline: 4 stride-2 convs with BatchNorm and ReLU, fc 300.
@@ -198,6 +213,7 @@ def face_baseline_cnn(in_channels=3, n_classes=201, input_shape=(224, 224),
 
 
 @register_net
+@_checked(widths=[tuple, list], fc=_POSITIVE)
 def tronnet(in_channels=3, n_classes=201, input_shape=(224, 224),
             widths=(21, 30, 35, 25, 20, 15, 10), fc=300):
     """The face-identity study's "TronNet": 7 3x3 convs (21-30-35-25-20-15-10 channels) with
@@ -221,6 +237,7 @@ def tronnet(in_channels=3, n_classes=201, input_shape=(224, 224),
 
 
 @register_net
+@_checked(filters=_POSITIVE, hidden=[tuple, list])
 def one_conv_cnn(in_channels=1, n_classes=10, input_shape=(28, 28), filters=3,
                  hidden=(128, 64)):
     """The dense-vs-convolutional study's CNN: one conv of 3 filters 3x3 (pad 1) then fc 128, 64.
@@ -238,6 +255,7 @@ def one_conv_cnn(in_channels=1, n_classes=10, input_shape=(28, 28), filters=3,
 
 
 @register_net
+@_checked(dense=_POSITIVE)
 def hog_study_cnn(in_channels=1, n_classes=10, input_shape=(28, 28), dense=25):
     """The raw-pixels/HOG/CNN study's small CNN (98.99 % on MNIST, 7,465 parameters at 28x28).
 
