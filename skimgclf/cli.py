@@ -43,7 +43,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
-from ._console import epoch_log as _epoch_log
 from ._console import isatty as _isatty
 from ._preset_catalog import MODEL_PRESETS, describe_steps
 from .datasets._names import DATASET_NAMES
@@ -531,9 +530,7 @@ def _preset(name, X, args, *, progress=False):
         if key.endswith("__verbose"):
             quiet[key] = int(show)
         if key.endswith("__progress_bar"):  # a network
-            quiet[key] = show and _isatty(sys.stderr)
-            if show and not _isatty(sys.stdout):
-                quiet[key[: -len("progress_bar")] + "callbacks__print_log__sink"] = _epoch_log
+            quiet[key] = show and _isatty(sys.stderr)  # epoch lines go out plain off a tty
     model.set_params(**quiet)
     return model
 

@@ -42,17 +42,32 @@ def test_a_terminal_gets_the_progress_bar_and_colours(monkeypatch, terminal):
     model = cli._preset("cnn", np.zeros((2, 8, 8)), _args(), progress=True)
     params = model.get_params()
     assert params["clf__verbose"] == 1 and params["clf__progress_bar"] is terminal
-    # off a terminal the epoch log goes through the sink that drops colour codes
-    net = model.named_steps["clf"]
-    assert (getattr(net, "callbacks__print_log__sink", None) is cli._epoch_log) is (not terminal)
     quiet = cli._preset("cnn", np.zeros((2, 8, 8)), _args(argv=["-q"]), progress=True)
     assert quiet.get_params()["clf__verbose"] == 0
     assert quiet.get_params()["clf__progress_bar"] is False
 
 
 def test_the_epoch_sink_drops_ansi_codes_off_a_terminal(capsys):
-    cli._epoch_log("  1  \x1b[36m0.5000\x1b[0m  1.2")
+    from skimgclf._console import epoch_log
+
+    epoch_log("  1  \x1b[36m0.5000\x1b[0m  1.2")
     assert capsys.readouterr().out == "  1  0.5000  1.2\n"
+
+
+def test_every_network_logs_through_that_sink_and_stays_silent_at_verbose_0(capsys):
+    """Not only the command line: a verbose net in a script or notebook logs plain lines
+    off a terminal, and a silent one prints nothing (skorch's other sinks ignore verbose)."""
+    import numpy as np
+
+    from skimgclf.neural import TorchMLPClassifier
+
+    X, y = np.random.RandomState(0).rand(20, 8, 8), np.arange(20) % 2
+    TorchMLPClassifier(max_epochs=2, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert len([line for line in out.splitlines() if EPOCH_ROW.match(line)]) == 2
+    TorchMLPClassifier(max_epochs=2, verbose=0, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""
 
 
 @pytest.mark.slow
@@ -70,8 +85,8 @@ def test_a_piped_train_log_has_no_ansi_codes_nor_bar_frames(tmp_path):
     assert len([line for line in lines if EPOCH_ROW.match(line)]) == 2
     assert lines[-1].startswith("fitted in ")
     assert done.stderr == ""
-    # the log sink saved with the model is importable here (not the __main__ of `-m`)
+    # the saved model loads here (its log sink is not the __main__ of `-m`) and logs on
     import joblib
 
     net = joblib.load(tmp_path / "m.joblib").named_steps["clf"]
-    assert net.callbacks__print_log__sink.__module__ == "skimgclf._console"
+    assert net.callbacks_[-1][1].sink.__module__ == "skimgclf._console"

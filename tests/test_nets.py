@@ -226,9 +226,11 @@ def test_hflip_is_folded_into_the_affine_draw_and_off_changes_nothing():
 
 
 def test_hflip_must_be_a_bool():
-    with pytest.raises(TypeError, match="'hflip' parameter of RandomAffine must be an instance of 'bool'"):
+    with pytest.raises(TypeError,
+                       match="'hflip' parameter of RandomAffine must be an instance of 'bool'"):
         RandomAffine(hflip="yes")
-    with pytest.raises(TypeError, match="'hflip' parameter of random_affine must be an instance of 'bool'"):
+    with pytest.raises(TypeError,
+                       match="'hflip' parameter of random_affine must be an instance of 'bool'"):
         random_affine(_blob(), hflip=1)
     assert repr(RandomAffine(hflip=True)) == (
         "RandomAffine(rotation=10.0, shift=2.0, scale=None, hflip=True)")

@@ -147,9 +147,10 @@ def test_errors_name_the_problem(fitted_cnn, digits):
         CNNClassifier(max_epochs=1).fit(X[:20], np.full(20, "seven"))
     y_nan = y[:20].astype(object)
     y_nan[4] = np.nan
-    with pytest.raises(ValueError, match=r"y holds 1 missing label\(s\) \(NaN or None\) at index \[4\]"):
+    missing = r"y holds 1 missing label\(s\) \(NaN or None\) at index "
+    with pytest.raises(ValueError, match=missing + r"\[4\]"):
         CNNClassifier(max_epochs=1).fit(X[:20], y_nan)
-    with pytest.raises(ValueError, match=r"y holds 1 missing label\(s\) \(NaN or None\) at index \[0\]"):
+    with pytest.raises(ValueError, match=missing + r"\[0\]"):
         CNNClassifier(max_epochs=1).fit(X[:20], np.r_[np.nan, np.arange(19.0) % 2])
     with pytest.raises(ValueError, match="not a square image; pass image_shape"):
         CNNClassifier(max_epochs=1).fit(np.zeros((4, 10)), [0, 1, 0, 1])

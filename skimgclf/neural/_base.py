@@ -28,6 +28,7 @@ from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import (
     InvalidParameterError,
     validate_parameter_constraints,
+    validate_params,
 )
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -45,6 +46,7 @@ from skorch.utils import is_dataset
 from torch import nn
 from torch.utils.data import DataLoader
 
+from .._console import epoch_log
 from .._images import check_images, unit_scale
 from .._labels import as_labels
 from ..augment import RandomAffine
@@ -61,6 +63,7 @@ _CONTINUOUS_HINT = (
 )
 
 
+@validate_params({"device": [str, torch.device, None]}, prefer_skip_nested_validation=True)
 def resolve_device(device) -> str:
     """``"auto"`` -> CUDA when available, else CPU; a CUDA request without CUDA is an error.
 
@@ -388,8 +391,10 @@ class _NeuralImageClassifier(NeuralNetClassifier):
                     f"argument (it takes {takes}); leave {param} at its default or choose an "
                     "architecture that takes it, such as 'mlp'"
                 )
+        # param_groups (and skorch's older param_groups__* spelling) are skorch's own: it splits
+        # the module's parameters by name pattern before the optimizer sees them.
         optimizer_kwargs = {k: v for k, v in self.get_params_for("optimizer").items()
-                            if "__" not in k}  # param_groups__* are skorch's own
+                            if "__" not in k and k != "param_groups"}
         optimizer = self._optimizer_class()
         _check_arguments(cls, "optimizer", optimizer_kwargs, optimizer,
                          f"{optimizer.__module__}.{optimizer.__name__}", hidden={"params"})
@@ -533,7 +538,10 @@ class _NeuralImageClassifier(NeuralNetClassifier):
 
     @property
     def _default_callbacks(self):
-        sink = print if self.verbose else silent
+        # Epoch lines go out flushed and, off a terminal, without colour codes (a log file or a
+        # notebook reads them as text); skorch's sinks other than print ignore verbose, so a
+        # silent net gets the silent sink.
+        sink = epoch_log if self.verbose else silent
         callbacks = [
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
@@ -550,7 +558,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
                 patience=self.early_stopping, load_best=True, sink=sink)))
         if self.progress_bar:
             callbacks.append(("progress_bar", ProgressBar()))
-        callbacks.append(("print_log", PrintLog()))
+        callbacks.append(("print_log", PrintLog(sink=sink)))
         return callbacks
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
