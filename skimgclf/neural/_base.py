@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from contextlib import contextmanager
+import warnings
+from contextlib import contextmanager, nullcontext
 from numbers import Real
 from types import MappingProxyType
 
@@ -42,7 +43,8 @@ from skorch.callbacks import (
     PrintLog,
     ProgressBar,
 )
-from skorch.utils import is_dataset
+from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator, is_dataset, to_numpy
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -54,6 +56,7 @@ from ..nets import get_net
 from ._callbacks import OneCycleLRScheduler, encoded_accuracy, silent
 from ._data import ImageTensorData, TensorBatchIterator, images_to_tensor
 from ._params import OPTIMIZERS, ROUTING_PREFIXES
+from ._tta import averaged_proba, tta_views
 
 _DEFAULT_AUGMENT = {"rotation": 10.0, "shift": 2.0}
 # scikit-learn's wording for regression targets given to a classifier (its checks look for it).
@@ -61,6 +64,10 @@ _CONTINUOUS_HINT = (
     "Unknown label type: continuous. A classifier needs class labels; use a regressor for "
     "continuous targets"
 )
+
+
+# precision -> the dtype of torch.autocast on CUDA (None: float32 throughout)
+AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 @validate_params({"device": [str, torch.device, None]}, prefer_skip_nested_validation=True)
@@ -244,6 +251,10 @@ class _NeuralImageClassifier(NeuralNetClassifier):
             self._augmenter_ = self._resolve_augment()
         elif self.device_ != resolve_device(self.device):
             self.device_ = resolve_device(self.device)
+        if self.precision != "fp32" and torch.device(self.device_).type != "cuda":
+            warnings.warn(
+                f"precision={self.precision!r} applies on CUDA only; {type(self).__name__} "
+                f"trains in float32 on {self.device_}", UserWarning, stacklevel=3)
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if len(unknown):
             raise ValueError(f"y holds labels not seen in the first fit: {unknown.tolist()}")
@@ -561,6 +572,57 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         callbacks.append(("print_log", PrintLog(sink=sink)))
         return callbacks
 
+    def _autocast(self):
+        """``torch.autocast`` of the ``precision`` setting on CUDA; nothing elsewhere."""
+        dtype = AUTOCAST_DTYPES[getattr(self, "precision", "fp32")]
+        if dtype is None or torch.device(self.device_).type != "cuda":
+            return nullcontext()
+        return torch.autocast("cuda", dtype=dtype)
+
+    def infer(self, x, **fit_params):
+        with self._autocast():
+            out = super().infer(x, **fit_params)
+        # the loss, the softmax and the callbacks see float32 logits
+        return out.float() if torch.is_tensor(out) and out.is_floating_point() else out
+
+    def _grad_scaler(self):
+        """The fp16 loss scaler (made on first use, never pickled: it holds CUDA state)."""
+        if self.precision != "fp16" or torch.device(self.device_).type != "cuda":
+            return None
+        if getattr(self, "_grad_scaler_", None) is None:
+            self._grad_scaler_ = torch.amp.GradScaler("cuda")
+        return self._grad_scaler_
+
+    def train_step_single(self, batch, **fit_params):
+        scaler = self._grad_scaler()
+        if scaler is None:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        scaler.scale(loss).backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def train_step(self, batch, **fit_params):
+        scaler = self._grad_scaler()
+        if scaler is None:
+            return super().train_step(batch, **fit_params)
+        # GradScaler.step takes no closure: one forward/backward, unscaled gradients for the
+        # callbacks (gradient clipping sees true values), then a step skipped on inf/NaN.
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        for optimizer in optimizers:
+            scaler.unscale_(optimizer)
+        self.notify("on_grad_computed",
+                    named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                    batch=batch, training=True)
+        for optimizer in optimizers:
+            scaler.step(optimizer)
+        scaler.update()
+        return step
+
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         if isinstance(X, ImageTensorData) and len(X):
             # skorch threads private keywords (_routing_method) through fit_params
@@ -669,10 +731,26 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self, "label_encoder_")
+        views = tta_views(self.tta)  # checked here too: tta may be set after fit
         data = X if is_dataset(X) else self.get_dataset(X)
         with self._on_device():
-            proba = super().predict_proba(data)
+            if len(views) == 1:
+                proba = super().predict_proba(data)
+            else:
+                proba = self._tta_proba(data, views)
         return proba.astype(np.float64)
+
+    def _tta_proba(self, data, views):
+        """skorch's predict_proba loop, each batch seen through every view."""
+        nonlin = self._get_predict_nonlinearity()
+        shape = self.image_shape_ if self._flat_batches else None
+        probas = []
+        self._set_training(False)
+        with torch.no_grad():
+            for batch in self.get_iterator(data, training=False):
+                xb = unpack_data(batch)[0]
+                probas.append(to_numpy(averaged_proba(self.infer, nonlin, xb, views, shape)))
+        return np.concatenate(probas, 0)
 
     def predict(self, X):
         """The most probable label of each image (labels of ``y``, not indices).
@@ -698,6 +776,11 @@ class _NeuralImageClassifier(NeuralNetClassifier):
             self.device_ = resolve_device(self.device)
         with self._on_device():
             return super().load_params(*args, **kwargs)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_grad_scaler_", None)  # CUDA state; remade on the next fp16 step
+        return state
 
     def __setstate__(self, state):
         # Map tensors to the device they were on, or to the CPU when it is missing here

@@ -32,6 +32,7 @@ from .._images import normalize_image_shape
 from ..augment import RandomAffine
 from ..nets import list_nets
 from ..nets._layers import _ACTIVATIONS
+from ._tta import valid_tta
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
               "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
@@ -107,6 +108,15 @@ class _TorchDevice(_Check):
 
     def __str__(self):
         return "a torch device ('cpu', 'cuda', 'cuda:N', 'mps' or a torch.device)"
+
+
+class _TTA(_Check):
+    def is_satisfied_by(self, val):
+        return valid_tta(val)
+
+    def __str__(self):
+        return ("None, 'flip', 'shift', or a non-empty list of those names and callables "
+                "view(batch_nchw) -> batch of the same shape")
 
 
 class _ImageShape(_Check):
@@ -214,6 +224,18 @@ SHARED_PARAMS = (
         ``hflip``), e.g. ``{"rotation": 10, "shift": 2, "hflip": True}`` for left-right
         symmetric classes such as clothes (never for digits); a callable is called as
         ``f(batch_nchw, generator)``. None (or False) turns it off."""),
+    _p("tta", None, [None, _TTA()], 'None, "flip", "shift" or list', """
+        Test-time augmentation: ``predict_proba`` (so ``predict`` and ``score``) averages the
+        probabilities of the images and of their views: ``"flip"`` the left-right mirror
+        (symmetric classes only, never digits), ``"shift"`` the four one-pixel shifts; a list
+        combines names and callables ``view(batch_nchw) -> batch``. Training is unchanged; it
+        can be set after ``fit`` (``set_params(tta="flip")``). None predicts once."""),
+    _p("precision", "fp32", [StrOptions({"fp32", "bf16", "fp16"})], '{"fp32", "bf16", "fp16"}',
+       """
+        Mixed precision on CUDA: ``"bf16"`` or ``"fp16"`` run the forward passes under
+        ``torch.autocast`` (``"fp16"`` scales the loss with a ``GradScaler``); weights and
+        optimizer state stay float32. On the CPU training stays float32 (a warning says so),
+        so one setting runs everywhere with ``device="auto"``."""),
     _p("init", "default", [StrOptions(set(INITS))], '{"default", "xavier", "kaiming"}', """
         Weight initialisation of the conv and linear layers."""),
     _p("class_weight", None, [None, StrOptions({"balanced"}), dict],

@@ -1,0 +1,189 @@
+"""Test-time augmentation (``tta``) and mixed precision (``precision``) of the networks.
+
+The TTA tests compare the averaged probabilities with the same average computed by hand from
+plain predictions of mirrored / shifted copies: a property that holds on any machine.
+CUDA is absent here; the fp16 loss-scaling and autocast code paths are run on the CPU by
+handing the estimator a CPU ``GradScaler`` / ``torch.autocast`` (both exist in torch).
+"""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skimgclf.neural import CNNClassifier, TorchMLPClassifier
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.rand(48, 10, 10).astype(np.float32)
+    y = np.arange(48) % 3
+    X[y == 1, :, :5] += 1.0  # something to learn
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    return CNNClassifier(max_epochs=3, random_state=0, augment=None).fit(*data)
+
+
+def _shift(X, dy, dx):
+    out = np.zeros_like(X)
+    h, w = X.shape[1:3]
+    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        X[:, max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out
+
+
+def _with(model, **params):
+    clone = pickle.loads(pickle.dumps(model))
+    return clone.set_params(**params)
+
+
+def test_off_by_default_and_flip_is_the_mean_of_image_and_mirror(fitted, data):
+    X, _ = data
+    assert fitted.tta is None
+    plain = fitted.predict_proba(X)
+    mirrored = fitted.predict_proba(X[:, :, ::-1].copy())
+    flip = _with(fitted, tta="flip").predict_proba(X)
+    np.testing.assert_allclose(flip, (plain + mirrored) / 2, atol=1e-6)
+    np.testing.assert_allclose(flip.sum(axis=1), 1.0, atol=1e-6)
+    assert not np.allclose(flip, plain)  # the views did change something
+
+
+def test_shift_averages_the_four_one_pixel_shifts(fitted, data):
+    X, _ = data
+    shifts = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
+    expected = np.mean([fitted.predict_proba(_shift(X, *d)) for d in shifts], axis=0)
+    np.testing.assert_allclose(_with(fitted, tta="shift").predict_proba(X), expected, atol=1e-6)
+    both = _with(fitted, tta=["flip", "shift"]).predict_proba(X)
+    assert both.shape == (len(X), 3)
+
+
+def test_a_callable_view_and_the_prediction_it_gives(fitted, data):
+    X, _ = data
+
+    def darker(batch):
+        return batch * 0.5
+
+    expected = (fitted.predict_proba(X) + fitted.predict_proba(X * 0.5)) / 2
+    tta = _with(fitted, tta=[darker])
+    np.testing.assert_allclose(tta.predict_proba(X), expected, atol=1e-6)
+    assert set(tta.predict(X)) <= set(fitted.classes_)
+    assert 0.0 <= tta.score(X, data[1]) <= 1.0
+
+
+def test_flat_rows_of_an_mlp_are_seen_as_images(data):
+    X, y = data
+    mlp = TorchMLPClassifier(max_epochs=2, random_state=0).fit(X, y)
+    mirrored = mlp.predict_proba(X[:, :, ::-1].copy())
+    expected = (mlp.predict_proba(X) + mirrored) / 2
+    np.testing.assert_allclose(_with(mlp, tta="flip").predict_proba(X), expected, atol=1e-6)
+
+
+def test_colour_images_are_flipped_along_their_width():
+    rng = np.random.RandomState(1)
+    X, y = rng.rand(24, 8, 6, 3).astype(np.float32), np.arange(24) % 2
+    clf = CNNClassifier(max_epochs=1, random_state=0, augment=None).fit(X, y)
+    expected = (clf.predict_proba(X) + clf.predict_proba(X[:, :, ::-1].copy())) / 2
+    np.testing.assert_allclose(_with(clf, tta="flip").predict_proba(X), expected, atol=1e-6)
+
+
+def test_bad_settings_are_named(fitted, data):
+    X, y = data
+    with pytest.raises(InvalidParameterError, match="'tta' parameter of CNNClassifier"):
+        CNNClassifier(max_epochs=1, tta="rotate").fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'tta' parameter"):
+        CNNClassifier(max_epochs=1, tta=[]).fit(X, y)
+    # set after fit: checked when predicting
+    with pytest.raises(ValueError, match="tta='mirror' is not a test-time augmentation"):
+        _with(fitted, tta="mirror").predict(X)
+    with pytest.raises(ValueError, match="a view must keep the shape"):
+        _with(fitted, tta=[lambda b: b[..., :-1]]).predict(X)
+
+
+def test_tta_survives_a_pickle_round_trip(fitted, data):
+    X, _ = data
+    model = _with(fitted, tta="flip")
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
+
+
+def test_training_is_unchanged_by_tta(data):
+    X, y = data
+    a = CNNClassifier(max_epochs=2, random_state=0).fit(X, y)
+    b = CNNClassifier(max_epochs=2, random_state=0, tta="flip").fit(X, y)
+    for pa, pb in zip(a.module_.parameters(), b.module_.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+
+
+# ----------------------------------------------------------------------------- precision
+def test_reduced_precision_on_the_cpu_warns_and_trains_in_float32(data):
+    X, y = data
+    reference = CNNClassifier(max_epochs=2, random_state=0).fit(X, y).predict_proba(X)
+    for precision in ("bf16", "fp16"):
+        with pytest.warns(UserWarning, match=f"precision='{precision}' applies on CUDA only"):
+            clf = CNNClassifier(max_epochs=2, random_state=0, precision=precision).fit(X, y)
+        np.testing.assert_array_equal(clf.predict_proba(X), reference)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CNNClassifier(max_epochs=1).fit(X, y)  # fp32: no warning
+
+
+def test_an_unknown_precision_is_named(data):
+    with pytest.raises(InvalidParameterError, match="'precision' parameter of CNNClassifier"):
+        CNNClassifier(precision="fp8").fit(*data)
+
+
+def test_the_autocast_path_gives_float32_logits(monkeypatch, data):
+    """What CUDA runs, on the CPU: the forward under autocast, float32 out."""
+    X, y = data
+    monkeypatch.setattr(CNNClassifier, "_autocast",
+                        lambda self: torch.autocast("cpu", dtype=torch.bfloat16))
+    clf = CNNClassifier(max_epochs=2, random_state=0, precision="bf16")
+    with pytest.warns(UserWarning):
+        clf.fit(X, y)
+    logits = clf.forward(X[:4])
+    assert logits.dtype == torch.float32
+    assert clf.score(X, y) > 1 / 3 - 0.1  # it trained (a loose floor: bf16 on tiny data)
+
+
+def test_the_loss_scaling_path_trains_and_unscales_the_gradients(monkeypatch, data):
+    """fp16's GradScaler path (a CPU scaler stands in for the CUDA one): the callbacks see
+    unscaled gradients and the weights move as with plain float32 steps."""
+    X, y = data
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**10)
+    monkeypatch.setattr(CNNClassifier, "_grad_scaler", lambda self: scaler)
+    seen = []
+
+    from skorch.callbacks import Callback
+
+    class GradNorm(Callback):
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            seen.append(sum(float(p.grad.norm()) for _, p in named_parameters))
+
+    clf = CNNClassifier(max_epochs=2, random_state=0, augment=None, lr_schedule=None,
+                        callbacks=[("norm", GradNorm())])
+    clf.fit(X, y)
+    monkeypatch.undo()
+    plain_seen = seen[:]
+    seen.clear()
+    plain = CNNClassifier(max_epochs=2, random_state=0, augment=None, lr_schedule=None,
+                          callbacks=[("norm", GradNorm())]).fit(X, y)
+    # same gradient sizes as unscaled float32 steps, not 1024 times larger
+    np.testing.assert_allclose(plain_seen, seen, rtol=1e-3)
+    np.testing.assert_allclose(clf.predict_proba(X), plain.predict_proba(X), atol=1e-4)
+    assert scaler.get_scale() == 2.0**10  # no inf/NaN step was skipped
+
+
+def test_the_scaler_is_not_pickled(monkeypatch, data):
+    clf = CNNClassifier(max_epochs=1, random_state=0).fit(*data)
+    clf._grad_scaler_ = torch.amp.GradScaler("cpu")
+    assert "_grad_scaler_" not in pickle.loads(pickle.dumps(clf)).__dict__
