@@ -51,3 +51,21 @@ def test_pipeline_learns_the_largest_digit_from_flat_rows_and_images(split):
     assert accuracy > 0.5  # chance is 0.1 (0.615 measured with 1,200 training composites)
     assert as_images.named_steps["digit"].image_shape_ == (64, 64, 1)
     assert as_images.named_steps["clf"].n_features_in_ == 28 * 28
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_long_stacks_show_progress_when_asked_and_give_the_same_output(capsys, n_jobs):
+    """progress_bar=True draws a tqdm bar on stderr; the features are those without it."""
+    from skimgclf.preprocessing import HOGFeatures, LargestDigitExtractor
+
+    rng = np.random.default_rng(0)
+    X = np.zeros((1100, 28, 28), dtype=np.uint8)
+    X[:, 6:20, 10:16] = rng.integers(100, 256, size=(1100, 14, 6), dtype=np.uint8)
+    for step in (HOGFeatures(pixels_per_cell=(7, 7), cells_per_block=(1, 1), n_jobs=n_jobs),
+                 LargestDigitExtractor(n_jobs=n_jobs)):
+        quiet = step.fit_transform(X)
+        assert capsys.readouterr().err == ""
+        shown = step.set_params(progress_bar=True).fit_transform(X)
+        err = capsys.readouterr().err
+        assert "1100/1100" in err and "image" in err
+        np.testing.assert_array_equal(shown, quiet)

@@ -34,7 +34,7 @@ def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
 
 
 def map_chunks(func, images: np.ndarray, out, *, n_jobs=None,
-               chunk_size: int = DEFAULT_CHUNK_SIZE, **kwargs):
+               chunk_size: int = DEFAULT_CHUNK_SIZE, progress=None, **kwargs):
     """Fill ``out[start:stop] = func(images[start:stop], **kwargs)`` chunk by chunk.
 
     ``func`` may return a tuple of arrays; ``out`` is then a tuple of arrays filled in the same way.
@@ -42,6 +42,9 @@ def map_chunks(func, images: np.ndarray, out, *, n_jobs=None,
     With ``n_jobs`` other than 1 the chunks are split evenly between the joblib workers (one
     contiguous block of chunks per task), which read the images from and write the results to
     shared memory-mapped files; each chunk's result is the same whatever ``n_jobs`` is.
+
+    ``progress`` (a label such as ``"HOG"``) shows a tqdm bar over the images, on standard
+    error; None shows nothing.
 
     Examples
     --------
@@ -51,9 +54,12 @@ def map_chunks(func, images: np.ndarray, out, *, n_jobs=None,
     """
     n = len(images)
     workers = min(effective_n_jobs(n_jobs), n)
+    bar = _bar(progress, n)
     if workers <= 1:
         for start, stop in chunk_bounds(n, chunk_size):
             _store(out, start, stop, func(images[start:stop], **kwargs))
+            bar.update(stop - start)
+        bar.close()
         return out
     # Workers read the images from, and write their results into, memory-mapped files (in
     # /dev/shm where there is one): nothing large is pickled through the worker pipes, which
@@ -68,10 +74,16 @@ def map_chunks(func, images: np.ndarray, out, *, n_jobs=None,
                         shape=o.shape)
             for i, o in enumerate(outs)
         )
-        Parallel(n_jobs=workers)(
+        # One contiguous block per worker; with a progress bar, one task per chunk instead, so
+        # that the bar moves as chunks finish (results land in place, in any order).
+        block = chunk_size if progress is not None else -(-n // workers)
+        done = Parallel(n_jobs=workers, return_as="generator_unordered")(
             delayed(_fill_block)(func, shared_in, shared_out, start, stop, chunk_size, kwargs)
-            for start, stop in chunk_bounds(n, -(-n // workers))
+            for start, stop in chunk_bounds(n, block)
         )
+        for count in done:
+            bar.update(count)
+        bar.close()
         for dest, source in zip(outs, shared_out, strict=True):
             dest[...] = source
         del shared_in, shared_out
@@ -83,6 +95,23 @@ def _fill_block(func, images, outs, start, stop, chunk_size, kwargs):
     for begin, end in chunk_bounds(stop - start, chunk_size):
         result = func(images[start + begin:start + end], **kwargs)
         _store(outs, start + begin, start + end, _as_tuple(result))
+    return stop - start
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _bar(label, total):
+    if label is None:
+        return _NoBar()
+    from tqdm.auto import tqdm  # only when asked: tqdm is imported lazily
+
+    return tqdm(total=total, desc=label, unit="image")
 
 
 def _store(out, start, stop, result):

@@ -26,11 +26,13 @@ __all__ = ["LargestDigitExtractor", "extract_largest_digit"]
         "margin": [Interval(Integral, 0, None, closed="left")],
         "n_jobs": [Integral, None],
         "return_blank": ["boolean"],
+        "progress_bar": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
 def extract_largest_digit(images, *, heuristic="rotated_side", min_size=10, merge_distance=1,
-                          output_shape=(28, 28), margin=4, n_jobs=None, return_blank=False):
+                          output_shape=(28, 28), margin=4, n_jobs=None, return_blank=False,
+                          progress_bar=False):
     """Keep each image's largest component, fit it in a box, and centre it by centre of mass.
 
     The foreground is every non-zero pixel (run :class:`BackgroundRemover` first). For each image:
@@ -59,6 +61,8 @@ default="rotated_side"
         joblib workers over chunks of images.
     return_blank : bool, default=False
         Also return a boolean array marking the images that had no component.
+    progress_bar : bool, default=False
+        Show a tqdm bar over the images (on standard error), for long stacks.
 
     Returns
     -------
@@ -97,8 +101,9 @@ default="rotated_side"
     blank = np.empty(n, dtype=bool)
     map_chunks(
         _extract_chunk, images, (out, blank), n_jobs=n_jobs, chunk_size=DEFAULT_CHUNK_SIZE,
-        heuristic=heuristic, min_size=min_size, merge_distance=merge_distance,
-        output_shape=output_shape, margin=margin,
+        progress="largest digit" if progress_bar else None, heuristic=heuristic,
+        min_size=min_size, merge_distance=merge_distance, output_shape=output_shape,
+        margin=margin,
     )
     out = _as_dtype(out, images.dtype)
     return (out, blank) if return_blank else out
@@ -256,6 +261,8 @@ default="rotated_side"
         out; ``(n, H, W, C)`` and ``(n, C, H, W)`` likewise).
     n_jobs : int or None, default=None
         joblib workers over chunks of images (``-1``: all cores).
+    progress_bar : bool, default=False
+        Show a tqdm bar over the images in ``transform`` (on standard error).
 
     Attributes
     ----------
@@ -303,11 +310,12 @@ default="rotated_side"
         "channels_first": ["boolean", None],
         "flatten": ["boolean"],
         "n_jobs": [Integral, None],
+        "progress_bar": ["boolean"],
     }
 
     def __init__(self, *, heuristic="rotated_side", min_size=10, merge_distance=1,
                  output_shape=(28, 28), margin=4, image_shape=None, channels_first=None,
-                 flatten=False, n_jobs=None):
+                 flatten=False, n_jobs=None, progress_bar=False):
         self.heuristic = heuristic
         self.min_size = min_size
         self.merge_distance = merge_distance
@@ -317,6 +325,7 @@ default="rotated_side"
         self.channels_first = channels_first
         self.flatten = flatten
         self.n_jobs = n_jobs
+        self.progress_bar = progress_bar
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -358,6 +367,7 @@ default="rotated_side"
             images, heuristic=self.heuristic, min_size=self.min_size,
             merge_distance=self.merge_distance, output_shape=self.output_shape,
             margin=self.margin, n_jobs=self.n_jobs, return_blank=True,
+            progress_bar=self.progress_bar,
         )
         if blank.any():
             warnings.warn(

@@ -22,6 +22,7 @@ _HOG_CONSTRAINTS = {
     "block_norm": [StrOptions({"L1", "L1-sqrt", "L2", "L2-Hys"})],
     "transform_sqrt": ["boolean"],
     "n_jobs": [Integral, None],
+    "progress_bar": ["boolean"],
 }
 
 
@@ -72,7 +73,8 @@ def hog_feature_count(image_shape, orientations=9, pixels_per_cell=(8, 8),
     prefer_skip_nested_validation=True,
 )
 def hog_features(images, *, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3),
-                 block_norm="L2-Hys", transform_sqrt=False, colour=None, n_jobs=None):
+                 block_norm="L2-Hys", transform_sqrt=False, colour=None, n_jobs=None,
+                 progress_bar=False):
     """:func:`skimage.feature.hog` of every image, as one float32 ``(n, n_features)`` array.
 
     Parameters
@@ -87,6 +89,8 @@ def hog_features(images, *, orientations=9, pixels_per_cell=(8, 8), cells_per_bl
         ``C == 1``.
     n_jobs : int or None, default=None
         joblib workers over chunks of images.
+    progress_bar : bool, default=False
+        Show a tqdm bar over the images (on standard error), for long stacks.
 
     Returns
     -------
@@ -129,7 +133,7 @@ def hog_features(images, *, orientations=9, pixels_per_cell=(8, 8), cells_per_bl
                                    cells_per_block)
     out = np.empty((len(images), n_features), dtype=np.float32)
     return map_chunks(_hog_chunk, images, out, n_jobs=n_jobs, chunk_size=_CHUNK_SIZE,
-                      colour=colour, params=params)
+                      progress="HOG" if progress_bar else None, colour=colour, params=params)
 
 
 def _hog_chunk(images, *, colour, params):
@@ -240,6 +244,8 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         (:func:`skimgclf.neural.reads_channels_first`: only when the shape leaves no doubt).
     n_jobs : int or None, default=None
         joblib workers over chunks of images (``-1``: all cores).
+    progress_bar : bool, default=False
+        Show a tqdm bar over the images in ``transform`` (on standard error).
 
     Attributes
     ----------
@@ -268,7 +274,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
 
     def __init__(self, *, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3),
                  block_norm="L2-Hys", transform_sqrt=False, image_shape=None,
-                 channels_first=None, n_jobs=None):
+                 channels_first=None, n_jobs=None, progress_bar=False):
         self.orientations = orientations
         self.pixels_per_cell = pixels_per_cell
         self.cells_per_block = cells_per_block
@@ -277,6 +283,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         self.image_shape = image_shape
         self.channels_first = channels_first
         self.n_jobs = n_jobs
+        self.progress_bar = progress_bar
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -316,6 +323,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
             images, orientations=self.orientations, pixels_per_cell=self.pixels_per_cell,
             cells_per_block=self.cells_per_block, block_norm=self.block_norm,
             transform_sqrt=self.transform_sqrt, n_jobs=self.n_jobs,
+            progress_bar=self.progress_bar,
         )
 
     def _images(self, X, reset):
