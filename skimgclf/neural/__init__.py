@@ -3,7 +3,8 @@
 from .._images import reads_channels_first
 from ._base import resolve_device
 from ._estimators import CNNClassifier, TorchMLPClassifier
+from ._lr_find import LRFinderResult, lr_find
 from ._pretrained import PretrainedFeatures
 
-__all__ = ["CNNClassifier", "PretrainedFeatures", "TorchMLPClassifier", "reads_channels_first",
-           "resolve_device"]
+__all__ = ["CNNClassifier", "LRFinderResult", "PretrainedFeatures", "TorchMLPClassifier",
+           "lr_find", "reads_channels_first", "resolve_device"]
