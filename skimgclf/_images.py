@@ -175,12 +175,18 @@ def reads_channels_first(X, channels_first=None, fitted_shape=None) -> bool:
     X : array-like
         The images (anything with a ``shape``); arrays that are not 4-D are never channels-first.
     channels_first : bool or None, default=None
+        The caller's answer (True or False is returned as it is); None decides by the rule.
     fitted_shape : tuple of int or None, default=None
         ``(H, W, C)`` seen at fit, at predict/transform time.
 
     Returns
     -------
     bool
+        True when ``X`` is to be read as ``(n, C, H, W)``.
+
+    See Also
+    --------
+    skimgclf.preprocessing.flatten_images : Flat rows of images, read by this rule.
 
     Examples
     --------
@@ -481,7 +487,7 @@ def _fmt(shape) -> str:
     prefer_skip_nested_validation=True,
 )
 def flatten_images(X, channels_first=None):
-    """Images of any accepted layout as flat ``(n, d)`` rows (flat rows are returned as they are).
+    """Flatten images of any accepted layout to ``(n, d)`` rows (flat rows are returned as is).
 
     scikit-learn's own classifiers take 2-D input only; ``FunctionTransformer(flatten_images)``
     before one lets a pipeline take image arrays. Each row holds the image in ``(H, W, C)``
@@ -491,11 +497,20 @@ def flatten_images(X, channels_first=None):
     Parameters
     ----------
     X : array-like of shape (n, d), (n, H, W), (n, H, W, C) or (n, C, H, W)
+        The images.
     channels_first : bool or None, default=None
+        Read 4-D input as ``(n, C, H, W)``; None decides by
+        :func:`~skimgclf.neural.reads_channels_first`.
 
     Returns
     -------
     ndarray of shape (n, H * W * C)
+        One image per row, in ``(H, W, C)`` order.
+
+    See Also
+    --------
+    skimgclf.neural.reads_channels_first : The channel-order rule.
+    skimgclf.preprocessing.Normalizer : Scales images and returns them in their own layout.
 
     Examples
     --------

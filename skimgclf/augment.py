@@ -50,6 +50,10 @@ def _check_scale(scale):
 def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, hflip=False, generator=None):
     """Rotate, shift, scale and optionally mirror each image of a batch by its own random amount.
 
+    One ``affine_grid`` + ``grid_sample`` call transforms the whole batch where it lives (CPU or
+    CUDA), one affine matrix per image. With every amount 0 and ``scale=None``, ``images``
+    itself is returned.
+
     Parameters
     ----------
     images : torch.Tensor of shape (n, C, H, W)
@@ -71,7 +75,12 @@ def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, hflip=False, g
     Returns
     -------
     torch.Tensor
-        A new tensor of the same shape, device and dtype.
+        A new tensor of the same shape, device and dtype (``images`` itself when there is
+        nothing to do).
+
+    See Also
+    --------
+    RandomAffine : The same augmentation with its amounts fixed, as the estimators use it.
 
     Examples
     --------
@@ -139,6 +148,11 @@ class RandomAffine:
     hflip : bool
         Mirror a random half of the images left-right (for left-right symmetric classes such as
         clothes; never for digits).
+
+    See Also
+    --------
+    random_affine : The same augmentation as a function of one batch.
+    skimgclf.neural.CNNClassifier : Takes one as its ``augment`` parameter.
 
     Examples
     --------

@@ -123,6 +123,20 @@ def classify_error(exc: BaseException) -> str:
       from deep inside numpy or torch: input the package should have refused with a clear
       message before handing it on.
 
+    Parameters
+    ----------
+    exc : BaseException
+        The exception a command raised.
+
+    Returns
+    -------
+    str
+        ``"usage"``, ``"failure"`` or ``"bug"``.
+
+    See Also
+    --------
+    main : Turns the class into an exit code and a message.
+
     Examples
     --------
     >>> classify_error(FileNotFoundError("data file not found: x.npz"))
@@ -1037,6 +1051,11 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
+        The ``skimgclf`` parser; each sub-command's ``func`` default runs it.
+
+    See Also
+    --------
+    main : Parses the arguments with it and runs the command.
 
     Examples
     --------
@@ -1163,6 +1182,10 @@ def _line_buffered(stream):
 def main(argv=None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code.
 
+    Errors are reported the way :func:`classify_error` sorts them: a usage error or a failure
+    of the machine in one line on standard error, a bug with its traceback; ``--debug`` prints
+    the traceback of every error.
+
     Parameters
     ----------
     argv : list of str, default=None
@@ -1172,6 +1195,10 @@ def main(argv=None) -> int:
     -------
     int
         The exit code: 0 success, 1 failure, 2 usage error, 130 interrupted.
+
+    See Also
+    --------
+    build_parser : The parser of the sub-commands and their options.
 
     Examples
     --------

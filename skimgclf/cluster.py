@@ -43,6 +43,11 @@ class TorchThreads(WorkerPlugin):
     n_threads : int, default=1
         Intra-op threads per worker (``torch.set_num_threads``).
 
+    See Also
+    --------
+    skimgclf.model_selection.make_comparison_search : A search to run on the cluster with
+        ``joblib.parallel_config(backend="dask")``.
+
     Examples
     --------
     >>> plugin = TorchThreads(2)
@@ -58,6 +63,13 @@ class TorchThreads(WorkerPlugin):
         self.n_threads = int(n_threads)
 
     def setup(self, worker):
+        """Set the torch threads of ``worker``'s process (Dask calls it on each worker).
+
+        Parameters
+        ----------
+        worker : distributed.Worker
+            The worker the plugin is registered on (not used: the setting is per process).
+        """
         import torch
 
         torch.set_num_threads(self.n_threads)

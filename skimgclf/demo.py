@@ -36,6 +36,10 @@ DEMO_MODELS = {
 def demo_models(random_state=0, *, fast=False):
     """The pipelines the demo compares, by display name (presets of :mod:`skimgclf.presets`).
 
+    Pixels and HOG features with a logistic regression, HOG features with an MLP, and a CNN on
+    the 8x8 images; the networks train on batches of 32 (the training part of the embedded
+    digits is small).
+
     Parameters
     ----------
     random_state : int, default=0
@@ -46,6 +50,12 @@ def demo_models(random_state=0, *, fast=False):
     Returns
     -------
     dict of str -> Pipeline
+        The unfitted pipelines, in the order of ``DEMO_MODELS``.
+
+    See Also
+    --------
+    run_demo : Cross-validates these pipelines and reports the best.
+    skimgclf.presets.make_model : Builds each of them from its preset name.
 
     Examples
     --------
@@ -66,7 +76,34 @@ def demo_models(random_state=0, *, fast=False):
 
 @dataclass
 class DemoResult:
-    """What the demo measured: one row per model, and the report of the best on held-out data."""
+    """What the demo measured: one row per model, and the report of the best on held-out data.
+
+    :func:`run_demo` fills it in; :meth:`table` prints the comparison as the demo shows it.
+
+    Parameters
+    ----------
+    rows : list of dict, default=[]
+        One dict per model with its display name (``"model"``), the mean and standard deviation
+        of its cross-validated accuracy (``"mean"``, ``"std"``) and its mean fit time in
+        seconds (``"fit_time"``).
+    best : str, default=""
+        The display name of the best model by cross-validation.
+    test_accuracy : float, default=nan
+        The held-out accuracy of the best model, refitted on the whole training part.
+    report : ModelReport or None, default=None
+        The best model's report on the held-out part.
+
+    See Also
+    --------
+    run_demo : Runs the demo and returns one.
+
+    Examples
+    --------
+    >>> result = DemoResult(rows=[{"model": "CNN", "mean": 0.99, "std": 0.005, "fit_time": 12.0}])
+    >>> print(result.table())
+    model                               cv accuracy   fit s
+    CNN                                 0.9900 ± 0.0050   12.00
+    """
 
     rows: list = field(default_factory=list)
     best: str = ""
@@ -74,7 +111,14 @@ class DemoResult:
     report: object = None
 
     def table(self) -> str:
-        """The comparison as a plain-text table."""
+        """The comparison as a plain-text table.
+
+        Returns
+        -------
+        str
+            A header and one line per model: its name, mean cross-validated accuracy +- its
+            standard deviation, and mean fit time in seconds.
+        """
         lines = [f"{'model':<30} {'cv accuracy':>16} {'fit s':>7}"]
         for r in self.rows:
             lines.append(
@@ -97,6 +141,11 @@ class DemoResult:
 def run_demo(*, cv=5, test_size=0.25, random_state=0, fast=False, out_dir=None, echo=print):
     """Compare the demo pipelines by cross-validation; report the best on a held-out split.
 
+    The embedded 8x8 digits (:func:`~skimgclf.datasets.load_digits_images`) are split once;
+    each pipeline of :func:`demo_models` is cross-validated on the training part, and the best
+    one is refitted on all of it and evaluated on the held-out part (``skimgclf demo`` runs
+    this).
+
     Parameters
     ----------
     cv : int, default=5
@@ -115,6 +164,21 @@ def run_demo(*, cv=5, test_size=0.25, random_state=0, fast=False, out_dir=None, 
     Returns
     -------
     DemoResult
+        The comparison and the best model's held-out report.
+
+    See Also
+    --------
+    demo_models : The pipelines compared.
+    skimgclf.model_selection.compare_models : The same comparison for any models and data.
+
+    Examples
+    --------
+    The demo trains every network ``cv + 1`` times, which takes minutes:
+
+    >>> result = run_demo(fast=True, echo=lambda *args: None)  # doctest: +SKIP
+    >>> print(result.table())  # doctest: +SKIP
+    model                               cv accuracy   fit s
+    pixels + LogisticRegression       0.9...
     """
     from .report import ModelReport
 

@@ -27,7 +27,24 @@ __all__ = ["BestOfNClassifier", "seed_params"]
 @validate_params({"estimator": [HasMethods(["get_params"])]},
                  prefer_skip_nested_validation=True)
 def seed_params(estimator):
-    """Names of every ``random_state`` parameter of ``estimator``, nested ones included.
+    """List the names of every ``random_state`` parameter of ``estimator``, nested ones included.
+
+    They are the keys of ``estimator.get_params(deep=True)`` named ``random_state`` or ending in
+    ``__random_state``: the parameters :class:`BestOfNClassifier` gives each copy its seed in.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Any object with scikit-learn's ``get_params`` (a Pipeline, a search, ...).
+
+    Returns
+    -------
+    list of str
+        The parameter names, sorted; empty when ``estimator`` has no randomness to seed.
+
+    See Also
+    --------
+    BestOfNClassifier : Refits an estimator with a new seed in each of these parameters.
 
     Examples
     --------
@@ -51,6 +68,10 @@ def _fit_member(estimator, seed, names, X, y):
 
 class BestOfNClassifier(ClassifierMixin, BaseEstimator):
     """Fit ``n_init`` copies of a classifier with different seeds; keep the best or vote.
+
+    A network's accuracy varies with its random initialisation; restarts smooth that out.
+    Every ``random_state`` parameter of the estimator (see :func:`seed_params`) gets the
+    copy's seed, and the copies are fitted independently (in parallel with ``n_jobs``).
 
     Parameters
     ----------
@@ -90,6 +111,11 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
         The kept copy (``selection="best"``).
     classes_ : ndarray
         Class labels.
+
+    See Also
+    --------
+    seed_params : The parameters each copy is seeded through.
+    sklearn.ensemble.VotingClassifier : A vote of different classifiers.
 
     Examples
     --------
@@ -149,7 +175,8 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : BestOfNClassifier
+            The fitted ensemble.
         """
         if not is_classifier(self.estimator):
             raise ValueError(
@@ -208,7 +235,18 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
             ) from None
 
     def predict(self, X):
-        """Labels from the kept copy, or the vote of all copies."""
+        """Predict labels with the kept copy, or by the vote of all copies.
+
+        Parameters
+        ----------
+        X : array-like
+            Data, in whatever form ``estimator`` accepts.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The predicted label of each sample.
+        """
         check_is_fitted(self)
         if self.best_estimator_ is not None:
             return self.best_estimator_.predict(X)
@@ -229,7 +267,21 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
 
     @available_if(_has_proba)
     def predict_proba(self, X):
-        """Class probabilities of the kept copy, or the mean over copies."""
+        """Predict class probabilities with the kept copy, or their mean over all copies.
+
+        Not available with ``selection="vote", voting="hard"``, nor for an estimator without
+        ``predict_proba``.
+
+        Parameters
+        ----------
+        X : array-like
+            Data, in whatever form ``estimator`` accepts.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            The probability of each class, columns in the order of ``classes_``.
+        """
         check_is_fitted(self)
         if self.best_estimator_ is not None:
             return self.best_estimator_.predict_proba(X)

@@ -77,6 +77,21 @@ class ConfusedPair(NamedTuple):
     ``count`` samples of class ``true`` were predicted as ``predicted``; ``rate`` is ``count``
     over the support of ``true``.
 
+    Parameters
+    ----------
+    true : object
+        The true class (a label of ``y_true``).
+    predicted : object
+        The class those samples were predicted as.
+    count : int
+        How many samples of ``true`` were predicted as ``predicted``.
+    rate : float
+        ``count`` over the number of samples of ``true``.
+
+    See Also
+    --------
+    most_confused : The largest cells of a confusion matrix, as a list of these.
+
     Examples
     --------
     >>> pair = most_confused([7, 7, 1], [1, 7, 1])[0]
@@ -111,6 +126,12 @@ class PerClassMetrics:
         Fraction of all samples classified correctly (``accuracy_score``).
     confusion_matrix : ndarray of shape (n_classes, n_classes) or None
         Rows are true classes, columns predicted classes, in ``labels`` order.
+
+    See Also
+    --------
+    per_class_metrics : Compute the table from true and predicted labels.
+    classification_report : The table as text.
+    skimgclf.plotting.PerClassMetricsDisplay : Plot one column per class.
 
     Examples
     --------
@@ -175,6 +196,7 @@ class PerClassMetrics:
         Returns
         -------
         str
+            One line per class, then the averages and the overall accuracy (when present).
 
         Examples
         --------
@@ -213,6 +235,8 @@ class PerClassMetrics:
         Returns
         -------
         str
+            The table, one row per class then the averages in bold, and the overall accuracy
+            (when present) as a last paragraph.
 
         Examples
         --------
@@ -237,6 +261,20 @@ class PerClassMetrics:
     def top_classes(self, k: int = 5, *, by: str = "aggregate", worst: bool = False):
         """The ``k`` best (or worst) classes by one column; see :func:`top_classes`.
 
+        Parameters
+        ----------
+        k : int, default=5
+            Number of classes (all of them if fewer).
+        by : str, default="aggregate"
+            Any name in :data:`COLUMNS`.
+        worst : bool, default=False
+            Lowest values first instead of highest.
+
+        Returns
+        -------
+        PerClassMetrics
+            The selected rows in rank order, without averages or confusion matrix.
+
         Examples
         --------
         >>> per_class_metrics([0, 0, 1, 1], [0, 1, 1, 1]).top_classes(1, by="recall").names
@@ -250,6 +288,21 @@ class PerClassMetrics:
     )
     def most_confused(self, k: int = 5) -> list:
         """The ``k`` largest off-diagonal cells; see :func:`most_confused`.
+
+        Parameters
+        ----------
+        k : int, default=5
+            Number of pairs (fewer if fewer cells are non-zero).
+
+        Returns
+        -------
+        list of ConfusedPair
+            ``(true, predicted, count, rate)``, largest count first.
+
+        Raises
+        ------
+        ValueError
+            On a :func:`top_classes` selection, which keeps no confusion matrix.
 
         Examples
         --------
@@ -328,6 +381,14 @@ def per_class_metrics(
     Returns
     -------
     PerClassMetrics
+        One row per class of ``labels``, the macro and weighted averages and the confusion
+        matrix.
+
+    See Also
+    --------
+    classification_report : The same metrics as a text report.
+    most_confused : The most frequent confusions.
+    skimgclf.report.ModelReport : These metrics of a fitted model, with figures.
 
     Examples
     --------
@@ -407,6 +468,10 @@ def top_classes(metrics: PerClassMetrics, k: int = 5, *, by: str = "aggregate", 
     PerClassMetrics
         The selected rows in rank order, without averages or confusion matrix.
 
+    See Also
+    --------
+    PerClassMetrics.top_classes : The same, as a method of the table.
+
     Examples
     --------
     >>> m = per_class_metrics([0, 0, 1, 1, 2, 2], [0, 0, 1, 2, 2, 0])
@@ -435,6 +500,9 @@ def top_classes(metrics: PerClassMetrics, k: int = 5, *, by: str = "aggregate", 
 def most_confused(y_true, y_pred, *, k: int = 5, labels=None) -> list:
     """The ``k`` most frequent confusions (true class, predicted class), largest count first.
 
+    The pairs are the largest off-diagonal cells of the confusion matrix of ``y_true`` and
+    ``y_pred``: which classes the model mistakes for which.
+
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n_samples,)
@@ -450,6 +518,11 @@ def most_confused(y_true, y_pred, *, k: int = 5, labels=None) -> list:
     list of ConfusedPair
         ``(true, predicted, count, rate)``; ``rate`` is the fraction of ``true`` samples that
         went to ``predicted``. Ties keep the confusion matrix's row-major order.
+
+    See Also
+    --------
+    PerClassMetrics.most_confused : The same, from a computed table.
+    skimgclf.plotting.ConfusionMatrixDisplay : Plot the whole confusion matrix.
 
     Examples
     --------
@@ -496,16 +569,26 @@ def classification_report(
         True and predicted labels.
     y_score : array-like, default=None
         Scores for the area ratio; see :func:`per_class_metrics`.
-    labels, target_names, zero_division
-        As in :func:`per_class_metrics`.
+    labels : array-like of shape (n_classes,), default=None
+        Classes to report, in order; as in :func:`per_class_metrics`.
+    target_names : list of str, default=None
+        Display names, one per label.
     digits : int, default=2
         Decimal places of the text report (ignored with ``output_dict``).
+    zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
+        Value of an undefined precision, recall or F1; as in :func:`per_class_metrics`.
     output_dict : bool, default=False
         Return a nested dict instead of text (see :meth:`PerClassMetrics.to_dict`).
 
     Returns
     -------
     str or dict
+        The text report, or with ``output_dict=True`` the nested dict.
+
+    See Also
+    --------
+    per_class_metrics : The same metrics as a table of arrays.
+    sklearn.metrics.classification_report : Precision, recall, F1 and support only.
 
     Examples
     --------

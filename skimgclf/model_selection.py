@@ -137,6 +137,10 @@ def _check_search_params(search_params):
 def make_comparison_search(models, *, preprocessing=None, memory=None, **search_params):
     """A ``GridSearchCV`` that swaps whole model families, each with its own sub-grid.
 
+    The searched estimator is a Pipeline of ``prep`` (a family's preprocessing) and ``clf``
+    (its classifier); each family is one grid of the list, so its parameters are only
+    combined with its own. :class:`ComparisonTable` reads the fitted search back by family.
+
     Parameters
     ----------
     models : dict of str -> estimator or (estimator, dict)
@@ -163,6 +167,11 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
     -------
     GridSearchCV
         Unfitted; its ``family_names`` attribute lists the families in grid order.
+
+    See Also
+    --------
+    compare_models : Build the search, fit it and tabulate it in one call.
+    ComparisonTable : Read the fitted search, one row per candidate.
 
     Examples
     --------
@@ -204,14 +213,23 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
 def compare_models(models, X, y, *, preprocessing=None, cache=True, **search_params):
     """Fit the comparison search of :func:`make_comparison_search` and tabulate it.
 
+    With ``cache=True`` the families' fitted preprocessing is cached in a temporary folder for
+    the time of the search, so that a family's candidates share it within each fold.
+
     Parameters
     ----------
-    models, preprocessing, **search_params
-        As in :func:`make_comparison_search`.
-    X, y : array-like
-        Training images and labels (every layout of the image contract).
+    models : dict of str -> estimator or (estimator, dict)
+        Each family's classifier and its grid, as in :func:`make_comparison_search`.
+    X : array-like or sparse matrix
+        Training images (every layout of the image contract) or features.
+    y : array-like of shape (n_samples,)
+        Labels.
+    preprocessing : transformer, list of transformers, "passthrough", or dict of str -> those
+        The steps before the classifier, as in :func:`make_comparison_search`.
     cache : bool, default=True
         Cache fitted preprocessing in a temporary folder, removed when the search is done.
+    **search_params
+        Passed to ``GridSearchCV``, as in :func:`make_comparison_search`.
 
     Returns
     -------
@@ -219,6 +237,22 @@ def compare_models(models, X, y, *, preprocessing=None, cache=True, **search_par
         Fitted.
     table : ComparisonTable
         One row per candidate.
+
+    See Also
+    --------
+    make_comparison_search : The search, unfitted.
+    skimgclf.report.ModelReport : Report on the best model on held-out data.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skimgclf.datasets import load_digits_images
+    >>> X, y = load_digits_images(return_X_y=True)
+    >>> search, table = compare_models(
+    ...     {"logreg": (LogisticRegression(max_iter=500), {"C": [0.01, 1.0]})},
+    ...     X[:300] / 255, y[:300], cv=2)
+    >>> len(table.rows), table.rows[0]["family"], sorted(table.rows[0]["params"])
+    (2, 'logreg', ['C'])
     """
     with contextlib.ExitStack() as stack:
         memory = stack.enter_context(tempfile.TemporaryDirectory()) if cache else None
@@ -237,6 +271,33 @@ class ComparisonTable:
     """Candidates of a comparison search: family, parameters, mean/std score, fit time, rank.
 
     Build it with :meth:`from_search`; ``rows`` are dicts sorted by rank.
+
+    Parameters
+    ----------
+    rows : list of dict
+        One dict per candidate, best first, with its ``family``, ``params`` (dict), ``mean``
+        and ``std`` of the test score over the folds, mean ``fit_time`` in seconds and
+        ``rank``.
+
+    See Also
+    --------
+    compare_models : Fit a comparison search and return its table.
+    make_comparison_search : The search whose ``family_names`` the table reads.
+
+    Examples
+    --------
+    >>> table = ComparisonTable([
+    ...     {"family": "svc", "params": {"C": 1.0}, "mean": 0.98, "std": 0.01,
+    ...      "fit_time": 0.5, "rank": 1},
+    ...     {"family": "logreg", "params": {}, "mean": 0.95, "std": 0.02,
+    ...      "fit_time": 0.1, "rank": 2}])
+    >>> print(table.to_markdown())
+    | rank | model | parameters | mean score | std | fit time (s) |
+    |---:|---|---|---:|---:|---:|
+    | 1 | svc | C=1.0 | 0.9800 | 0.0100 | 0.50 |
+    | 2 | logreg | defaults | 0.9500 | 0.0200 | 0.10 |
+    >>> table.scores("svc")
+    array([0.98])
     """
 
     rows: list
@@ -317,7 +378,13 @@ class ComparisonTable:
         return cls(rows)
 
     def best_per_family(self):
-        """The best row of each family, best family first."""
+        """The best row of each family, best family first.
+
+        Returns
+        -------
+        list of dict
+            The first (best ranked) row of each family, in rank order.
+        """
         seen, best = set(), []
         for row in self.rows:
             if row["family"] not in seen:
@@ -326,7 +393,18 @@ class ComparisonTable:
         return best
 
     def to_markdown(self, best_only=False):
-        """A Markdown table (all candidates, or the best of each family)."""
+        """A Markdown table (all candidates, or the best of each family).
+
+        Parameters
+        ----------
+        best_only : bool, default=False
+            Only the best candidate of each family (:meth:`best_per_family`).
+
+        Returns
+        -------
+        str
+            The table, one candidate per line, in rank order.
+        """
         rows = self.best_per_family() if best_only else self.rows
         lines = [
             "| rank | model | parameters | mean score | std | fit time (s) |",
@@ -341,7 +419,18 @@ class ComparisonTable:
         return "\n".join(lines)
 
     def scores(self, family):
-        """Mean scores of one family's candidates, in rank order."""
+        """Mean scores of one family's candidates, in rank order.
+
+        Parameters
+        ----------
+        family : str
+            A family name (the ``family`` of the rows).
+
+        Returns
+        -------
+        ndarray of shape (n_candidates,)
+            The ``mean`` of each of its rows; empty for an unknown family.
+        """
         return np.array([r["mean"] for r in self.rows if r["family"] == family])
 
 

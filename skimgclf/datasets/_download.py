@@ -41,15 +41,19 @@ _TIMEOUT = 60  # seconds without data before a download is abandoned
 def get_data_home(data_home=None) -> Path:
     """The folder where fetched data sets are cached, created if missing.
 
+    Every ``fetch_*`` loader keeps its files in a sub-folder of it named after the data set,
+    under the publisher's file names, and reads them from there on the next call.
+
     Parameters
     ----------
-    data_home : str, path-like or None
+    data_home : str, path-like or None, default=None
         The folder to use. None takes the environment variable ``SKIMGCLF_DATA``, else
         ``~/skimgclf_data``.
 
     Returns
     -------
     Path
+        The folder, with ``~`` expanded.
 
     Raises
     ------
@@ -57,6 +61,10 @@ def get_data_home(data_home=None) -> Path:
         When ``data_home`` (or a folder above it) is a file.
     PermissionError
         When the folder cannot be created.
+
+    See Also
+    --------
+    fetch_mnist : A loader that downloads into this folder.
 
     Examples
     --------

@@ -29,8 +29,16 @@ def load_digits_images(*, return_X_y=False, as_uint8=True):
 
     Returns
     -------
-    Bunch with ``data`` (1797, 64), ``images`` (1797, 8, 8), ``target`` (1797,),
-    ``target_names`` (10,), ``DESCR``; or ``(data, target)`` when ``return_X_y=True``.
+    data : Bunch
+        ``data`` (1797, 64), one flattened image per row; ``images`` (1797, 8, 8);
+        ``target`` (1797,), the digits 0-9; ``target_names`` (10,); ``DESCR``.
+    (data, target) : tuple of ndarray
+        With ``return_X_y=True``, the two arrays of the Bunch.
+
+    See Also
+    --------
+    sklearn.datasets.load_digits : The same digits with their original 0-16 values.
+    fetch_mnist : 70,000 larger (28x28) handwritten digits, downloaded once.
 
     Examples
     --------

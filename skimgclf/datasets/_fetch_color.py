@@ -80,13 +80,30 @@ def fetch_cifar10(*, subset="train", data_home=None, download=True, return_X_y=F
     Parameters
     ----------
     subset : {"train", "test"}, default="train"
-    data_home, download, return_X_y, base_url
-        As in :func:`fetch_mnist`.
+        The official split.
+    data_home : str, path-like or None, default=None
+        Cache root, as in :func:`fetch_mnist`.
+    download : bool, default=True
+        Download missing files; with False only the cache is used (fully offline).
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+    base_url : str or None, default=None
+        A mirror that holds the official files under their official names; None uses the
+        publisher's URL.
 
     Returns
     -------
-    Bunch with ``data`` (n, 3072) uint8 in (H, W, C) order, ``images`` (n, 32, 32, 3) uint8
-    RGB, ``target`` (n,) int64, ``target_names`` (10,), ``DESCR``; or ``(data, target)``.
+    data : Bunch
+        ``data`` (n, 3072) uint8, one image per row in (H, W, C) order; ``images``
+        (n, 32, 32, 3) uint8 RGB; ``target`` (n,) int64; ``target_names``, the 10 class names
+        ("airplane" ... "truck"); ``DESCR``.
+    (data, target) : tuple of ndarray
+        With ``return_X_y=True``, the two arrays of the Bunch.
+
+    See Also
+    --------
+    fetch_svhn : The other 32x32 colour set, of house-number digits.
+    load_cifar10_npz : Load CIFAR-10 from a local ``.npz`` file instead.
 
     Examples
     --------
@@ -127,13 +144,30 @@ def fetch_svhn(*, subset="train", data_home=None, download=True, return_X_y=Fals
     Parameters
     ----------
     subset : {"train", "test", "extra"}, default="train"
-    data_home, download, return_X_y, base_url
-        As in :func:`fetch_mnist`.
+        The official split; ``"extra"`` holds easier, additional training digits.
+    data_home : str, path-like or None, default=None
+        Cache root, as in :func:`fetch_mnist`.
+    download : bool, default=True
+        Download missing files; with False only the cache is used (fully offline).
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+    base_url : str or None, default=None
+        A mirror that holds the official files under their official names; None uses the
+        publisher's URL.
 
     Returns
     -------
-    Bunch with ``data`` (n, 3072) uint8 in (H, W, C) order, ``images`` (n, 32, 32, 3) uint8
-    RGB, ``target`` (n,) int64 digits 0-9, ``target_names``, ``DESCR``; or ``(data, target)``.
+    data : Bunch
+        ``data`` (n, 3072) uint8, one image per row in (H, W, C) order; ``images``
+        (n, 32, 32, 3) uint8 RGB; ``target`` (n,) int64, the digits 0-9; ``target_names``;
+        ``DESCR``.
+    (data, target) : tuple of ndarray
+        With ``return_X_y=True``, the two arrays of the Bunch.
+
+    See Also
+    --------
+    fetch_cifar10 : The other 32x32 colour set, of objects and animals.
+    fetch_mnist : Handwritten digits, 28x28 grey.
 
     Examples
     --------

@@ -18,7 +18,7 @@ _COMMON_PARAMS = """
     ----------
     subset : {"train", "test"}, default="train"
         The official split.
-    data_home : str, path-like or None
+    data_home : str, path-like or None, default=None
         Cache root; None takes the environment variable ``SKIMGCLF_DATA``, else
         ``~/skimgclf_data``. Files live in ``<data_home>/<name>/`` under their official names.
     download : bool, default=True
@@ -27,15 +27,24 @@ _COMMON_PARAMS = """
         naming it.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
-    base_url : str or None
+    base_url : str or None, default=None
         A mirror that holds the official files under their official names; None uses the
         publisher's URLs."""
 
 _RETURNS = """
     Returns
     -------
-    Bunch with ``data`` (n, {d}) uint8, ``images`` (n, {hw}) uint8, ``target`` (n,) int64,
-    ``target_names``, ``DESCR``; or ``(data, target)`` with ``return_X_y=True``."""
+    data : Bunch
+        ``data`` (n, {d}) uint8, one flattened image per row; ``images`` (n, {hw}) uint8;
+        ``target`` (n,) int64; ``target_names``, the name of each label; ``DESCR``.
+    (data, target) : tuple of ndarray
+        With ``return_X_y=True``, the two arrays of the Bunch.
+
+    See Also
+    --------
+    load_idx : Read an IDX file, such as those of this family, already on disk.
+    load_idx_folder : Load a folder of IDX files with the layout of this family.
+    get_data_home : The cache folder the files are downloaded to."""
 
 
 _FETCH_CONSTRAINTS = {
@@ -71,6 +80,9 @@ def _check_lengths(images, target, images_path, labels_path):
 def fetch_mnist(*, subset="train", data_home=None, download=True, return_X_y=False,
                 base_url=None):
     """Load MNIST (60,000 train / 10,000 test handwritten digits, 28x28), downloading if needed.
+
+    The two IDX files of ``subset`` (images and labels) are downloaded into the cache the first
+    time, checksum-verified, and read from there afterwards; the labels are the digits 0-9.
     {params}
     {returns}
 
@@ -90,6 +102,9 @@ def fetch_mnist(*, subset="train", data_home=None, download=True, return_X_y=Fal
 def fetch_fashion_mnist(*, subset="train", data_home=None, download=True, return_X_y=False,
                         base_url=None):
     """Load Fashion-MNIST (60,000 / 10,000 article images, 28x28, 10 classes).
+
+    Zalando's drop-in replacement for MNIST, fetched and cached the same way: grey images of
+    clothes, shoes and bags, ``target_names`` from "T-shirt/top" to "Ankle boot".
     {params}
     {returns}
 
@@ -111,6 +126,9 @@ def fetch_fashion_mnist(*, subset="train", data_home=None, download=True, return
 def fetch_kmnist(*, subset="train", data_home=None, download=True, return_X_y=False,
                  base_url=None):
     """Load Kuzushiji-MNIST (60,000 / 10,000 cursive hiragana, 28x28, 10 classes).
+
+    A drop-in replacement for MNIST in cursive Japanese, fetched and cached the same way; the
+    ``target_names`` are the romanised readings of the ten hiragana ("o", "ki", ...).
     {params}
     {returns}
 
@@ -156,8 +174,16 @@ def fetch_emnist(*, split="balanced", subset="train", data_home=None, download=T
         ``balanced`` has 47 classes (112,800 train / 18,800 test); ``letters`` has labels
         1-26. The whole archive (all splits) is downloaded once and extracted into the cache.
     subset : {"train", "test"}, default="train"
-    data_home, download, return_X_y, base_url
-        As in :func:`fetch_mnist`.
+        The official split.
+    data_home : str, path-like or None, default=None
+        Cache root, as in :func:`fetch_mnist`.
+    download : bool, default=True
+        Download missing files; with False only the cache is used (fully offline).
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+    base_url : str or None, default=None
+        A mirror that holds the official files under their official names; None uses the
+        publisher's URL.
     {returns}
 
     Examples

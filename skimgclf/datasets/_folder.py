@@ -44,12 +44,16 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
         ``"rgb"`` gives (n, H, W, 3) images (grayscale files are repeated on three channels,
         an alpha channel is dropped); ``"gray"`` gives (n, H, W) luminance.
     return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
 
     Returns
     -------
-    Bunch with ``data`` (n, H*W*C) uint8, ``images`` uint8, ``target`` (n,) int64,
-    ``target_names`` (sorted class names), ``filenames`` (n,) paths, ``DESCR``;
-    or ``(data, target)``.
+    data : Bunch
+        ``data`` (n, H*W*C) uint8, one flattened image per row; ``images`` uint8, (n, H, W, 3)
+        or (n, H, W); ``target`` (n,) int64; ``target_names``, the sorted class names;
+        ``filenames`` (n,), the path of each image; ``DESCR``.
+    (data, target) : tuple of ndarray
+        With ``return_X_y=True``, the two arrays of the Bunch.
 
     Raises
     ------
@@ -60,6 +64,10 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
     ValueError
         Naming every file that cannot be read, or the mismatched shapes when ``image_shape``
         is None.
+
+    See Also
+    --------
+    load_idx_folder : Load an MNIST-like folder of IDX files.
 
     Examples
     --------

@@ -46,6 +46,11 @@ def load_idx(path_or_paths) -> np.ndarray:
         ``(n, rows, cols)`` uint8 for image files (magic 2051), ``(n,)`` uint8 for label files
         (magic 2049); other IDX element types and ranks are read too, in native byte order.
 
+    See Also
+    --------
+    load_idx_folder : Load a whole folder of IDX files (train and test, images and labels).
+    fetch_mnist : Download the IDX files of MNIST and read them with this function.
+
     Examples
     --------
     >>> import gzip, tempfile, os, numpy as np

@@ -64,6 +64,11 @@ def load_idx_folder(folder, *, subset="train", target_names=None, return_X_y=Fal
     ValueError
         When the images and the labels do not match in number.
 
+    See Also
+    --------
+    load_idx : Read one IDX file (or its parts).
+    fetch_mnist : Download the official files into the cache first.
+
     Examples
     --------
     >>> import gzip, tempfile

@@ -40,11 +40,20 @@ def load_olivetti_faces(path, *, return_X_y=False):
     path : str or path-like
         The ``olivettifaces.mat`` file (key ``faces``, shape (4096, 400)).
     return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
 
     Returns
     -------
-    Bunch with ``data`` (400, 4096) uint8, ``images`` (400, 64, 64) uint8, ``target`` (400,)
-    int64 person ids 0-39, ``target_names``, ``DESCR``; or ``(data, target)``.
+    data : Bunch
+        ``data`` (400, 4096) uint8, one flattened image per row; ``images`` (400, 64, 64)
+        uint8; ``target`` (400,) int64, the person ids 0-39; ``target_names`` ("person 0",
+        ...); ``DESCR``.
+    (data, target) : tuple of ndarray
+        With ``return_X_y=True``, the two arrays of the Bunch.
+
+    See Also
+    --------
+    load_image_folder : Load faces (or any images) stored as one image file each.
 
     Examples
     --------
@@ -94,16 +103,28 @@ def load_olivetti_faces(path, *, return_X_y=False):
 def load_cifar10_npz(path_or_paths, *, return_X_y=False):
     """Load CIFAR-10 images saved as npz parts with arrays ``X`` (n, 32, 32, 3) and ``y`` (n,).
 
+    ``X`` must be uint8 RGB pixels and ``y`` the class indices 0-9; each file is read without
+    unpickling, and a part that is not such a file raises an error naming it.
+
     Parameters
     ----------
     path_or_paths : str, path-like or list of them
         One npz file or several, concatenated in the given order.
     return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
 
     Returns
     -------
-    Bunch with ``data`` (n, 3072), ``images`` (n, 32, 32, 3) uint8, ``target`` (n,) int64,
-    ``target_names`` (the ten CIFAR-10 classes), ``DESCR``; or ``(data, target)``.
+    data : Bunch
+        ``data`` (n, 3072) uint8, one image per row in (H, W, C) order; ``images``
+        (n, 32, 32, 3) uint8; ``target`` (n,) int64; ``target_names``, the ten CIFAR-10
+        classes; ``DESCR``.
+    (data, target) : tuple of ndarray
+        With ``return_X_y=True``, the two arrays of the Bunch.
+
+    See Also
+    --------
+    fetch_cifar10 : Download CIFAR-10 from its publisher instead.
 
     Examples
     --------

@@ -93,9 +93,16 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
     Returns
     -------
     X : ndarray of shape (n_samples, image_size, image_size), uint8
+        The images.
     y : ndarray of shape (n_samples,), int64
+        The label of each image: the label of its largest digit.
     metadata : list of list of dict
         Only with ``return_metadata=True``.
+
+    See Also
+    --------
+    skimgclf.preprocessing.LargestDigitExtractor : Crops the largest digit out of such images.
+    skimgclf.preprocessing.BackgroundRemover : Removes their background (the 255 rule).
 
     Examples
     --------

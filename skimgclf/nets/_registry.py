@@ -36,6 +36,11 @@ def register_net(fn=None, *, name=None):
     fn : callable
         ``fn`` unchanged (so the decorator leaves the object as it was).
 
+    See Also
+    --------
+    get_net : Look a registered constructor up by name.
+    list_nets : The registered names.
+
     Examples
     --------
     >>> import torch
@@ -65,6 +70,24 @@ def register_net(fn=None, *, name=None):
 def list_nets(pattern: str = "*") -> list[str]:
     """Sorted names of the registered networks matching the shell-style ``pattern``.
 
+    The built-in networks register themselves when :mod:`skimgclf.nets` is imported, and
+    :func:`register_net` adds to them; the names are those the estimators' ``architecture``
+    takes.
+
+    Parameters
+    ----------
+    pattern : str, default="*"
+        A shell-style pattern (``fnmatch``), matched against the lower-cased names.
+
+    Returns
+    -------
+    list of str
+        The matching names, sorted.
+
+    See Also
+    --------
+    get_net : The constructor registered under a name.
+
     Examples
     --------
     >>> from skimgclf.nets import list_nets
@@ -78,10 +101,28 @@ def list_nets(pattern: str = "*") -> list[str]:
 def get_net(name: str):
     """The constructor registered under ``name``.
 
+    The estimators call it with their ``architecture``, then call the constructor with the
+    data's ``in_channels``, ``n_classes`` and ``input_shape`` (and ``module__*`` arguments).
+
+    Parameters
+    ----------
+    name : str
+        A registered name (see :func:`list_nets`), in any case.
+
+    Returns
+    -------
+    callable
+        The class or function registered under ``name``.
+
     Raises
     ------
     ValueError
         When ``name`` is not registered; the message lists the available names.
+
+    See Also
+    --------
+    list_nets : The registered names.
+    register_net : Register a constructor of your own.
 
     Examples
     --------

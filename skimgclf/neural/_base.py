@@ -74,6 +74,29 @@ AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 def resolve_device(device) -> str:
     """``"auto"`` -> CUDA when available, else CPU; a CUDA request without CUDA is an error.
 
+    The estimators resolve their ``device`` parameter with it at ``fit`` (into ``device_``), so
+    that ``device="auto"`` runs on whatever the machine has, and an impossible request fails
+    at once with a message saying what to pass instead.
+
+    Parameters
+    ----------
+    device : str, torch.device or None
+        ``"auto"`` (or None), or any torch device (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...).
+
+    Returns
+    -------
+    str
+        The device, as ``str(torch.device(...))``.
+
+    Raises
+    ------
+    ValueError
+        When ``device`` is not a torch device, or names CUDA on a machine without it.
+
+    See Also
+    --------
+    CNNClassifier : Its ``device`` parameter is resolved by this function.
+
     Examples
     --------
     >>> import torch
@@ -177,6 +200,16 @@ class _NeuralImageClassifier(NeuralNetClassifier):
 
         ``callbacks`` is set like any parameter: skorch would first rebuild the callback list
         from the old value, and an invalid old value would raise here instead of in ``fit``.
+
+        Parameters
+        ----------
+        **params
+            Estimator parameters and skorch's routed ones (``module__*``, ...).
+
+        Returns
+        -------
+        self
+            The estimator.
         """
         if "callbacks" in params:
             vars(self)["callbacks"] = params.pop("callbacks")
@@ -210,6 +243,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         Returns
         -------
         self
+            The fitted estimator.
         """
         self._check_params()
         reset = not (self.warm_start and self.initialized_)
@@ -222,6 +256,23 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         """Train ``max_epochs`` more epochs without re-initialising (initialises the first time).
 
         ``classes`` (all labels that will ever be seen) is used on the first call.
+
+        Parameters
+        ----------
+        X : array-like or torch.Tensor
+            Images in any layout of the image contract, as in ``fit``; on later calls of the
+            image shape seen at the first.
+        y : array-like of shape (n,)
+            Labels (required; None is an error).
+        classes : array-like or None, default=None
+            Every label ``y`` will hold over all calls; None takes those of the first ``y``.
+        **fit_params
+            Passed to the module's ``forward`` (skorch's routing).
+
+        Returns
+        -------
+        self
+            The estimator, trained further.
         """
         if isinstance(X, ImageTensorData):  # called by fit() with prepared data
             return super().partial_fit(X, y, classes, **fit_params)
@@ -464,6 +515,15 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return self.label_encoder_.classes_
 
     def check_data(self, X, y=None):
+        """Accept the data: ``fit`` has validated it through the image contract already.
+
+        Parameters
+        ----------
+        X : ImageTensorData or array-like
+            The data skorch's ``fit`` hands on.
+        y : array-like or None, default=None
+            Not used (the labels travel inside the prepared data).
+        """
         # fit() validated X and y through the image contract already.
         pass
 
@@ -482,7 +542,13 @@ class _NeuralImageClassifier(NeuralNetClassifier):
 
     # ------------------------------------------------------------- skorch's hooks
     def initialize(self):
-        """Seed (from ``random_state``) then build callbacks, module, criterion, optimizer."""
+        """Seed (from ``random_state``) then build callbacks, module, criterion, optimizer.
+
+        Returns
+        -------
+        self
+            The initialised estimator (skorch's ``initialize``).
+        """
         rng = check_random_state(self.random_state)
         torch_seed, batch_seed = (int(s) for s in rng.randint(0, 2**31 - 1, size=2))
         if self.random_state is not None:
@@ -729,6 +795,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
+            Float64 probabilities; each row sums to 1.
         """
         check_is_fitted(self, "label_encoder_")
         views = tta_views(self.tta)  # checked here too: tta may be set after fit
@@ -758,10 +825,12 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         Parameters
         ----------
         X : array-like or torch.Tensor
+            Images in the layout accepted by ``fit`` (same image shape and channels).
 
         Returns
         -------
         ndarray of shape (n_samples,)
+            The predicted labels, of the type of the ``y`` given to ``fit``.
         """
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
@@ -771,7 +840,24 @@ class _NeuralImageClassifier(NeuralNetClassifier):
 
     # ----------------------------------------------------------------- persistence
     def load_params(self, *args, **kwargs):
-        """skorch's ``load_params`` (``weights_only`` loading), onto this estimator's device."""
+        """Load saved parameters as skorch's ``load_params`` does, onto this estimator's device.
+
+        The tensors are read with ``weights_only`` loading (an untrusted file cannot run code)
+        and mapped to ``device_`` (resolved from ``device`` when not fitted yet).
+
+        Parameters
+        ----------
+        *args
+            Positional arguments of skorch's ``load_params`` (``f_params``, ...).
+        **kwargs
+            Its keyword arguments (``f_params``, ``f_optimizer``, ``f_history``,
+            ``checkpoint``, ...).
+
+        Returns
+        -------
+        None
+            The parameters are loaded into the estimator itself, as in skorch.
+        """
         if "device_" not in vars(self):
             self.device_ = resolve_device(self.device)
         with self._on_device():

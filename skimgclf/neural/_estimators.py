@@ -45,6 +45,12 @@ class CNNClassifier(_NeuralImageClassifier):
     ----------
     {PARAMETERS}
 """ + _ATTRIBUTES_DOC + """
+    See Also
+    --------
+    TorchMLPClassifier : The same estimator with a fully connected network on flat rows.
+    skimgclf.nets.get_net : The registered architectures (``architecture=...``).
+    lr_find : Choose ``lr`` with a learning-rate range test.
+
     Examples
     --------
     >>> import numpy as np
@@ -85,6 +91,12 @@ class TorchMLPClassifier(_NeuralImageClassifier):
     ----------
     {PARAMETERS}
 """ + _ATTRIBUTES_DOC + """
+    See Also
+    --------
+    CNNClassifier : The same estimator with a convolutional network on images.
+    skimgclf.preprocessing.HOGFeatures : Descriptors it can take as flat rows.
+    sklearn.neural_network.MLPClassifier : The MLP of scikit-learn, on the CPU.
+
     Examples
     --------
     >>> import numpy as np

@@ -88,6 +88,9 @@ class _LRFinderCallback(Callback):
 class LRFinderResult:
     """The curve of a learning-rate range test (what :func:`lr_find` returns).
 
+    It holds the rate and loss of each batch, the losses smoothed by an exponential moving
+    average, and the suggested rate: the rate at the smoothed minimum divided by 10.
+
     Parameters
     ----------
     lrs : array-like of shape (n_steps,)
@@ -116,6 +119,10 @@ class LRFinderResult:
         ``lr`` (the peak rate with ``lr_schedule="onecycle"``).
     diverged : bool
     smoothing : float
+
+    See Also
+    --------
+    lr_find : Run the test on an estimator and data.
 
     Examples
     --------
@@ -157,6 +164,7 @@ class LRFinderResult:
         Returns
         -------
         ax : matplotlib Axes
+            The Axes drawn on.
         """
         import matplotlib.pyplot as plt  # only when plotting: matplotlib is optional
 
@@ -266,6 +274,11 @@ def lr_find(estimator, X, y, *, start_lr=1e-7, end_lr=10.0, num_steps=100, smoot
     result : LRFinderResult
         ``lrs``, ``losses``, ``smoothed_losses``, ``min_loss_lr``, ``suggested_lr`` (a tenth of
         ``min_loss_lr``), ``diverged`` and ``plot()``.
+
+    See Also
+    --------
+    LRFinderResult : The curve, the suggestion and its plot.
+    CNNClassifier : Pass the suggestion as its ``lr``.
 
     Examples
     --------

@@ -285,8 +285,8 @@ SHARED_PARAMS = (
     _p("iterator_valid", None, [None, callable], "None or DataLoader-like class", """
         As ``iterator_train``, for validation and prediction."""),
     _p("train_split", None, [None, callable], "None or callable", """
-        skorch's alternative to ``validation_fraction`` (e.g. ``skorch.dataset.ValidSplit``);
-        not both."""),
+        The split of skorch, an alternative to ``validation_fraction`` (e.g.
+        ``skorch.dataset.ValidSplit``); not both."""),
     _p("callbacks", None, [None, StrOptions({"disable"}), _Callbacks()],
        'None, "disable" or list of callbacks', """
         As in skorch: added to the defaults (``epoch_timer``, ``train_loss``, ``valid_loss``,
@@ -320,7 +320,7 @@ MLP_PARAMS = (
 
 _KWARGS_DOC = """\
     **kwargs
-        skorch's routed parameters: ``module__*``, ``optimizer__*``, ``criterion__*``,
+        The routed parameters of skorch: ``module__*``, ``optimizer__*``, ``criterion__*``,
         ``callbacks__*``, ``iterator_train__*``, ``iterator_valid__*``, ``compile__*``. ``fit``
         checks that each names an argument of what it reaches (the architecture, the
         optimizer, ...); other keyword arguments are a TypeError."""

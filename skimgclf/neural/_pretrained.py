@@ -104,7 +104,7 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    skimgclf.nets.EfficientNetLite0 : the same backbone as a network to fine-tune with
+    skimgclf.nets.EfficientNetLite0 : The same backbone as a network to fine-tune with
         ``CNNClassifier(architecture="efficientnet_lite0", module__pretrained=True)``.
 
     Examples
@@ -161,11 +161,13 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features), (n, H, W), (n, H, W, C) or (n, C, H, W)
             Integer images hold 0-255 pixels; float images are taken as already in [0, 1]
             (see ``input_scale``).
-        y : ignored
+        y : None
+            Ignored; accepted for scikit-learn's API.
 
         Returns
         -------
         self : PretrainedFeatures
+            The fitted transformer.
         """
         images = self._check(X, reset=True)
         self._scale(images)  # the value-range rule refuses bad pixels here, not in transform
@@ -189,6 +191,7 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, 1280), float32
+            The global average of the backbone's last feature map, one row per image.
         """
         check_is_fitted(self, "n_features_out_")
         images = self._check(X, reset=False)
@@ -254,16 +257,18 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
         return self._net
 
     def get_feature_names_out(self, input_features=None):
-        """Names ``pretrainedfeatures0 ... pretrainedfeatures1279`` of the features.
+        """Get the names ``pretrainedfeatures0 ... pretrainedfeatures1279`` of the features.
 
         Parameters
         ----------
-        input_features : ignored
-            Accepted for scikit-learn's API (the features do not map to input columns).
+        input_features : array-like of str or None, default=None
+            Ignored; accepted for scikit-learn's API (the features do not map to input
+            columns).
 
         Returns
         -------
         ndarray of str objects, shape (1280,)
+            One name per output feature.
         """
         check_is_fitted(self, "n_features_out_")
         prefix = type(self).__name__.lower()

@@ -25,6 +25,9 @@ _CHUNK_ELEMENTS = 1 << 20
 def remove_background(X, threshold=255, fill=0):
     """Set every pixel below ``threshold`` (or at/below each image's Otsu level) to ``fill``.
 
+    The function behind :class:`BackgroundRemover`: pixel-wise, on any layout, working through
+    the stack in chunks of about a million pixels, and always into a new array.
+
     Parameters
     ----------
     X : array-like of shape (n_images, ...)
@@ -44,6 +47,11 @@ def remove_background(X, threshold=255, fill=0):
     -------
     ndarray
         Same shape and dtype as ``X`` (uint8 for bool masks).
+
+    See Also
+    --------
+    BackgroundRemover : The same as a scikit-learn transformer.
+    otsu_thresholds : The per-image thresholds of ``threshold="otsu"``.
 
     Examples
     --------
@@ -86,7 +94,7 @@ def remove_background(X, threshold=255, fill=0):
 
 @validate_params({"X": ["array-like"]}, prefer_skip_nested_validation=True)
 def otsu_thresholds(X) -> np.ndarray:
-    """Otsu's threshold of each image, equal to skimage.filters.threshold_otsu image by image.
+    """Compute Otsu's threshold of each image, as skimage.filters.threshold_otsu image by image.
 
     uint8 stacks are handled at once (one 256-bin histogram per image, all thresholds from
     cumulative sums, in the same arithmetic as skimage); other dtypes call skimage per image.
@@ -94,11 +102,17 @@ def otsu_thresholds(X) -> np.ndarray:
     Parameters
     ----------
     X : array-like of shape (n_images, ...)
+        Images (any layout; axis 0 indexes the images). Bool masks are read as uint8 0 / 255.
 
     Returns
     -------
     ndarray of shape (n_images,)
         In the dtype of ``X``.
+
+    See Also
+    --------
+    remove_background : Uses them with ``threshold="otsu"``.
+    skimage.filters.threshold_otsu : The threshold of one image.
 
     Examples
     --------
@@ -184,7 +198,8 @@ class BackgroundRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    LargestDigitExtractor : keeps the largest digit of the cleaned images.
+    remove_background : The same as a function.
+    LargestDigitExtractor : Keeps the largest digit of the cleaned images.
 
     Examples
     --------
@@ -212,11 +227,14 @@ class BackgroundRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, H, W[, C])
-        y : ignored
+            Training images (only their size is recorded).
+        y : None
+            Ignored; accepted for scikit-learn's API.
 
         Returns
         -------
         self : BackgroundRemover
+            The fitted transformer.
         """
         check_images(self, X, reset=True, spatial=False)
         return self
@@ -227,10 +245,12 @@ class BackgroundRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, H, W[, C])
+            Images of the size seen in ``fit`` (or of any size without ``fit``).
 
         Returns
         -------
         ndarray of the same shape and dtype as ``X``
+            The images with their background pixels set to ``fill``.
         """
         if not hasattr(self, "n_features_in_"):  # stateless: usable without fit
             self._validate_params()

@@ -55,10 +55,11 @@ default="rotated_side"
     merge_distance : int, default=1
         Components separated by at most this many background pixels count as one.
     output_shape : (int, int), default=(28, 28)
+        ``(height, width)`` of the output images.
     margin : int, default=4
         Free border, in output pixels, around the scaled component's bounding box.
     n_jobs : int or None, default=None
-        joblib workers over chunks of images.
+        Joblib workers over chunks of images (``-1``: all cores).
     return_blank : bool, default=False
         Also return a boolean array marking the images that had no component.
     progress_bar : bool, default=False
@@ -71,6 +72,11 @@ default="rotated_side"
         floats stay floats.
     blank : ndarray of shape (n,), bool
         Only with ``return_blank=True``.
+
+    See Also
+    --------
+    LargestDigitExtractor : The same as a scikit-learn transformer, for any layout.
+    remove_background : Leaves the zero background this function expects.
 
     Examples
     --------
@@ -260,7 +266,7 @@ default="rotated_side"
         caller's layout (``(n, H, W)`` in, ``(n, out_h, out_w)`` out; flat rows in, flat rows
         out; ``(n, H, W, C)`` and ``(n, C, H, W)`` likewise).
     n_jobs : int or None, default=None
-        joblib workers over chunks of images (``-1``: all cores).
+        Joblib workers over chunks of images (``-1``: all cores).
     progress_bar : bool, default=False
         Show a tqdm bar over the images in ``transform`` (on standard error).
 
@@ -270,6 +276,13 @@ default="rotated_side"
         Values per input image seen in ``fit``.
     image_shape_ : tuple of int
         ``(H, W, C)`` seen in ``fit``.
+
+    See Also
+    --------
+    extract_largest_digit : The same as a function of ``(n, H, W, C)`` images.
+    BackgroundRemover : Leaves only the digits' pixels non-zero, before this step.
+    skimgclf.datasets.make_modified_mnist : Images of several digits, the largest giving the
+        label.
 
     Notes
     -----
@@ -334,11 +347,14 @@ default="rotated_side"
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, H, W[, C])
-        y : ignored
+            Training images (only their shape is recorded).
+        y : None
+            Ignored; accepted for scikit-learn's API.
 
         Returns
         -------
         self : LargestDigitExtractor
+            The fitted transformer.
         """
         _check_output_shape(self.output_shape, self.margin)
         check_images(self, X, reset=True, image_shape=self.image_shape,
@@ -351,6 +367,8 @@ default="rotated_side"
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, H, W[, C])
+            Images with a zero background, of the shape seen in ``fit`` (any shape without
+            ``fit``).
 
         Returns
         -------
@@ -380,7 +398,19 @@ default="rotated_side"
         return out.reshape(len(out), -1) if self.flatten else layout.restore(out)
 
     def get_feature_names_out(self, input_features=None):
-        """Names ``pixel0 ... pixelN`` of the output values (one per output pixel and channel)."""
+        """Get the names ``pixel0 ... pixelN`` of the outputs (one per output pixel and channel).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored; accepted for scikit-learn's API (the outputs do not map to input
+            columns).
+
+        Returns
+        -------
+        ndarray of str objects, shape (out_h * out_w * C,)
+            One name per output value, in the order of flat output rows.
+        """
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "n_features_in_")

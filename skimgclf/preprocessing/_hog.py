@@ -77,18 +77,29 @@ def hog_features(images, *, orientations=9, pixels_per_cell=(8, 8), cells_per_bl
                  progress_bar=False):
     """:func:`skimage.feature.hog` of every image, as one float32 ``(n, n_features)`` array.
 
+    The function behind :class:`HOGFeatures`: the images are processed a chunk at a time,
+    vectorised in numpy, and the chunks spread over ``n_jobs`` workers.
+
     Parameters
     ----------
     images : array-like of shape (n, H, W, C)
         Images; not modified.
-    orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt
-        As in :func:`skimage.feature.hog`.
+    orientations : int, default=9
+        Orientation bins.
+    pixels_per_cell : tuple of (int, int), default=(8, 8)
+        Size of a cell, in pixels.
+    cells_per_block : tuple of (int, int), default=(3, 3)
+        Size of a normalisation block, in cells.
+    block_norm : {"L1", "L1-sqrt", "L2", "L2-Hys"}, default="L2-Hys"
+        Block normalisation, as in :func:`skimage.feature.hog`.
+    transform_sqrt : bool, default=False
+        Power-law compression (square root) of the image first; needs non-negative pixels.
     colour : bool or None, default=None
         Pass each ``(H, W, C)`` image with ``channel_axis=-1`` (skimage keeps, per pixel, the
         channel with the strongest gradient). None: colour when ``C > 1``; False needs
         ``C == 1``.
     n_jobs : int or None, default=None
-        joblib workers over chunks of images.
+        Joblib workers over chunks of images (``-1``: all cores).
     progress_bar : bool, default=False
         Show a tqdm bar over the images (on standard error), for long stacks.
 
@@ -98,6 +109,11 @@ def hog_features(images, *, orientations=9, pixels_per_cell=(8, 8), cells_per_bl
         Row ``i`` equals ``hog(images[i], ...)`` cast to float32 (bit for bit: the whole chunk
         is computed in skimage's own arithmetic and summation order, without its per-image
         Python overhead).
+
+    See Also
+    --------
+    HOGFeatures : The same as a scikit-learn transformer, for any layout.
+    skimage.feature.hog : The descriptor of one image.
 
     Examples
     --------
@@ -231,8 +247,11 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
     orientations : int, default=9
         Orientation bins.
     pixels_per_cell : tuple of (int, int), default=(8, 8)
+        Size of a cell, in pixels.
     cells_per_block : tuple of (int, int), default=(3, 3)
+        Size of a normalisation block, in cells.
     block_norm : {"L1", "L1-sqrt", "L2", "L2-Hys"}, default="L2-Hys"
+        Block normalisation, as in :func:`skimage.feature.hog`.
     transform_sqrt : bool, default=False
         Power-law compression (square root) of the image first; needs non-negative pixels.
     image_shape : tuple or None, default=None
@@ -243,7 +262,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         Read 4-D input as ``(n, C, H, W)``; None decides by the package's one rule
         (:func:`skimgclf.neural.reads_channels_first`: only when the shape leaves no doubt).
     n_jobs : int or None, default=None
-        joblib workers over chunks of images (``-1``: all cores).
+        Joblib workers over chunks of images (``-1``: all cores).
     progress_bar : bool, default=False
         Show a tqdm bar over the images in ``transform`` (on standard error).
 
@@ -255,6 +274,11 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         ``(H, W, C)`` seen in ``fit``.
     n_features_out_ : int
         Length of each HOG descriptor.
+
+    See Also
+    --------
+    hog_features : The same as a function of ``(n, H, W, C)`` images.
+    skimgclf.neural.TorchMLPClassifier : A network that takes the descriptors as flat rows.
 
     Examples
     --------
@@ -292,11 +316,14 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, H, W[, C])
-        y : ignored
+            Training images (only their shape is recorded).
+        y : None
+            Ignored; accepted for scikit-learn's API.
 
         Returns
         -------
         self : HOGFeatures
+            The fitted transformer.
         """
         _check_pairs(pixels_per_cell=self.pixels_per_cell, cells_per_block=self.cells_per_block)
         images, _ = self._images(X, reset=True)
@@ -309,10 +336,12 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, H, W[, C])
+            Images of the shape seen in ``fit`` (any shape without ``fit``).
 
         Returns
         -------
         ndarray of shape (n_samples, ``n_features_out_``), float32
+            One descriptor per image, as :func:`skimage.feature.hog` computes it.
         """
         if not hasattr(self, "n_features_in_"):  # stateless: usable without fit
             self._validate_params()
@@ -341,7 +370,19 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
                                  self.cells_per_block)
 
     def get_feature_names_out(self, input_features=None):
-        """Names ``hog0 ... hogN`` of the descriptor values."""
+        """Get the names ``hog0 ... hogN`` of the descriptor values.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored; accepted for scikit-learn's API (the descriptor values do not map to
+            input columns).
+
+        Returns
+        -------
+        ndarray of str objects, shape ``(n_features_out_,)``
+            One name per descriptor value.
+        """
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "n_features_out_")

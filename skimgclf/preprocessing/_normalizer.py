@@ -27,6 +27,25 @@ def image_statistics(images, mode="channel"):
     pixels (e.g. MNIST's empty borders) are centred but not divided by zero, as in scikit-learn's
     StandardScaler. ``mode="scale"`` gives ``(0.0, 255.0)``.
 
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W, C)
+        The training images.
+    mode : {"channel", "pixel", "scale"}, default="channel"
+        Statistics per channel, per pixel position (and channel), or the fixed ``(0, 255)``.
+
+    Returns
+    -------
+    mean : float or ndarray
+        Shape ``(C,)`` (``"channel"``) or ``(H, W, C)`` (``"pixel"``); 0.0 for ``"scale"``.
+    std : float or ndarray
+        The population standard deviations, of the same shape; 255.0 for ``"scale"``.
+
+    See Also
+    --------
+    normalize_images : Apply the statistics.
+    Normalizer : Fits them in ``fit`` and applies them in ``transform``.
+
     Examples
     --------
     >>> import numpy as np
@@ -61,6 +80,30 @@ def image_statistics(images, mode="channel"):
 )
 def normalize_images(X, mean, std, dtype=np.float32):
     """``(X - mean) / std`` in chunks, into a new array of ``dtype`` (``X`` is not modified).
+
+    The chunks of about a million values keep the temporaries small, so that a large stack
+    needs no float64 copy of itself.
+
+    Parameters
+    ----------
+    X : array-like
+        The images, in any layout that ``mean`` and ``std`` broadcast against.
+    mean : array-like or float
+        Subtracted from every image (e.g. from :func:`image_statistics`).
+    std : array-like or float
+        Each centred value is divided by it (multiplied by its inverse, computed in float64).
+    dtype : dtype, default=np.float32
+        The dtype of the result.
+
+    Returns
+    -------
+    ndarray
+        The normalised images, of the shape of ``X``.
+
+    See Also
+    --------
+    image_statistics : The mean and std of a stack of images.
+    Normalizer : The same as a scikit-learn transformer.
 
     Examples
     --------
@@ -116,6 +159,12 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     image_shape_ : tuple of int
         ``(H, W, C)`` seen in ``fit``.
 
+    See Also
+    --------
+    image_statistics : The statistics ``fit`` learns.
+    normalize_images : What ``transform`` applies.
+    sklearn.preprocessing.StandardScaler : Per-feature z-scores of flat rows.
+
     Examples
     --------
     >>> import numpy as np
@@ -146,11 +195,14 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, H, W[, C])
-        y : ignored
+            Training images.
+        y : None
+            Ignored; accepted for scikit-learn's API.
 
         Returns
         -------
         self : Normalizer
+            The fitted transformer.
         """
         images, _ = self._images(X, reset=True)
         self.mean_, self.std_ = image_statistics(images, self.mode)
@@ -169,10 +221,12 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, H, W[, C])
+            Images of the shape seen in ``fit``.
 
         Returns
         -------
         ndarray of the same shape as ``X``
+            The normalised images.
         """
         check_is_fitted(self)
         images, layout = self._images(X, reset=False)
@@ -185,10 +239,12 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, H, W[, C])
+            Normalised images, as :meth:`transform` returns them.
 
         Returns
         -------
         ndarray of the same shape as ``X``
+            The images in their original units (float).
         """
         check_is_fitted(self)
         images, layout = self._images(X, reset=False, inverse=True)
