@@ -11,6 +11,17 @@ augmentation and epochs used, accuracy, fit and predict seconds (wall and CPU) a
 count. Data are read in place from ../shared/data.
 
     .venv/bin/python benchmarks/bench_accuracy.py [--datasets mnist fashion-mnist]
+    .venv/bin/python benchmarks/bench_accuracy.py --reference      # + the plain-torch loop
+    .venv/bin/python benchmarks/bench_accuracy.py --ablation [--steps 0 1 2]
+
+``--reference`` times, in the same run, the plain-torch reference recipe on MNIST (the hand
+loop of ``bench_training.py``: AdamW + one-cycle, the BatchNorm CNN 32-32-64-64-128, batch 128,
+rotation +-10 degrees and shift +-2 px, 6 epochs), so that the estimator's time is a ratio.
+
+``--ablation`` is the recipe table on the CIFAR-10 5,000 / 5,000 split (the shared test-jpeg
+set shuffled with seed 0, as in ``bench_transfer.py``): each row adds one change to the row
+above it and prints accuracy, fit time and the time as a multiple of the default's, measured
+in the same run. The issue-10 goal is >= 72 % in at most 10x the default's time.
 
 Targets (issue 3): MNIST >= 99.6 % with fit + predict <= 180 s wall on 2 CPU cores;
 Fashion-MNIST >= 93 % in <= 300 s.
@@ -73,6 +84,63 @@ def run(name, max_epochs=None, random_state=0):
     return accuracy, total
 
 
+# Each step adds its parameters to those of the steps before it (CIFAR-10 5k / 5k).
+ABLATION = (
+    ("default (6 epochs, rotation 10 + shift 2)", {}),
+    ("augment: shift 4 + flip, no rotation", {"augment": {"rotation": 0, "shift": 4,
+                                                          "hflip": True}}),
+    ("+ label smoothing 0.1", {"criterion__label_smoothing": 0.1}),
+    ("+ 18 epochs", {"max_epochs": 18}),
+    ("+ widths 64-128-256", {"module__widths": (64, 128, 256)}),
+    ("+ tta='flip' (predict only)", {"tta": "flip"}),
+)
+
+
+def ablation(steps, random_state=0):
+    from bench_transfer import cifar_split
+
+    X_train, y_train, X_test, y_test = cifar_split()
+    print(f"CIFAR-10 split {len(y_train)} / {len(y_test)}; each row adds to the one above",
+          flush=True)
+    params, base_time, fitted = {}, None, None
+    for i, (name, change) in enumerate(ABLATION):
+        params.update(change)
+        if i not in steps:
+            continue
+        wall = time.perf_counter()
+        if set(change) == {"tta"} and fitted is not None:
+            clf = fitted.set_params(**change)  # prediction only: the same fitted network
+            fit_s = 0.0
+        else:
+            clf = CNNClassifier(random_state=random_state, device="auto", **params)
+            clf.fit(X_train, y_train)
+            fit_s = time.perf_counter() - wall
+        accuracy = clf.score(X_test, y_test)
+        total = time.perf_counter() - wall
+        base_time = base_time or total
+        fitted = clf
+        print(f"  {i}. {name:<44} accuracy {accuracy:.4f}  fit {fit_s:6.1f} s  total "
+              f"{total:6.1f} s  ({total / base_time:4.1f}x step 0; load "
+              f"{os.getloadavg()[0]:.1f})", flush=True)
+
+
+def reference(random_state=0):
+    """The plain-torch reference recipe on full MNIST (train and test), timed."""
+    from bench_training import hand_fit, hand_predict_proba
+
+    from skimgclf.augment import RandomAffine
+
+    X_train, y_train, X_test, y_test = load("mnist")
+    wall = time.perf_counter()
+    model = hand_fit(X_train, y_train, epochs=6, batch_size=128, lr=0.003, weight_decay=0.01,
+                     seed=random_state, augment=RandomAffine(rotation=10, shift=2))
+    accuracy = float(np.mean(hand_predict_proba(model, X_test, 512).argmax(1) == y_test))
+    total = time.perf_counter() - wall
+    print(f"mnist plain-torch reference recipe: accuracy {accuracy:.4f}, fit + predict "
+          f"{total:6.1f} s wall (load {os.getloadavg()[0]:.1f})", flush=True)
+    return accuracy, total
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"],
@@ -80,11 +148,24 @@ def main(argv=None):
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="default: the dataset's setting, else the estimator's")
     parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--reference", action="store_true",
+                        help="also time the plain-torch reference recipe on MNIST")
+    parser.add_argument("--ablation", action="store_true",
+                        help="the CIFAR-10 5k recipe table instead of the datasets")
+    parser.add_argument("--steps", nargs="+", type=int, default=list(range(len(ABLATION))),
+                        help="ablation rows to run (the parameters of skipped rows still add)")
     args = parser.parse_args(argv)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{os.cpu_count()} CPUs", flush=True)
+    if args.ablation:
+        ablation(args.steps, args.random_state)
+        return 0
+    if args.reference:
+        _, ref_time = reference(args.random_state)
     for name in args.datasets:
-        run(name, args.max_epochs, args.random_state)
+        _, total = run(name, args.max_epochs, args.random_state)
+        if args.reference and name == "mnist":
+            print(f"mnist: CNNClassifier time / reference time = {total / ref_time:.2f}")
     return 0
 
 
