@@ -35,8 +35,12 @@ test-fast: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
+# The example gallery runs every example in its fast mode (docs/conf.py sets
+# SKIMGCLF_EXAMPLES_FAST=1 unless it is set): minutes on a CPU, then only the changed examples
+# run again. `make docs PLOT_GALLERY=0` builds the gallery's pages without running them.
+PLOT_GALLERY ?= 1
 docs: $(VENV)/.installed
-	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+	$(BIN)/sphinx-build -W --keep-going -b html -D plot_gallery=$(PLOT_GALLERY) docs docs/_build/html
 
 bench: $(VENV)/.installed
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done

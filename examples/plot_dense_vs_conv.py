@@ -14,41 +14,57 @@ Both networks are registered in :mod:`skimgclf.nets` (``"mlp"`` and ``"one_conv_
 from its IDX files; for CIFAR-10 only the 10,000 official *test* images are in ``shared/data``,
 so they are split here into a training and a test part (stratified).
 
-Set ``SKIMGCLF_EXAMPLES_FAST=1`` for a tiny run (what CI does).
+.. rubric:: Data and how to run it
+
+The data sets are read in place from the project's ``shared/data`` folder (``../../shared/data``
+from this script's folder, or the folder named by ``SKIMGCLF_SHARED_DATA``) with
+:func:`skimgclf.datasets.load_idx_folder` (MNIST's IDX files) and
+:func:`skimgclf.datasets.load_cifar10_npz` (the CIFAR-10 test images, in ten npz parts); a
+missing file is a ``FileNotFoundError`` that names it. Without that folder, download the
+official files once instead: replace the loading lines with
+``skimgclf.datasets.fetch_mnist(subset=..., download=True)`` and
+``skimgclf.datasets.fetch_cifar10(subset="test", download=True)`` (cached under
+``~/skimgclf_data``; the official CIFAR-10 pixels differ slightly from the JPEG-re-encoded
+copy of ``shared/data``).
+
+``python plot_dense_vs_conv.py`` takes minutes on a CPU; ``SKIMGCLF_EXAMPLES_FAST=1`` shrinks
+the data and the training to a tiny run (what CI and the documentation build do). With
+``SKIMGCLF_EXAMPLES_OUT=folder`` the figures are also saved as PNG files in
+``folder/dense_vs_conv/``.
 """
 
 # %%
 # The two networks
 # ----------------
+import os
 import time
+from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # figures are written to files; no window is opened
 import matplotlib.pyplot as plt
-from _shared_data import (
-    is_fast,
-    load_cifar10_test,
-    load_mnist_like,
-    output_dir,
-    pick,
-    stratified_subset,
-)
+from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
+from skimgclf.datasets import load_cifar10_npz, load_idx_folder
 from skimgclf.metrics import per_class_metrics
 from skimgclf.nets import list_nets
 from skimgclf.neural import CNNClassifier, TorchMLPClassifier
 from skimgclf.plotting import plot_per_class
 
+# The data folder, the run's size and where the figures are also saved (see the docstring).
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()  # gallery: no __file__
+DATA = Path(os.environ.get("SKIMGCLF_SHARED_DATA", HERE / "../../shared/data")).resolve()
+FAST = os.environ.get("SKIMGCLF_EXAMPLES_FAST", "") not in ("", "0")
+OUT = os.environ.get("SKIMGCLF_EXAMPLES_OUT")
+OUT = Path(OUT, "dense_vs_conv") if OUT else None
+
 start = time.perf_counter()
-out = output_dir("dense_vs_conv")
-print(f"mode: {'fast' if is_fast() else 'full'}")
+print(f"mode: {'fast' if FAST else 'full'}")
 print(f"registered networks: {', '.join(list_nets())}")
 
-EPOCHS = pick(3, 10)
+# verbose=1 prints one line per epoch while a network trains.
+EPOCHS = 3 if FAST else 10
 common = dict(optimizer="adam", lr=1e-3, batch_size=128, max_epochs=EPOCHS, init="kaiming",
-              random_state=0)
+              verbose=1, random_state=0)
 models = {
     "DNN": TorchMLPClassifier(architecture="mlp", hidden_sizes=(128, 128, 64),
                               activation="relu", **common),
@@ -59,12 +75,21 @@ models = {
 # %%
 # The data sets
 # -------------
-X_mnist, y_mnist = load_mnist_like("mnist", "train", n_parts=pick(1, 6))
-X_mnist, y_mnist = stratified_subset(X_mnist, y_mnist, pick(1_500, 60_000))
-X_mnist_test, y_mnist_test = load_mnist_like("mnist", "test")
-X_mnist_test, y_mnist_test = stratified_subset(X_mnist_test, y_mnist_test, pick(500, 10_000))
+# All of MNIST (60,000 training and 10,000 test digits), or stratified subsets in fast mode.
+mnist = load_idx_folder(DATA / "mnist", subset="train")
+mnist_test = load_idx_folder(DATA / "mnist", subset="test")
+X_mnist, y_mnist = mnist.images, mnist.target
+X_mnist_test, y_mnist_test = mnist_test.images, mnist_test.target
+if FAST:
+    X_mnist, _, y_mnist, _ = train_test_split(
+        X_mnist, y_mnist, train_size=1_500, stratify=y_mnist, random_state=0)
+    X_mnist_test, _, y_mnist_test, _ = train_test_split(
+        X_mnist_test, y_mnist_test, train_size=500, stratify=y_mnist_test, random_state=0)
 
-cifar = load_cifar10_test(n_parts=pick(2, 10))
+# The CIFAR-10 test images: 2 of the 10 parts (2,000 images) in fast mode, else all 10,000.
+n_parts = 2 if FAST else 10
+cifar = load_cifar10_npz([DATA / "cifar10-test-jpeg" / f"cifar10_test_part{k:02d}of10.npz"
+                          for k in range(1, n_parts + 1)])
 X_cifar, X_cifar_test, y_cifar, y_cifar_test = train_test_split(
     cifar.images, cifar.target, test_size=0.25, stratify=cifar.target, random_state=0)
 
@@ -81,8 +106,9 @@ datasets = {
 for data_name, (X, y, X_test, y_test, names) in datasets.items():
     print(f"\n== {data_name}: {len(y)} training / {len(y_test)} test images ==")
     table = {}
-    for model_name, model in models.items():
-        model.fit(X, y)
+    for model_name, template in models.items():
+        print(f"-- {model_name}, {EPOCHS} epochs:")
+        model = clone(template).fit(X, y)
         table[model_name] = per_class_metrics(
             y_test, model.predict(X_test), y_score=model.predict_proba(X_test),
             labels=model.classes_, target_names=names, zero_division=0.0)
@@ -102,7 +128,9 @@ for data_name, (X, y, X_test, y_test, names) in datasets.items():
         plot_per_class(metrics, columns=["f1", "area_ratio"], ax=ax)
         ax.set_title(f"{data_name}, {model_name}")
     fig.tight_layout()
-    fig.savefig(out / f"per_class_{data_name.lower().replace('-', '')}.png", dpi=80)
-    plt.close(fig)
+    if OUT:
+        OUT.mkdir(parents=True, exist_ok=True)
+        fig.savefig(OUT / f"per_class_{data_name.lower().replace('-', '')}.png", dpi=80)
 
-print(f"\nfigures in {out}; done in {time.perf_counter() - start:.0f} s")
+print(f"\ndone in {time.perf_counter() - start:.0f} s")
+plt.show()

@@ -14,26 +14,49 @@ EMNIST is not among the shared data sets, so the trials run on a subset of **Fas
 (10 classes, 28x28 like EMNIST, and hard enough for the differences to show); the final figure
 comes from its official test split.
 
-Set ``SKIMGCLF_EXAMPLES_FAST=1`` for a tiny run (what CI does).
+.. rubric:: Data and how to run it
+
+Fashion-MNIST is read in place from the project's ``shared/data`` folder
+(``../../shared/data`` from this script's folder, or the folder named by
+``SKIMGCLF_SHARED_DATA``) with :func:`skimgclf.datasets.load_idx_folder`, which reads its
+IDX files, whole or in parts, and raises a ``FileNotFoundError`` naming what is missing.
+Without that folder, download the official files once instead: replace the loading lines with
+``skimgclf.datasets.fetch_fashion_mnist(subset=..., download=True)`` (cached under
+``~/skimgclf_data``), or ``fetch_emnist(split="balanced", ...)`` to run the trials on EMNIST
+itself.
+
+``python plot_emnist_trial_table.py`` takes minutes on a CPU; ``SKIMGCLF_EXAMPLES_FAST=1``
+shrinks the data, the grid and the training to a tiny run (what CI and the documentation build
+do).
 """
 
 # %%
 # Data: a stratified subset of Fashion-MNIST
 # ------------------------------------------
+import os
 import time
+from pathlib import Path
 
 import numpy as np
-from _shared_data import is_fast, load_mnist_like, pick, stratified_subset
-from sklearn.model_selection import GridSearchCV, StratifiedShuffleSplit
+from sklearn.model_selection import GridSearchCV, StratifiedShuffleSplit, train_test_split
 
+from skimgclf.datasets import load_idx_folder
 from skimgclf.neural import CNNClassifier
 
+# The data folder and the run's size (see the docstring).
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()  # gallery: no __file__
+DATA = Path(os.environ.get("SKIMGCLF_SHARED_DATA", HERE / "../../shared/data")).resolve()
+FAST = os.environ.get("SKIMGCLF_EXAMPLES_FAST", "") not in ("", "0")
+
 start = time.perf_counter()
-X, y = load_mnist_like("fashion-mnist", "train", n_parts=pick(1, 4))
-X, y = stratified_subset(X, y, pick(1_000, 12_000), random_state=0)
-X_test, y_test = load_mnist_like("fashion-mnist", "test", n_parts=1)
-X_test, y_test = stratified_subset(X_test, y_test, pick(500, 5_000), random_state=0)
-print(f"mode: {'fast' if is_fast() else 'full'}; {len(y)} Fashion-MNIST training images "
+train = load_idx_folder(DATA / "fashion-mnist", subset="train")
+test = load_idx_folder(DATA / "fashion-mnist", subset="test")
+X, _, y, _ = train_test_split(train.images, train.target, train_size=1_000 if FAST else 12_000,
+                              stratify=train.target, random_state=0)
+X_test, _, y_test, _ = train_test_split(test.images, test.target,
+                                        train_size=500 if FAST else 5_000,
+                                        stratify=test.target, random_state=0)
+print(f"mode: {'fast' if FAST else 'full'}; {len(y)} Fashion-MNIST training images "
       f"(80 % fit / 20 % validation), {len(y_test)} test images")
 
 # %%
@@ -41,18 +64,20 @@ print(f"mode: {'fast' if is_fast() else 'full'}; {len(y)} Fashion-MNIST training
 # ----------
 # One validation split (``StratifiedShuffleSplit`` with one split), every combination of the
 # grid, and a refit of the best on all the training images. Fast mode shrinks the network
-# (narrower convs and fc) so that its trials take seconds.
-grid = pick(
-    {"module__widths": [(4, 8), (8, 16)], "module__fc": [128], "lr": [1e-3, 3e-3]},
-    {"module__widths": [(8, 32), (16, 64)], "module__fc": [300, 600],
-     "lr": [3e-4, 1e-3, 3e-3]},
-)
+# (narrower convs and fc) so that its trials take seconds. ``verbose=2`` prints one line per
+# trial as it ends (the networks' own epoch logs would print a table per trial).
+if FAST:
+    grid = {"module__widths": [(4, 8), (8, 16)], "module__fc": [128], "lr": [1e-3, 3e-3]}
+else:
+    grid = {"module__widths": [(8, 32), (16, 64)], "module__fc": [300, 600],
+            "lr": [3e-4, 1e-3, 3e-3]}
 search = GridSearchCV(
     CNNClassifier(architecture="emnist_cnn", optimizer="adam", lr_schedule=None,
-                  weight_decay=None, augment=None, batch_size=64, max_epochs=pick(2, 8),
+                  weight_decay=None, augment=None, batch_size=64, max_epochs=2 if FAST else 8,
                   random_state=0),
     grid,
     cv=StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=0),
+    verbose=2,
 )
 search.fit(X, y)
 

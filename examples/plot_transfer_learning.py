@@ -17,27 +17,48 @@ per person). The pretrained backbone is EfficientNet-Lite0 with the ImageNet wei
 (:class:`~skimgclf.neural.PretrainedFeatures` + logistic regression) and fine-tuned
 (``CNNClassifier(architecture="efficientnet_lite0", module__pretrained=True)``).
 
-Set ``SKIMGCLF_EXAMPLES_FAST=1`` for a short run (what CI does).
+.. rubric:: Data and how to run it
+
+The faces are read in place from ``olivetti-faces/olivettifaces.mat`` in the project's
+``shared/data`` folder (``../../shared/data`` from this script's folder, or the folder named by
+``SKIMGCLF_SHARED_DATA``) with :func:`skimgclf.datasets.load_olivetti_faces`, which raises a
+``FileNotFoundError`` naming the file when it is missing. Elsewhere, point it at your copy of
+``olivettifaces.mat`` (the AT&T/ORL faces as published by Sam Roweis), or take the same 400
+images from scikit-learn: ``faces = sklearn.datasets.fetch_olivetti_faces()`` gives them
+rescaled to floats in [0, 1] (``(faces.images * 255).round().astype("uint8")`` for 8-bit
+pixels), with the same ``faces.target``. The ImageNet weights come with the ``pretrained``
+extra; nothing is downloaded.
+
+``python plot_transfer_learning.py`` takes a long while on a CPU; ``SKIMGCLF_EXAMPLES_FAST=1``
+shortens the training and shrinks the backbone's input (what CI and the documentation build
+do).
 """
 
 # %%
 # A balanced test set, a full and an imbalanced training set
 # ----------------------------------------------------------
+import os
 import time
+from pathlib import Path
 
 import numpy as np
-from _shared_data import is_fast, load_olivetti, pick
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from skimgclf.datasets import load_olivetti_faces
 from skimgclf.metrics import per_class_metrics
 from skimgclf.neural import CNNClassifier, PretrainedFeatures
 from skimgclf.preprocessing import Normalizer
 
+# The data folder and the run's size (see the docstring).
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()  # gallery: no __file__
+DATA = Path(os.environ.get("SKIMGCLF_SHARED_DATA", HERE / "../../shared/data")).resolve()
+FAST = os.environ.get("SKIMGCLF_EXAMPLES_FAST", "") not in ("", "0")
+
 start = time.perf_counter()
-faces = load_olivetti()
+faces = load_olivetti_faces(DATA / "olivetti-faces" / "olivettifaces.mat")
 X_train, X_test, y_train, y_test = train_test_split(
     faces.images, faces.target, test_size=0.3, stratify=faces.target, random_state=0)
 
@@ -50,7 +71,7 @@ training_sets = {"full": (X_train, y_train), "imbalanced": (X_train[keep], y_tra
 for name, (_, y) in training_sets.items():
     counts = np.bincount(y)
     print(f"{name} training set: {len(y)} images ({counts.min()} to {counts.max()} per person)")
-print(f"test set: {len(y_test)} images (3 per person); mode: {'fast' if is_fast() else 'full'}")
+print(f"test set: {len(y_test)} images (3 per person); mode: {'fast' if FAST else 'full'}")
 
 # %%
 # Two networks from scratch, two ways of transfer
@@ -60,10 +81,10 @@ print(f"test set: {len(y_test)} images (3 per person); mode: {'fast' if is_fast(
 # Adam, Xavier initialisation, weight decay, small rotations, and a class-weighted loss. The
 # pretrained network scales its input itself (to [-1, 1], the Lite convention), so it takes
 # the pixels as they are, not standardised. Every model weighs the classes by their counts.
-SIDE = pick(64, 128)  # the side the pretrained backbone sees (the faces are upsampled)
+SIDE = 64 if FAST else 128  # the side the pretrained backbone sees (the faces are upsampled)
 scratch = dict(optimizer="adam", lr=1e-3, weight_decay=5e-3, lr_schedule=None, init="xavier",
                batch_size=16, augment={"rotation": 10}, class_weight="balanced",
-               max_epochs=pick(15, 60), random_state=0)
+               max_epochs=15 if FAST else 60, random_state=0)
 models = {
     "baseline CNN (scratch)": make_pipeline(
         Normalizer(mode="channel"), CNNClassifier(architecture="face_baseline_cnn", **scratch)),
@@ -74,7 +95,7 @@ models = {
         LogisticRegression(C=0.1, class_weight="balanced", max_iter=2000)),
     "fine-tuned Lite0": CNNClassifier(
         architecture="efficientnet_lite0", module__pretrained=True, module__image_size=SIDE,
-        max_epochs=pick(8, 15), batch_size=16, augment={"rotation": 10},
+        max_epochs=8 if FAST else 15, batch_size=16, augment={"rotation": 10},
         class_weight="balanced", random_state=0),
 }
 
@@ -84,7 +105,7 @@ models = {
 # ``cross_validate(return_estimator=True)`` gives back each fold's fitted model with its
 # validation score: the study's "best of k" is the one with the best score. (k is 3 so that
 # each fold of the imbalanced set still holds an image of every person.)
-K = pick(2, 3)
+K = 2 if FAST else 3
 
 
 def best_of_k(model, X, y):

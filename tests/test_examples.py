@@ -1,15 +1,15 @@
 """Every example runs in fast mode on the real data and prints figures above a floor.
 
 Each example is run as users run it (``python examples/plot_x.py``) in a subprocess, with
-``SKIMGCLF_EXAMPLES_FAST=1``, ``MPLBACKEND=Agg`` and its figures sent to a temporary folder.
-The floors are far above chance and well below what the fast runs reach (see the comments), so
-that they catch a broken pipeline, not noise between platforms.
+``SKIMGCLF_EXAMPLES_FAST=1``, ``MPLBACKEND=Agg`` and its figures also saved to a temporary folder
+(``SKIMGCLF_EXAMPLES_OUT``). The floors are far above chance and well below what the fast runs
+reach (see the comments), so that they catch a broken pipeline, not noise between platforms.
+The examples use the public API only (a script downloaded from the gallery runs on its own).
 """
 
 from __future__ import annotations
 
 import ast
-import importlib.util
 import os
 import re
 import subprocess
@@ -22,7 +22,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def _shared_data_folder() -> Path:
-    """Where the examples look for the data (the same rule as examples/_shared_data.py)."""
+    """Where the examples look for the data: ``SKIMGCLF_SHARED_DATA``, else ../../shared/data."""
     env = os.environ.get("SKIMGCLF_SHARED_DATA")
     return Path(env) if env else EXAMPLES.parent.parent / "shared" / "data"
 
@@ -88,33 +88,91 @@ CHECKS = {
 }
 
 
+# Modules an example may import from: the standard library, its scientific stack and skimgclf's
+# public modules (no helper next to the scripts, no private module).
+_ALLOWED_TOP = {"matplotlib", "numpy", "sklearn", "skimgclf", "os", "time", "warnings", "pathlib"}
+
+
+def _imported_modules(tree: ast.Module):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            yield "." * node.level + (node.module or "")
+            if node.module and node.module.startswith("skimgclf"):
+                yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
 def test_every_example_is_checked_and_gallery_ready():
-    """Each plot_*.py has a test entry, an RST-titled docstring and ``# %%`` cells."""
+    """Each plot_*.py has a test entry, an RST-titled docstring, ``# %%`` cells, public imports."""
     scripts = sorted(p.stem for p in EXAMPLES.glob("plot_*.py"))
     assert scripts == sorted(CHECKS)
     assert (EXAMPLES / "README.rst").is_file()  # sphinx-gallery's gallery header
+    assert sorted(p.name for p in EXAMPLES.glob("*.py")) == [f"{n}.py" for n in scripts]
     for name in scripts:
         source = (EXAMPLES / f"{name}.py").read_text(encoding="utf-8")
-        doc = ast.get_docstring(ast.parse(source), clean=False)
+        tree = ast.parse(source)
+        doc = ast.get_docstring(tree, clean=False)
         assert doc, f"{name} has no module docstring"
         over, title, under = doc.strip("\n").splitlines()[:3]
         assert set(over) == {"="} and set(under) == {"="}, f"{name}: no RST title"
         assert len(over) == len(under) >= len(title.rstrip()), f"{name}: title rule too short"
         assert source.count("\n# %%\n") >= 2, f"{name}: no sphinx-gallery cells"
+        for module in _imported_modules(tree):
+            assert module.split(".")[0] in _ALLOWED_TOP, f"{name} imports {module}"
+            assert not any(part.startswith("_") for part in module.split(".")), (
+                f"{name} imports {module}, which is not public API")
+        # The data folder, the fast mode and the figures' folder come from the documented
+        # variables, and the docstring says where the data comes from.
+        for variable in ("SKIMGCLF_SHARED_DATA", "SKIMGCLF_EXAMPLES_FAST"):
+            assert f'os.environ.get("{variable}"' in source, f"{name} ignores {variable}"
+            assert variable in doc, f"{name}: the docstring does not explain {variable}"
+        # Figures stay open: sphinx-gallery's matplotlib scraper shows the open ones inline.
+        assert "plt.close" not in source and "matplotlib.use" not in source, name
+        if CHECKS[name][0]:
+            assert 'os.environ.get("SKIMGCLF_EXAMPLES_OUT")' in source, name
 
 
-def test_missing_data_folder_is_a_clear_error(monkeypatch, tmp_path):
-    spec = importlib.util.spec_from_file_location("_shared_data", EXAMPLES / "_shared_data.py")
-    helper = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(helper)
-    monkeypatch.setenv("SKIMGCLF_SHARED_DATA", str(tmp_path / "nowhere"))
-    with pytest.raises(SystemExit, match="SKIMGCLF_SHARED_DATA=") as info:
-        helper.load_mnist_like("mnist")
-    assert "nowhere" in str(info.value.code)
-    # A folder that exists but lacks a data set names the missing file.
-    monkeypatch.setenv("SKIMGCLF_SHARED_DATA", str(tmp_path))
-    with pytest.raises(SystemExit, match="olivettifaces.mat is missing"):
-        helper.load_olivetti()
+def test_missing_data_is_a_clear_error(tmp_path):
+    # The examples call these loaders on the data folder directly: a missing folder or file is
+    # a one-line FileNotFoundError that names it (the last line of the script's traceback).
+    from skimgclf.datasets import load_cifar10_npz, load_idx_folder, load_olivetti_faces
+
+    nowhere = tmp_path / "nowhere"
+    calls = [
+        (load_idx_folder, nowhere / "mnist"),
+        (load_olivetti_faces, nowhere / "olivetti-faces" / "olivettifaces.mat"),
+        (load_cifar10_npz, [nowhere / "cifar10-test-jpeg" / "cifar10_test_part01of10.npz"]),
+    ]
+    for loader, path in calls:
+        with pytest.raises(FileNotFoundError) as info:
+            loader(path)
+        message = str(info.value)
+        assert str(nowhere) in message and "\n" not in message, message
+    # A data set folder without its test files names the folder and lists what it holds.
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / "mnist" / "train-labels-idx1-ubyte.gz").touch()
+    with pytest.raises(FileNotFoundError, match=r"mnist holds no test images.*train-labels"):
+        load_idx_folder(tmp_path / "mnist", subset="test")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_example_without_data_folder_fails_clearly(name, tmp_path):
+    # Run as a user would with a wrong SKIMGCLF_SHARED_DATA: it stops at the data, before any
+    # training, and the traceback ends in one line that names the missing path.
+    nowhere = tmp_path / "nowhere"
+    env = dict(os.environ, SKIMGCLF_EXAMPLES_FAST="1", MPLBACKEND="Agg",
+               SKIMGCLF_SHARED_DATA=str(nowhere))
+    env.pop("SKIMGCLF_EXAMPLES_OUT", None)
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py")], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("FileNotFoundError: ") and str(nowhere) in last, result.stderr[-2000:]
+    assert "epoch" not in result.stdout  # nothing was trained
 
 
 @pytest.mark.slow
