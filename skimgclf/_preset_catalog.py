@@ -15,6 +15,9 @@ MODEL_PRESETS = {
     "mlp": "torch MLP on raw pixels scaled to 0-1",
     "hog-mlp": "HOG features, standardised, then a torch MLP (the HOG study)",
     "cnn": "the default CNN on pixels scaled to 0-1",
+    "fast": "a narrow CNN, one epoch: MNIST-like digits in seconds (99.2 % on MNIST)",
+    "modified-mnist": "the Modified-MNIST study on raw 64x64 composites: background removal, "
+                      "largest digit, a CNN trained with rotations",
 }
 
 # Preset -> its Pipeline steps, (step name, class name), in order; the classifier is "clf".
@@ -26,6 +29,9 @@ PRESET_STEPS = {
     "mlp": (("scale", "Normalizer"), ("clf", "TorchMLPClassifier")),
     "hog-mlp": (("hog", "HOGFeatures"), ("std", "StandardScaler"), ("clf", "TorchMLPClassifier")),
     "cnn": (("scale", "Normalizer"), ("clf", "CNNClassifier")),
+    "fast": (("scale", "Normalizer"), ("clf", "CNNClassifier")),
+    "modified-mnist": (("background", "BackgroundRemover"), ("digit", "LargestDigitExtractor"),
+                       ("scale", "Normalizer"), ("clf", "CNNClassifier")),
 }
 
 

@@ -28,10 +28,22 @@ __all__ = ["MODEL_PRESETS", "PRESET_STEPS", "make_model", "hog_cell_size"]
 def hog_cell_size(image_shape):
     """HOG ``pixels_per_cell`` for images of this shape: ~4x4 cells across the image.
 
+    A quarter of each side, at least 2 px: the cells of the ``hog-*`` presets.
+
     Parameters
     ----------
     image_shape : int or tuple of int
         The side of square images, or ``(H, W)`` / ``(H, W, C)``.
+
+    Returns
+    -------
+    tuple of (int, int)
+        ``(cell height, cell width)`` in pixels.
+
+    See Also
+    --------
+    make_model : The presets that use these cells.
+    skimgclf.preprocessing.HOGFeatures : The HOG step.
 
     Examples
     --------
@@ -55,6 +67,11 @@ def hog_cell_size(image_shape):
 def make_model(name, *, image_shape=None, random_state=None, max_epochs=None):
     """A fresh pipeline for a preset name (see ``MODEL_PRESETS``).
 
+    Each call builds new, unfitted steps. Besides the model families of the demo, two presets
+    are study recipes: ``"fast"`` (a narrow CNN trained one epoch: 99.2 % on MNIST in about a
+    tenth of ``"cnn"``'s time) and ``"modified-mnist"`` (the Modified-MNIST study on the raw
+    64x64 composites).
+
     Parameters
     ----------
     name : str
@@ -72,6 +89,11 @@ def make_model(name, *, image_shape=None, random_state=None, max_epochs=None):
     Returns
     -------
     Pipeline
+        The unfitted model of the preset.
+
+    See Also
+    --------
+    hog_cell_size : The HOG cells of the ``hog-*`` presets.
 
     Examples
     --------
@@ -86,7 +108,13 @@ def make_model(name, *, image_shape=None, random_state=None, max_epochs=None):
 must be a str among {...}. Got 'resnet' instead.
     """
     from .neural import CNNClassifier, TorchMLPClassifier
-    from .preprocessing import HOGFeatures, Normalizer, flatten_images
+    from .preprocessing import (
+        BackgroundRemover,
+        HOGFeatures,
+        LargestDigitExtractor,
+        Normalizer,
+        flatten_images,
+    )
 
     if image_shape is not None:
         image_shape = _check_image_shape(image_shape)
@@ -100,8 +128,20 @@ must be a str among {...}. Got 'resnet' instead.
             ("std", StandardScaler()),
         ]
 
-    def cnn():
-        return CNNClassifier(image_shape=image_shape, random_state=random_state, **epochs)
+    def cnn(**params):
+        return CNNClassifier(image_shape=image_shape, random_state=random_state,
+                             **{**params, **epochs})
+
+    # "fast": measured on full MNIST (60k / 10k, 1 torch thread, quiet 2-core machine):
+    # widths 16-32-64, 1 epoch, batch 128, lr 0.006, no augmentation: 99.20-99.32 % in 11-19 s
+    # (fit + predict), against about 110 s for "cnn" (6 epochs, 99.6 %). Widths 8-16-32 reach
+    # 99.05 % in 9.5 s, too close to 99 %; 2 epochs 99.2-99.4 % in twice the time.
+    fast = dict(module__widths=(16, 32, 64), max_epochs=1, batch_size=128, lr=0.006,
+                augment=None)
+    # "modified-mnist": the study's pipeline on the raw composites (digits are exactly 255, the
+    # background never is), the extracted digit centred in 28x28 as MNIST, and a CNN trained
+    # with the study's rotations (the composites' digits are rotated by up to 45 degrees).
+    modified = dict(augment={"rotation": 30, "shift": 2}, max_epochs=10)
 
     scale = [("scale", Normalizer(mode="scale"))]
     # scikit-learn's LogisticRegression takes flat rows only; the other steps take any layout.
@@ -120,6 +160,13 @@ must be a str among {...}. Got 'resnet' instead.
             ]
         ),
         "cnn": lambda: scale + [("clf", cnn())],
+        "fast": lambda: scale + [("clf", cnn(**fast))],
+        "modified-mnist": lambda: [
+            ("background", BackgroundRemover(threshold=255)),
+            ("digit", LargestDigitExtractor(image_shape=image_shape)),
+            *scale,
+            ("clf", CNNClassifier(random_state=random_state, **{**modified, **epochs})),
+        ],
     }[name]()
     return Pipeline(steps)
 

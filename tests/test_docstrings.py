@@ -40,10 +40,7 @@ CLASS_AND_FUNCTION_ONLY = {
 }
 
 # Objects whose files other changes in progress are editing; the lead empties this set.
-PENDING: set[str] = {
-    "skimgclf.presets.hog_cell_size",
-    "skimgclf.presets.make_model",
-}
+PENDING: set[str] = set()  # objects whose file was being edited (none)
 
 
 def _public_modules():

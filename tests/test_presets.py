@@ -1,0 +1,71 @@
+"""The study presets "fast" and "modified-mnist": they build, train, pickle and take the
+usual knobs (max_epochs, random_state) like every preset."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skimgclf._preset_catalog import MODEL_PRESETS, PRESET_STEPS
+from skimgclf.datasets import load_digits_images, make_modified_mnist
+from skimgclf.presets import make_model
+
+MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+@pytest.fixture(scope="module")
+def digits():
+    d = load_digits_images()
+    return d.images, d.target
+
+
+@pytest.mark.parametrize("name", ["fast", "modified-mnist"])
+def test_listed_with_their_steps(name):
+    assert name in MODEL_PRESETS
+    model = make_model(name)
+    assert tuple((s, type(e).__name__) for s, e in model.steps) == PRESET_STEPS[name]
+
+
+@pytest.mark.parametrize("name", ["fast", "modified-mnist"])
+def test_max_epochs_and_random_state_reach_the_network(name):
+    clf = make_model(name, random_state=3, max_epochs=2).named_steps["clf"]
+    assert clf.max_epochs == 2 and clf.random_state == 3
+
+
+def test_fast_learns_digits_in_one_epoch_and_round_trips(digits):
+    X, y = digits
+    model = make_model("fast", random_state=0, max_epochs=4).fit(X[:1200], y[:1200])
+    assert model.score(X[1200:], y[1200:]) > 0.8  # measured 0.9+ (chance 0.1)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict_proba(X[1200:]), model.predict_proba(X[1200:]))
+
+
+def test_modified_mnist_takes_raw_composites(digits):
+    """The preset is fed the raw 64x64 composites; its CNN sees the 28x28 extracted digit."""
+    X, y = make_modified_mnist(600, digits=digits, random_state=0)
+    X_test, y_test = make_modified_mnist(200, digits=digits, random_state=1)
+    # small batches: a few hundred composites at batch 128 are too few steps to learn
+    model = make_model("modified-mnist", random_state=0, max_epochs=6)
+    model.set_params(clf__batch_size=32).fit(X, y)
+    assert model.named_steps["clf"].image_shape_ == (28, 28, 1)
+    assert model.score(X_test, y_test) > 0.3  # measured 0.595 (chance 0.1)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict(X_test), model.predict(X_test))
+    flat = make_model("modified-mnist", image_shape=(64, 64), random_state=0, max_epochs=1)
+    assert flat.fit(X.reshape(len(X), -1), y).predict(X_test[:5].reshape(5, -1)).shape == (5,)
+
+
+@pytest.mark.slow
+def test_fast_on_real_mnist():
+    if not MNIST.is_dir():
+        pytest.skip(f"shared data folder {MNIST} is absent")
+    from skimgclf.datasets import load_idx_folder
+
+    X, y = load_idx_folder(MNIST, subset="train", return_X_y=True)
+    X_test, y_test = load_idx_folder(MNIST, subset="test", return_X_y=True)
+    # 15,000 images, one epoch: the full-set figure is 99.2 %
+    model = make_model("fast", random_state=0).fit(X[:15000], y[:15000])
+    assert model.score(X_test[:2000], y_test[:2000]) > 0.95
