@@ -141,6 +141,9 @@ must be a str among {...}. Got 'resnet' instead.
     # "modified-mnist": the study's pipeline on the raw composites (digits are exactly 255, the
     # background never is), the extracted digit centred in 28x28 as MNIST, and a CNN trained
     # with the study's rotations (the composites' digits are rotated by up to 45 degrees).
+    # Measured on make_modified_mnist's defaults (2-3 digits, overlap allowed), composites of
+    # MNIST train / test, 2 CPU cores: 76.7 % at 5,000 / 1,000 (413 s), 79.9 % at 20,000 /
+    # 2,000 (559 s); the study reports 92.6 % with 40,000 and a vote of 4 CNNs.
     modified = dict(augment={"rotation": 30, "shift": 2}, max_epochs=10)
 
     scale = [("scale", Normalizer(mode="scale"))]
