@@ -30,8 +30,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.utils._param_validation import validate_params
 from sklearn.utils.validation import validate_data
+
+from ._sklearn_compat import validate_params
 
 __all__ = [
     "CHANNEL_COUNTS",

@@ -11,7 +11,8 @@ import numbers
 
 import torch
 import torch.nn.functional as F
-from sklearn.utils._param_validation import (
+
+from ._sklearn_compat import (
     Interval,
     validate_parameter_constraints,
     validate_params,

@@ -78,7 +78,7 @@ def _validate_params(constraints):
                 value = given.get(name)
                 if not any(value is None if c is None else isinstance(value, c)
                            for c in allowed):
-                    from sklearn.utils._param_validation import validate_params
+                    from ._sklearn_compat import validate_params
 
                     checked = validate_params(constraints, prefer_skip_nested_validation=True)
                     return checked(func)(*args, **kwargs)
@@ -92,9 +92,8 @@ def _validate_params(constraints):
 
 # ---------------------------------------------------------------- which errors are whose
 def _usage_errors():
-    from sklearn.utils._param_validation import InvalidParameterError
-
     from ._datasource import DataError
+    from ._sklearn_compat import InvalidParameterError
 
     return (
         UserError,
@@ -402,7 +401,7 @@ def _has_param(model, key):
 
 def _set_param(estimator, key, value, shown, preset=None):
     """Set one parameter, checked as scikit-learn checks it at fit; errors name ``shown``."""
-    from sklearn.utils._param_validation import (
+    from ._sklearn_compat import (
         InvalidParameterError,
         validate_parameter_constraints,
     )

@@ -13,8 +13,8 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_split
-from sklearn.utils._param_validation import Interval, RealNotInt, validate_params
 
+from ._sklearn_compat import Interval, RealNotInt, validate_params
 from .datasets import load_digits_images
 from .presets import make_model
 

@@ -16,10 +16,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone, is
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
+
+from ._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
 
 __all__ = ["BestOfNClassifier", "seed_params"]
 

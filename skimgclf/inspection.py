@@ -14,8 +14,9 @@ from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.validation import check_is_fitted
+
+from ._sklearn_compat import HasMethods, validate_params
 
 __all__ = [
     "LayerParameters",
@@ -494,9 +495,9 @@ def _is_skorch_net(obj):
 
 
 def _is_sklearn_mlp(obj):
-    from sklearn.neural_network._multilayer_perceptron import BaseMultilayerPerceptron
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-    return isinstance(obj, BaseMultilayerPerceptron)
+    return isinstance(obj, (MLPClassifier, MLPRegressor))
 
 
 def _torch_module(model):

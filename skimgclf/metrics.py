@@ -40,11 +40,11 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
     roc_auc_score,
 )
-from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
 from sklearn.utils.multiclass import unique_labels
 
 from ._labels import as_labels
 from ._markdown import markdown_table
+from ._sklearn_compat import Interval, Options, StrOptions, validate_params
 
 __all__ = [
     "COLUMNS",

@@ -19,7 +19,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import GridSearchCV, ParameterGrid
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
+
+from ._sklearn_compat import HasMethods, StrOptions, validate_params
 
 __all__ = ["make_comparison_search", "compare_models", "ComparisonTable"]
 

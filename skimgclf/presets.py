@@ -13,10 +13,10 @@ from numbers import Integral
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 # The descriptions and step names live in a table that imports nothing heavy (for the CLI's help).
 from ._preset_catalog import MODEL_PRESETS, PRESET_STEPS
+from ._sklearn_compat import Interval, StrOptions, validate_params
 
 __all__ = ["MODEL_PRESETS", "PRESET_STEPS", "make_model", "hog_cell_size"]
 

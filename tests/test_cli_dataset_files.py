@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.io
-from sklearn.utils._param_validation import InvalidParameterError
 
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.datasets import load_cifar10_npz, load_olivetti_faces
 
 

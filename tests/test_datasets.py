@@ -9,8 +9,8 @@ import struct
 import numpy as np
 import pytest
 import skimage.io
-from sklearn.utils._param_validation import InvalidParameterError
 
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.datasets import (
     get_data_home,
     load_cifar10_npz,

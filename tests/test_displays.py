@@ -12,9 +12,9 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
-from sklearn.utils._param_validation import InvalidParameterError
 from threadpoolctl import threadpool_limits
 
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.datasets import load_digits_images
 from skimgclf.metrics import per_class_metrics
 from skimgclf.plotting import (

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 import torch
-from sklearn.utils._param_validation import InvalidParameterError
 
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.nets import EfficientNetLite0, get_net, list_nets
 from skimgclf.nets.efficientnet import (
     N_BLOCKS,

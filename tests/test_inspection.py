@@ -11,13 +11,13 @@ from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
-from sklearn.utils._param_validation import InvalidParameterError
 from threadpoolctl import threadpool_limits
 
 import skimgclf.plotting
 import skimgclf.report
 from skimgclf import inspection
 from skimgclf._markdown import markdown_table
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf._versions import library_versions, show_versions
 from skimgclf.inspection import layer_summary, parameter_counts, summary
 

@@ -9,9 +9,9 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.neural import CNNClassifier, LRFinderResult, TorchMLPClassifier, lr_find
 
 

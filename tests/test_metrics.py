@@ -8,8 +8,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import classification_report as sk_report
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
-from sklearn.utils._param_validation import InvalidParameterError
 
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.metrics import (
     COLUMNS,
     ConfusedPair,

@@ -13,12 +13,12 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.svm import SVC
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import check_param_validation
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.dataset import ValidSplit
 
 import skimgclf.neural._base as neural_base
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.ensemble import BestOfNClassifier
 from skimgclf.neural import CNNClassifier, TorchMLPClassifier
 from skimgclf.neural._params import MLP_PARAMS, SHARED_PARAMS, SKORCH_NOT_EXPOSED

@@ -14,8 +14,8 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from sklearn.utils._param_validation import InvalidParameterError
 
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.neural import CNNClassifier, TorchMLPClassifier
 
 

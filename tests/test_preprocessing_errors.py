@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import InvalidParameterError
 
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.preprocessing import BackgroundRemover, HOGFeatures, LargestDigitExtractor, Normalizer
 
 GRAY = np.zeros((3, 28, 28), dtype=np.uint8)

@@ -24,8 +24,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sklearn.utils._param_validation import validate_params
-
+from .._sklearn_compat import validate_params
 from ._names import DATA_HOME_ENV
 
 __all__ = [

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import validate_params
+
+from .._sklearn_compat import validate_params
 
 __all__ = ["load_digits_images"]
 

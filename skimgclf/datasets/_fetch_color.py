@@ -6,8 +6,8 @@ import os
 import pickle
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._sklearn_compat import StrOptions, validate_params
 from ._bunch import image_bunch
 from ._registry import DATASETS, ensure_subset
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import string
 
-from sklearn.utils._param_validation import StrOptions, validate_params
-
+from .._sklearn_compat import StrOptions, validate_params
 from ._bunch import image_bunch
 from ._idx import load_idx
 from ._registry import DATASETS, EMNIST_SPLITS, ensure_subset

@@ -7,8 +7,8 @@ import os
 import warnings
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._sklearn_compat import StrOptions, validate_params
 from ._bunch import image_bunch
 
 __all__ = ["load_image_folder", "IMAGE_EXTENSIONS"]

@@ -8,7 +8,8 @@ import struct
 import zlib
 
 import numpy as np
-from sklearn.utils._param_validation import validate_params
+
+from .._sklearn_compat import validate_params
 
 __all__ = ["load_idx"]
 

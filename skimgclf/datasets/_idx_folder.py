@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._sklearn_compat import StrOptions, validate_params
 from ._bunch import image_bunch
 from ._idx import load_idx
 

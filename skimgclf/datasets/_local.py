@@ -7,8 +7,8 @@ import zipfile
 import zlib
 
 import numpy as np
-from sklearn.utils._param_validation import validate_params
 
+from .._sklearn_compat import validate_params
 from ._bunch import image_bunch
 from ._fetch_color import CIFAR10_CLASSES
 

@@ -8,9 +8,9 @@ import numbers
 import numpy as np
 from scipy import ndimage
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._images import image_shape_from_flat
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ._embedded import load_digits_images
 
 __all__ = ["make_modified_mnist"]

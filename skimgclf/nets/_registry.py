@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from sklearn.utils._param_validation import validate_params
+from .._sklearn_compat import validate_params
 
 __all__ = ["get_net", "list_nets", "register_net"]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from torch import nn
 
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ._layers import _ACTIVATIONS, activation, flat_size, hw, pool2
 from ._registry import register_net
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from sklearn.utils._param_validation import HasMethods, validate_params
 from torch import nn
 
+from .._sklearn_compat import HasMethods, validate_params
 from ._registry import register_net
 
 __all__ = ["EfficientNetLite0", "describe_load_report", "lite0_weights_path", "load_lite0_weights"]

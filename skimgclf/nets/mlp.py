@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from torch import nn
 
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ._layers import _ACTIVATIONS
 from ._layers import activation as make_activation
 from ._registry import register_net

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from sklearn.utils._param_validation import HasMethods, validate_params
 from torch import nn
 
+from .._sklearn_compat import HasMethods, validate_params
 from ._registry import register_net
 
 __all__ = ["ResNet18", "load_torchvision_weights"]

@@ -26,11 +26,6 @@ import torch
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils._param_validation import (
-    InvalidParameterError,
-    validate_parameter_constraints,
-    validate_params,
-)
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
@@ -51,6 +46,11 @@ from torch.utils.data import DataLoader
 from .._console import epoch_log
 from .._images import check_images, unit_scale
 from .._labels import as_labels
+from .._sklearn_compat import (
+    InvalidParameterError,
+    validate_parameter_constraints,
+    validate_params,
+)
 from ..augment import RandomAffine
 from ..nets import get_net
 from ._callbacks import OneCycleLRScheduler, encoded_accuracy, silent

@@ -15,9 +15,9 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from skorch.callbacks import Callback
 
+from .._sklearn_compat import HasMethods, Interval, validate_params
 from ._base import _NeuralImageClassifier
 from ._params import StrictInterval
 

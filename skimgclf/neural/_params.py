@@ -7,7 +7,7 @@ the ``__init__`` signature (so that ``inspect.signature``, ``get_params``, ``clo
 estimator checks see every parameter with its default), ``_parameter_constraints`` and the
 Parameters section of the docstring. The MLP adds its own rows and overrides a few defaults.
 
-Constraints are scikit-learn's (``sklearn.utils._param_validation``), checked at the start of
+Constraints are scikit-learn's (through ``skimgclf._sklearn_compat``), checked at the start of
 ``fit``/``partial_fit``. Parameters routed by skorch (``module__*``, ``optimizer__*``,
 ``criterion__*``, ``callbacks__*``, ``iterator_train__*``, ``iterator_valid__*``,
 ``compile__*``) are ``"no_validation"`` in ``_parameter_constraints``: their value is whatever
@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, Options, StrOptions
 from skorch.callbacks import Callback
 
 from .._images import normalize_image_shape
+from .._sklearn_compat import CustomConstraint, Interval, StrOptions
 from ..augment import RandomAffine
 from ..nets import list_nets
 from ..nets._layers import _ACTIVATIONS
@@ -61,18 +61,7 @@ def _positive_int():
     return StrictInterval(Integral, 1, None, closed="left")
 
 
-class _Check(Options):
-    """Base of the constraints scikit-learn has no class for (each defines ``is_satisfied_by``
-    and ``__str__``). It derives from ``Options`` only because scikit-learn's
-    ``make_constraint`` passes ``Options`` instances through unchanged and refuses other
-    constraint classes; ``check_param_validation`` generates no invalid value for it (it still
-    checks that a value of a wrong type is refused)."""
-
-    def __init__(self):
-        super().__init__(object, set())
-
-
-class _RegisteredNet(_Check):
+class _RegisteredNet(CustomConstraint):
     def is_satisfied_by(self, val):
         return isinstance(val, str) and val.lower() in list_nets()
 
@@ -82,7 +71,7 @@ class _RegisteredNet(_Check):
                 "skimgclf.nets.register_net)")
 
 
-class _SubclassOf(_Check):
+class _SubclassOf(CustomConstraint):
     def __init__(self, base, shown):
         super().__init__()
         self.base, self.shown = base, shown
@@ -94,7 +83,7 @@ class _SubclassOf(_Check):
         return f"a subclass of {self.shown}"
 
 
-class _TorchDevice(_Check):
+class _TorchDevice(CustomConstraint):
     def is_satisfied_by(self, val):
         if isinstance(val, torch.device):
             return True
@@ -110,7 +99,7 @@ class _TorchDevice(_Check):
         return "a torch device ('cpu', 'cuda', 'cuda:N', 'mps' or a torch.device)"
 
 
-class _TTA(_Check):
+class _TTA(CustomConstraint):
     def is_satisfied_by(self, val):
         return valid_tta(val)
 
@@ -119,7 +108,7 @@ class _TTA(_Check):
                 "view(batch_nchw) -> batch of the same shape")
 
 
-class _ImageShape(_Check):
+class _ImageShape(CustomConstraint):
     def is_satisfied_by(self, val):
         if not isinstance(val, (tuple, list)):
             return False
@@ -133,7 +122,7 @@ class _ImageShape(_Check):
         return "a tuple (H, W) or (H, W, C) of ints >= 1 (one of H, W may be -1)"
 
 
-class _PositiveInts(_Check):
+class _PositiveInts(CustomConstraint):
     def is_satisfied_by(self, val):
         return isinstance(val, (tuple, list)) and all(
             isinstance(v, Integral) and not isinstance(v, (bool, np.bool_)) and v >= 1
@@ -144,7 +133,7 @@ class _PositiveInts(_Check):
         return "a tuple of ints >= 1 (one width per hidden layer; () for none)"
 
 
-class _ArgumentDict(_Check):
+class _ArgumentDict(CustomConstraint):
     """A dict whose keys are arguments of ``factory`` (values are checked by ``factory``)."""
 
     def __init__(self, factory):
@@ -159,7 +148,7 @@ class _ArgumentDict(_Check):
         return f"a dict of {self.factory.__name__} arguments (keys among {', '.join(self.names)})"
 
 
-class _Callbacks(_Check):
+class _Callbacks(CustomConstraint):
     def is_satisfied_by(self, val):
         def ok(cb):
             return isinstance(cb, Callback) or (isinstance(cb, type) and issubclass(cb, Callback))

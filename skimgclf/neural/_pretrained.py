@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import check_images, unit_scale
+from .._sklearn_compat import CustomConstraint, StrOptions
 from ..nets.efficientnet import N_FEATURES, EfficientNetLite0, describe_load_report, fuse_batchnorm
 from ._base import resolve_device
-from ._params import StrictInterval, _Check, _ImageShape, _TorchDevice
+from ._params import StrictInterval, _ImageShape, _TorchDevice
 
 __all__ = ["PretrainedFeatures"]
 
@@ -30,7 +30,7 @@ __all__ = ["PretrainedFeatures"]
 _RANDOM_WEIGHTS_SEED = 0
 
 
-class _WeightsFile(_Check):
+class _WeightsFile(CustomConstraint):
     """A path (str or os.PathLike) to an existing file: a state dict in the Lite layout.
 
     Checked when ``fit`` validates the parameters, so that a mistyped path is named there."""

@@ -7,10 +7,10 @@ from numbers import Real
 import numpy as np
 from sklearn import metrics as _sk_metrics
 from sklearn.base import is_classifier
-from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import StrOptions, validate_params
 from ._layout import MAX_ANNOTATED_CLASSES, figure_size, longest, new_axes, readable_ticks
 
 __all__ = ["ConfusionMatrixDisplay", "plot_confusion_matrix"]

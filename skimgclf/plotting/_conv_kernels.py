@@ -5,8 +5,8 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, validate_params
 
+from .._sklearn_compat import Interval, validate_params
 from ..inspection import conv_kernels
 from ._layout import axes_or_new, figure_size, grid_shape
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from sklearn.utils._param_validation import validate_params
 
+from .._sklearn_compat import validate_params
 from ..inspection import CURVE_KEYS, history_curves
 from ._layout import axes_or_new, figure_size, font_points, legend_outside, text_width
 

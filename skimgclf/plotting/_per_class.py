@@ -6,9 +6,9 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.utils._param_validation import Options, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import Options, StrOptions, validate_params
 from ..inspection import _class_scores
 from ..metrics import COLUMNS, PerClassMetrics, per_class_metrics
 from ._layout import axes_or_new, figure_size, legend_outside, longest, readable_ticks

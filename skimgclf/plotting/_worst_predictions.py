@@ -6,10 +6,10 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import check_images
+from .._sklearn_compat import Interval, validate_params
 from ._layout import axes_or_new, figure_size, grid_shape, text_width
 
 __all__ = ["WorstPredictionsDisplay", "plot_worst_predictions", "worst_predictions"]

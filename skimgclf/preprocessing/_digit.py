@@ -7,9 +7,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._images import check_images
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ._chunks import DEFAULT_CHUNK_SIZE, map_chunks
 from ._components import HEURISTICS, label_stack
 

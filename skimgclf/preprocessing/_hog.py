@@ -6,9 +6,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._images import check_images
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ._chunks import map_chunks
 
 __all__ = ["HOGFeatures", "hog_features", "hog_feature_count"]

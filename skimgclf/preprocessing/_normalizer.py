@@ -6,10 +6,10 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import check_images, unit_scale
+from .._sklearn_compat import StrOptions, validate_params
 
 __all__ = ["Normalizer", "image_statistics", "normalize_images"]
 

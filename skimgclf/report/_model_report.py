@@ -7,8 +7,8 @@ from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
 
+from .._sklearn_compat import Interval, Options, StrOptions, validate_params
 from ..metrics import PerClassMetrics
 from ._figures import make_figures
 from ._gather import gather
