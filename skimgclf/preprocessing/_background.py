@@ -6,10 +6,10 @@ from numbers import Real
 
 import numpy as np
 from skimage.filters import threshold_otsu
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from .._images import PIXEL_MAX, bool_as_pixels, check_images, looks_unit_scaled
-from .._sklearn_compat import StrOptions, validate_params
+from .._sklearn_compat import StrOptions, _fit_context, validate_params
 
 __all__ = ["BackgroundRemover", "otsu_thresholds", "remove_background"]
 

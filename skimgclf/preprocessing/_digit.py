@@ -6,10 +6,10 @@ import warnings
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._images import check_images
-from .._sklearn_compat import Interval, StrOptions, validate_params
+from .._sklearn_compat import Interval, StrOptions, _fit_context, validate_params
 from ._chunks import DEFAULT_CHUNK_SIZE, map_chunks
 from ._components import HEURISTICS, label_stack
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._images import check_images
-from .._sklearn_compat import Interval, StrOptions, validate_params
+from .._sklearn_compat import Interval, StrOptions, _fit_context, validate_params
 from ._chunks import map_chunks
 
 __all__ = ["HOGFeatures", "hog_features", "hog_feature_count"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import check_images, unit_scale
-from .._sklearn_compat import StrOptions, validate_params
+from .._sklearn_compat import StrOptions, _fit_context, validate_params
 
 __all__ = ["Normalizer", "image_statistics", "normalize_images"]
 
