@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import threading
 import warnings
 from contextlib import contextmanager, nullcontext
 from numbers import Real
@@ -64,6 +65,17 @@ _CONTINUOUS_HINT = (
     "Unknown label type: continuous. A classifier needs class labels; use a regressor for "
     "continuous targets"
 )
+
+
+_THREAD_STATE = threading.local()
+
+
+def _active_devices() -> dict:
+    """This thread's ``id(estimator) -> device`` of the calls in progress (see ``device``)."""
+    devices = getattr(_THREAD_STATE, "devices", None)
+    if devices is None:
+        devices = _THREAD_STATE.devices = {}
+    return devices
 
 
 # precision -> the dtype of torch.autocast on CUDA (None: float32 throughout)
@@ -527,18 +539,38 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         # fit() validated X and y through the image contract already.
         pass
 
+    # skorch reads ``self.device`` wherever it places a tensor. During a call of this estimator
+    # (fit, predict, ...) the calling thread sees the resolved ``device_`` ("auto" -> "cpu" or
+    # "cuda"); every other reader -- get_params, clone, pickle, another thread's call -- sees the
+    # parameter as the user set it. A per-thread view, not a swap of the attribute: a swap would
+    # make a prediction change a parameter, and concurrent predictions race on it.
+    @property
+    def device(self):
+        """The ``device`` parameter (or, inside this thread's call, the resolved device)."""
+        active = _active_devices().get(id(self))
+        return self.__dict__.get("device", "auto") if active is None else active
+
+    @device.setter
+    def device(self, value):
+        devices = _active_devices()
+        if id(self) in devices:  # skorch moving the net during a call (load_params on a
+            devices[id(self)] = value  # machine without CUDA): the call's device, not the param
+        else:
+            self.__dict__["device"] = value
+
     @contextmanager
     def _on_device(self):
-        # skorch reads self.device everywhere; during a call it is the resolved device
-        # ("auto" -> "cpu"/"cuda") and afterwards the parameter is the user's again.
-        requested = self.__dict__.get("device")
-        self.__dict__["device"] = self.device_
+        devices, key = _active_devices(), id(self)
+        outer = devices.get(key)
+        devices[key] = outer if outer is not None else self.device_
         try:
             yield
         finally:
-            # skorch may have moved the net (load_params maps CUDA to the CPU when needed)
-            self.device_ = str(self.__dict__["device"])
-            self.__dict__["device"] = requested
+            final = str(devices.pop(key))
+            if outer is not None:
+                devices[key] = outer
+            if final != self.device_:  # skorch moved the net (never during a prediction)
+                self.device_ = final
 
     # ------------------------------------------------------------- skorch's hooks
     def initialize(self):

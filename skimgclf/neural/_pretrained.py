@@ -10,16 +10,17 @@ few kilobytes, which is what ``Pipeline(memory=...)`` stores for each cached fit
 from __future__ import annotations
 
 import os
+import threading
 from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import check_images, unit_scale
-from .._sklearn_compat import CustomConstraint, StrOptions
+from .._sklearn_compat import CustomConstraint, StrOptions, _fit_context
 from ..nets.efficientnet import N_FEATURES, EfficientNetLite0, describe_load_report, fuse_batchnorm
 from ._base import resolve_device
 from ._params import StrictInterval, _ImageShape, _TorchDevice
@@ -28,6 +29,8 @@ __all__ = ["PretrainedFeatures"]
 
 #: The seed of ``weights=None`` (random weights): the same random network in every process.
 _RANDOM_WEIGHTS_SEED = 0
+# One thread builds a transformer's network; the others wait for it (see _network).
+_BUILD_LOCK = threading.Lock()
 
 
 class _WeightsFile(CustomConstraint):
@@ -173,8 +176,8 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
         self._scale(images)  # the value-range rule refuses bad pixels here, not in transform
         # Resolved before the network is built: a CUDA request without CUDA fails at once.
         self.device_ = resolve_device(self.device)
-        self._net = None
-        self._build()
+        self._net = self._build()
+        self.load_report_ = self._net.load_report_
         self.n_features_out_ = N_FEATURES
         if self.verbose and self.load_report_ is not None:
             print(describe_load_report(self.load_report_))
@@ -196,7 +199,7 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_features_out_")
         images = self._check(X, reset=False)
         scale = self._scale(images)
-        net = self._build()
+        net = self._network()
         out = np.empty((len(images), N_FEATURES), dtype=np.float32)
         starts = range(0, len(images), self.batch_size)
         if self.progress_bar:
@@ -235,10 +238,19 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
         caller = f"{type(self).__name__}(input_scale='auto')"
         return np.float32(unit_scale(images, caller=caller, floats="keep"))
 
+    def _network(self):
+        """The inference network: built once per process, by one thread (transform may be
+        called from several at once, and a loaded model rebuilds it on first use)."""
+        net = getattr(self, "_net", None)
+        if net is None:
+            with _BUILD_LOCK:
+                net = getattr(self, "_net", None)
+                if net is None:
+                    net = self._net = self._build()
+        return net
+
     def _build(self):
-        """The network for inference, BatchNorm folded into the convs (built once per process)."""
-        if getattr(self, "_net", None) is not None:
-            return self._net
+        """A new network for inference on ``device_``, BatchNorm folded into the convs."""
         channels = self.image_shape_[2]
         if self.weights is None:
             with torch.random.fork_rng(devices=[]):  # leave the caller's random stream alone
@@ -249,12 +261,9 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
             source = True if self.weights == "imagenet" else self.weights
             net = EfficientNetLite0(in_channels=channels, n_classes=0,
                                     image_size=self.image_size, pretrained=source)
-        self.load_report_ = net.load_report_
-        # Resolved again after unpickling: "auto" fitted on a CUDA machine runs on the CPU here.
-        self.device_ = resolve_device(self.device)
         net.backbone = fuse_batchnorm(net.backbone)
-        self._net = net.eval().to(self.device_, memory_format=torch.channels_last)
-        return self._net
+        device = resolve_device(self.device_)  # CUDA gone since fit: a message, not torch's
+        return net.eval().to(device, memory_format=torch.channels_last)
 
     def get_feature_names_out(self, input_features=None):
         """Get the names ``pretrainedfeatures0 ... pretrainedfeatures1279`` of the features.
@@ -281,6 +290,14 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
         state = dict(super().__getstate__())
         state.pop("_net", None)
         return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "device_" in state:
+            # Resolved again where it is loaded: "auto" fitted on a CUDA machine runs on the
+            # CPU here (an explicit "cuda" without CUDA fails in transform, with a message).
+            if self.device in (None, "auto"):
+                self.device_ = resolve_device(self.device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
