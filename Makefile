@@ -3,13 +3,15 @@
 #   make test   -- creates .venv, installs skimgclf[dev], runs the test suite
 # make test stays the whole suite; make test-fast is the inner loop: it leaves out the tests
 # marked slow (over ~3 s: real-data runs, examples, docs build and heavy pages, searches).
+# make test-compat runs the fast suite against the oldest scikit-learn that pyproject.toml
+# accepts, in its own virtualenv (.venv-compat); make test runs on the newest. CI runs both.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # The CPU build of torch is preferred (small, and on this machine's disk); any torch>=2.1 works.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo test test-fast bench clean lint docs
+.PHONY: demo test test-fast test-compat bench clean lint docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +34,19 @@ test: $(VENV)/.installed
 test-fast: $(VENV)/.installed
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# The lower bound of the declared range, read from pyproject.toml: the one place it is written.
+SKLEARN_OLDEST = $(shell sed -n 's/.*"scikit-learn>=\([0-9.]*\),.*/\1/p' pyproject.toml)
+COMPAT_VENV ?= .venv-compat
+
+$(COMPAT_VENV)/.compat-installed: pyproject.toml
+	$(MAKE) VENV=$(COMPAT_VENV) $(COMPAT_VENV)/.torch
+	$(COMPAT_VENV)/bin/pip install -q -e ".[dev]" "scikit-learn==$(SKLEARN_OLDEST)"
+	touch $@
+
+test-compat: $(COMPAT_VENV)/.compat-installed
+	$(COMPAT_VENV)/bin/python -c "import sklearn; print('scikit-learn', sklearn.__version__)"
+	$(COMPAT_VENV)/bin/python -m pytest -q -m "not slow"
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
@@ -46,4 +61,4 @@ bench: $(VENV)/.installed
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(COMPAT_VENV) build *.egg-info

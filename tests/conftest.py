@@ -21,6 +21,12 @@ from skimgclf.datasets import load_idx
 SUITE_THREADS = int(os.environ.get("SKIMGCLF_TEST_THREADS", "1"))
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
+# The limit of every subprocess a test runs (the CLI, an example, Sphinx): a guard against a
+# process that hangs, never a speed check. A test must not fail because the machine is slow or
+# busy: the slowest such process (an example in fast mode) took about 1 minute on a quiet
+# 2-core machine and 5 under load, so the guard sits far above that and well inside CI's 90.
+HANG_TIMEOUT = 30 * 60
+
 
 def limit_threads(n: int = SUITE_THREADS) -> None:
     """Use ``n`` torch and BLAS threads in this process and in the processes it starts."""

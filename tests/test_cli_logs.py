@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import HANG_TIMEOUT
 
 from skimgclf import cli
 from skimgclf.cli import main
@@ -75,7 +76,7 @@ def test_a_piped_train_log_has_no_ansi_codes_nor_bar_frames(tmp_path):
     """The command as a user pipes it: ``skimgclf train ... | tee log``."""
     argv = [sys.executable, "-m", "skimgclf.cli", "train", "digits", "--model", "cnn",
             "--max-epochs", "2", "--limit", "200", "-o", str(tmp_path / "m.joblib")]
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=HANG_TIMEOUT,
                           env={**os.environ, "COLUMNS": "80"})
     assert done.returncode == 0, done.stderr
     log = done.stdout + done.stderr

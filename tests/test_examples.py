@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import HANG_TIMEOUT
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -167,7 +168,7 @@ def test_example_without_data_folder_fails_clearly(name, tmp_path):
     env.pop("SKIMGCLF_EXAMPLES_OUT", None)
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py")], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=HANG_TIMEOUT,
     )
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
@@ -186,7 +187,7 @@ def test_example_runs_in_fast_mode(name, tmp_path):
     # The scripts run with the suite's thread limits: tests/conftest.py puts them in os.environ.
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py")], cwd=EXAMPLES, env=env,
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=HANG_TIMEOUT,
     )
     assert result.returncode == 0, f"{name} failed:\n{result.stdout}\n{result.stderr[-3000:]}"
     figures, checks = CHECKS[name]

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import HANG_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "gpu_check.py"
@@ -26,7 +27,7 @@ def test_gpu_check_runs_complete_on_the_cpu(tmp_path):
     out = tmp_path / "gpu_check.json"
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--cpu", "--quick", "--data", str(MNIST), "--out", str(out)],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        capture_output=True, text=True, timeout=HANG_TIMEOUT, cwd=ROOT,
     )
     assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr}"
     printed = json.loads(done.stdout.strip().splitlines()[-1])  # the JSON line comes last

@@ -8,6 +8,7 @@ import sys
 import matplotlib
 import numpy as np
 import pytest
+from conftest import HANG_TIMEOUT
 from matplotlib.figure import Figure
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import LogisticRegression
@@ -280,7 +281,8 @@ def test_headless_and_backend_untouched(tmp_path):
         k: v for k, v in os.environ.items() if k not in ("DISPLAY", "MPLBACKEND", "WAYLAND_DISPLAY")
     }
     done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True,
+        timeout=HANG_TIMEOUT,
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "cm.png").read_bytes()[:4] == b"\x89PNG"
