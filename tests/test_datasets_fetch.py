@@ -215,7 +215,10 @@ def _serve_archive(server, monkeypatch, name, fname, body):
 
 
 def _files_in(folder: Path):
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+    """What a cache folder holds, less its lock file and its stamps (the cache's bookkeeping)."""
+    bookkeeping = {_download.LOCK_NAME, _download.STAMPS_NAME}
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.name not in bookkeeping) if folder.exists() else []
 
 
 # --------------------------------------------------------------------------- success + cache hit
@@ -299,6 +302,10 @@ def test_fetch_cifar10_refuses_a_batch_that_runs_code(tmp_path):
     folder = tmp_path / "cifar10" / "cifar-10-batches-py"
     folder.mkdir(parents=True)
     (folder / "test_batch").write_bytes(b"cos\nsystem\n(S'echo hacked'\ntR.")
+    # Stamped as if extracted from the archive: whoever can write a file into the cache can
+    # write its stamp too, and the unpickler must still refuse it.
+    source = _registry.DATASETS["cifar10"].checksums["cifar-10-python.tar.gz"]
+    _download.stamp_files(folder.parent, ["cifar-10-batches-py/test_batch"], source)
     with pytest.raises(ValueError, match="test_batch is not a CIFAR-10 python batch"):
         fetch_cifar10(subset="test", data_home=tmp_path, download=False)
 

@@ -20,8 +20,9 @@ CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 class _ArrayUnpickler(pickle.Unpickler):
     """Unpickles dicts of numpy arrays, lists and bytes only.
 
-    The CIFAR batches are pickles; loading a cached file (not re-verified on every load) must
-    not be able to run arbitrary code, so only the numpy reconstructors are resolvable.
+    The CIFAR batches are pickles. A cached file is compared with its stamp before every load,
+    but whoever can write into the cache can replace a file and its stamp together, so loading
+    must still not be able to run arbitrary code: only the numpy reconstructors are resolvable.
     """
 
     _ALLOWED = {
