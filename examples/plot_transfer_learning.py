@@ -84,7 +84,7 @@ print(f"test set: {len(y_test)} images (3 per person); mode: {'fast' if FAST els
 SIDE = 64 if FAST else 128  # the side the pretrained backbone sees (the faces are upsampled)
 scratch = dict(optimizer="adam", lr=1e-3, weight_decay=5e-3, lr_schedule=None, init="xavier",
                batch_size=16, augment={"rotation": 10}, class_weight="balanced",
-               max_epochs=15 if FAST else 60, random_state=0)
+               max_epochs=8 if FAST else 60, random_state=0)
 models = {
     "baseline CNN (scratch)": make_pipeline(
         Normalizer(mode="channel"), CNNClassifier(architecture="face_baseline_cnn", **scratch)),
@@ -95,7 +95,7 @@ models = {
         LogisticRegression(C=0.1, class_weight="balanced", max_iter=2000)),
     "fine-tuned Lite0": CNNClassifier(
         architecture="efficientnet_lite0", module__pretrained=True, module__image_size=SIDE,
-        max_epochs=8 if FAST else 15, batch_size=16, augment={"rotation": 10},
+        max_epochs=6 if FAST else 15, batch_size=16, augment={"rotation": 10},
         class_weight="balanced", random_state=0),
 }
 
