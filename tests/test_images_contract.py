@@ -117,7 +117,7 @@ def test_extractor_output_reaches_the_cnn_scaled():
     pipe = make_pipeline(LargestDigitExtractor(), CNNClassifier(**SMALL_CNN))
     pipe.fit(X, np.arange(8) % 2)
     data = pipe[-1].get_dataset(pipe[0].transform(X))
-    assert float(data.X.max()) == pytest.approx(1.0)
+    assert float(data.batch(slice(None), "cpu")[0].max()) == pytest.approx(1.0)
 
 
 def test_bool_masks_are_read_as_0_and_255():
@@ -184,7 +184,7 @@ def test_blank_float_images_are_not_mistaken_for_scaled_ones():
 def test_input_scale_float_is_used_as_given():
     X = np.full((4, 8, 8), 1000, np.uint16)
     clf = CNNClassifier(input_scale=1 / 1000, **SMALL_CNN).fit(X, [0, 1, 0, 1])
-    assert float(clf.get_dataset(X).X.max()) == pytest.approx(1.0)
+    assert float(clf.get_dataset(X).batch(slice(None), "cpu")[0].max()) == pytest.approx(1.0)
 
 
 # ------------------------------------------------------------------------- malformed arrays

@@ -158,14 +158,18 @@ def test_errors_name_the_problem(fitted_cnn, digits):
 
 
 def test_fast_path_slices_a_device_tensor_in_channels_last(fitted_cnn, digits):
-    data = fitted_cnn.get_dataset(digits[0][:70])
-    assert isinstance(data, ImageTensorData) and data.X.dtype == torch.float32
-    assert float(data.X.max()) <= 1.0  # uint8 images are divided by 255
+    images = digits[0][:70]
+    assert images.dtype == np.uint8
+    data = fitted_cnn.get_dataset(images)
+    # uint8 until the batch: the stored images are the caller's own memory, not a float copy
+    assert isinstance(data, ImageTensorData) and data.X.dtype == torch.uint8
+    assert data.X.data_ptr() == images.ctypes.data
     iterator = fitted_cnn.get_iterator(data, training=False)
     assert isinstance(iterator, TensorBatchIterator) and len(iterator) == 3
     xb, _ = next(iter(iterator))
     assert xb.shape == (32, 1, 8, 8) and xb.is_contiguous(memory_format=torch.channels_last)
-    assert xb.data_ptr() == data.X.data_ptr()  # prediction batches are views, not copies
+    assert xb.dtype == torch.float32 and float(xb.max()) <= 1.0  # divided by 255 per batch
+    torch.testing.assert_close(xb[:, 0], torch.from_numpy(images[:32] / 255).float())
     train_it = fitted_cnn.get_iterator(ImageTensorData(data.X, torch.arange(70)), training=True)
     order = torch.cat([yb for _, yb in train_it])
     assert sorted(order.tolist()) == list(range(70)) and order.tolist() != list(range(70))

@@ -54,8 +54,9 @@ from .._sklearn_compat import (
 )
 from ..augment import RandomAffine
 from ..nets import get_net
+from ..preprocessing._normalizer import image_statistics
 from ._callbacks import OneCycleLRScheduler, encoded_accuracy, silent
-from ._data import ImageTensorData, TensorBatchIterator, images_to_tensor
+from ._data import ImageTensorData, InputTransform, TensorBatchIterator, images_to_tensor
 from ._params import OPTIMIZERS, ROUTING_PREFIXES
 from ._tta import averaged_proba, tta_views
 
@@ -322,6 +323,8 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         if len(unknown):
             raise ValueError(f"y holds labels not seen in the first fit: {unknown.tolist()}")
         y_enc = torch.as_tensor(self.label_encoder_.transform(y), dtype=torch.long)
+        if reset:
+            self._fit_input_statistics(images)
         return self._make_data(images, y_enc)
 
     def _check_X(self, X, *, reset):
@@ -330,13 +333,34 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return images
 
     def _make_data(self, images, y_enc=None):
-        scale = self.input_scale
-        if scale == "auto":  # the package's value-range rule: integers are 0-255 pixels
-            scale = unit_scale(images, caller=f"{type(self).__name__}(input_scale='auto')")
-        X_t = images_to_tensor(images, float(scale), self.device_)
+        X_t = images_to_tensor(images, self.device_)
         if y_enc is not None:
             y_enc = y_enc.to(X_t.device)
-        return ImageTensorData(X_t, y_enc, flat=self._flat_batches)
+        return ImageTensorData(X_t, y_enc, flat=self._flat_batches,
+                               transform=self._input_transform(images))
+
+    def _scale(self, images):
+        if self.input_scale != "auto":
+            return float(self.input_scale)
+        # the package's value-range rule: integers are 0-255 pixels, floats are used as they are
+        return unit_scale(images, caller=f"{type(self).__name__}(input_scale='auto')")
+
+    def _fit_input_statistics(self, images):
+        """``input_mean_``/``input_std_`` of ``normalize``, in the units after the scale."""
+        for name in ("input_mean_", "input_std_"):
+            vars(self).pop(name, None)
+        if self.normalize is not None:
+            mean, std = image_statistics(images, self.normalize)  # chunked: no float copy
+            scale = self._scale(images)
+            self.input_mean_ = (mean * scale).astype(np.float32)
+            self.input_std_ = (std * scale).astype(np.float32)
+
+    def _input_transform(self, images):
+        """Stored pixels -> network input: ``(x * scale - mean) / std`` as one offset and factor
+        (``x - mean / scale``, times ``scale / std``), so every batch costs one fused pass."""
+        scale = np.float32(self._scale(images))
+        mean, std = getattr(self, "input_mean_", 0.0), getattr(self, "input_std_", 1.0)
+        return InputTransform(np.asarray(mean / scale), np.asarray(scale / std))
 
     def _compute_class_weight(self, y):
         weights, classes = self.class_weight, self.label_encoder_.classes_
@@ -774,9 +798,10 @@ class _NeuralImageClassifier(NeuralNetClassifier):
 
     def get_split_datasets(self, X, y=None, **fit_params):
         if self.validation_fraction is None:
-            y_split = X.y.cpu().numpy() if isinstance(X, ImageTensorData) and y is None else y
+            y_split = (X.labels.cpu().numpy() if isinstance(X, ImageTensorData) and y is None
+                       else y)
             return super().get_split_datasets(X, y_split, **fit_params)
-        labels = X.y.cpu().numpy()
+        labels = X.labels.cpu().numpy()
         splitter = StratifiedShuffleSplit(1, test_size=self.validation_fraction,
                                           random_state=self._split_seed_)
         try:

@@ -1,79 +1,153 @@
-"""In-memory image tensors and the slicing iterator behind the estimators' fast path.
+"""The images behind the estimators' fast path: kept in their own dtype until the batch.
 
 skorch's default path builds a per-sample ``Dataset`` and collates every batch in Python. Here
-the images are converted once to a float32 ``(n, H, W, C)`` tensor (on the compute device when it
-fits) and each batch is one index-select of that tensor, seen as ``(n, C, H, W)`` in
-``channels_last`` memory order (no copy) for conv nets, or flat rows for MLPs.
+the images become one ``(n, H, W, C)`` tensor that shares the caller's memory where it can
+(uint8 pixels stay uint8, float32 stays float32: no copy on the CPU, a quarter of the transfer
+of float32 to a GPU for pixels), and each batch is one index-select of it, converted there:
+``(x - offset) * factor`` in float32 on the compute device (scaling to [0, 1], or the
+per-channel / per-pixel standardisation of ``normalize``), then seen as ``(n, C, H, W)`` in
+``channels_last`` memory order for conv nets, or as flat rows for MLPs. A validation split is a
+view (an index), not a copy.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import torch
 
 
-def images_to_tensor(images: np.ndarray, scale: float, device, max_fraction=0.5) -> torch.Tensor:
-    """A new float32 ``(n, H, W, C)`` tensor (the caller's array is never written to).
+class InputTransform:
+    """``(x - offset) * factor`` in float32: what turns stored pixels into network input.
 
-    On CUDA the tensor is kept in host memory (pinned) when it would take more than
-    ``max_fraction`` of the free device memory; batches then travel one at a time.
+    ``offset`` and ``factor`` are scalars or tensors broadcasting against ``(b, H, W, C)``
+    batches: per channel ``(C,)`` or per pixel ``(H, W, C)``. Tensors are moved to a batch's
+    device on first use there (and kept), so the same transform serves CPU and CUDA batches.
     """
-    tensor = torch.from_numpy(np.ascontiguousarray(images)).to(torch.float32, copy=True)
-    if scale != 1:
-        tensor.mul_(scale)
+
+    def __init__(self, offset=0.0, factor=1.0):
+        self.offset = torch.as_tensor(offset, dtype=torch.float32)
+        self.factor = torch.as_tensor(factor, dtype=torch.float32)
+        self._shifts = bool(self.offset.any())  # decided once: no device sync per batch
+        self._on = {}
+
+    def _constants(self, device):
+        key = str(device)
+        if key not in self._on:  # a race only computes the same tensors twice
+            self._on[key] = (self.offset.to(device), self.factor.to(device))
+        return self._on[key]
+
+    def __call__(self, xb: torch.Tensor) -> torch.Tensor:
+        offset, factor = self._constants(xb.device)
+        out = xb.to(torch.float32)
+        if out.data_ptr() == xb.data_ptr():  # already float32: never write into stored images
+            out = out - offset if self._shifts else out.clone()
+        elif self._shifts:
+            out.sub_(offset)
+        return out.mul_(factor)
+
+    def __getstate__(self):
+        return {**vars(self), "_on": {}}  # device copies are remade where it is loaded
+
+
+def images_to_tensor(images: np.ndarray, device, max_fraction=0.5) -> torch.Tensor:
+    """The images as a tensor in their own dtype, sharing the caller's memory on the CPU.
+
+    uint8 and float32 images are used as they are (a contiguous array is not copied; nothing
+    ever writes into it); other integer types become uint8 when their values are 0-255, else
+    float32, and other floats float32. On CUDA the images are
+    copied to the device when they take at most ``max_fraction`` of its free memory, else kept
+    in pinned host memory, from where batches travel one at a time.
+    """
+    images = np.ascontiguousarray(images)
+    if images.dtype.kind in "uib" and images.dtype != np.uint8:
+        # 0-255 values of a wider type are stored as uint8; others (e.g. 16-bit images with an
+        # explicit input_scale) as float32, never wrapped around
+        fits = images.size == 0 or (images.min() >= 0 and images.max() <= 255)
+        images = images.astype(np.uint8 if fits else np.float32)
+    elif images.dtype.kind == "f" and images.dtype != np.float32:
+        images = images.astype(np.float32)
+    with warnings.catch_warnings():
+        # A read-only array (a memmap opened "r", np.broadcast_to) is shared as it is: the
+        # tensor is only ever read (InputTransform makes new batches).
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        tensor = torch.from_numpy(images)
     device = torch.device(device)
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
-        if tensor.numel() * 4 <= max_fraction * free:
+        if tensor.numel() * tensor.element_size() <= max_fraction * free:
             return tensor.to(device)
         return tensor.pin_memory()
     return tensor.to(device)
 
 
 class ImageTensorData(torch.utils.data.Dataset):
-    """Images ``(n, H, W, C)`` and optional encoded labels, as tensors.
+    """Stored images ``(n, H, W, C)``, optional encoded labels, and the batch conversion.
 
     Works as a regular ``Dataset`` (per-sample ``__getitem__``) for custom iterators, and
-    :meth:`batch` gives whole batches for :class:`TensorBatchIterator`.
+    :meth:`batch` gives whole converted batches for :class:`TensorBatchIterator`.
 
     Parameters
     ----------
     X : torch.Tensor of shape (n, H, W, C)
+        Stored images (uint8 or float32), shared, never written to.
     y : torch.Tensor of shape (n,) or None
     flat : bool
         Give batches as ``(b, H*W*C)`` rows (MLPs) instead of ``(b, C, H, W)`` images.
+    transform : InputTransform or None
+        The stored-to-input conversion (None: a float conversion alone).
+    index : torch.Tensor or None
+        The rows of ``X`` (and ``y``) this data set holds (a view); None is all of them.
     """
 
-    def __init__(self, X, y=None, flat=False):
+    def __init__(self, X, y=None, flat=False, transform=None, index=None):
         self.X = X
         self.y = y
         self.flat = flat
+        self.transform = transform if transform is not None else InputTransform()
+        self.index = index
 
     def __len__(self):
-        return len(self.X)
+        return len(self.X) if self.index is None else len(self.index)
+
+    @property
+    def image_shape(self):
+        return tuple(self.X.shape[1:])
+
+    @property
+    def labels(self):
+        """The labels of the rows held (a tensor), or None."""
+        if self.y is None:
+            return None
+        return self.y if self.index is None else self.y[self.index]
 
     def _view(self, xb):
         if self.flat:
             return xb.reshape(len(xb), -1)
         return xb.permute(0, 3, 1, 2)  # NHWC storage seen as NCHW = channels_last
 
+    def _rows(self, index):
+        if self.index is None:
+            return index
+        return self.index[index]
+
     def __getitem__(self, i):
-        xi = self._view(self.X[i : i + 1])[0]
-        yi = self.y[i] if self.y is not None else torch.tensor(0)
-        return xi, yi
+        xb, yb = self.batch(slice(i, i + 1), "cpu")
+        return xb[0], (yb[0] if yb is not None else torch.tensor(0))
 
     def batch(self, index, device):
-        """``(X_batch, y_batch)`` for a slice or an index tensor, on ``device``."""
-        xb = self.X[index].to(device, non_blocking=True)
-        yb = None if self.y is None else self.y[index].to(device, non_blocking=True)
+        """``(X_batch, y_batch)`` for a slice or an index tensor, converted, on ``device``."""
+        rows = self._rows(index)
+        xb = self.transform(self.X[rows].to(device, non_blocking=True))
+        yb = None if self.y is None else self.y[rows].to(device, non_blocking=True)
         return self._view(xb), yb
 
     def subset(self, index):
-        """The rows ``index`` (a numpy index array) as a new ``ImageTensorData``."""
-        idx = torch.as_tensor(index, device=self.X.device)
-        return ImageTensorData(self.X[idx], None if self.y is None else self.y[idx], self.flat)
+        """The rows ``index`` (a numpy index array) as a view: nothing is copied."""
+        idx = torch.as_tensor(np.asarray(index), dtype=torch.long, device=self.X.device)
+        return ImageTensorData(self.X, self.y, self.flat, self.transform, self._rows(idx))
 
 
 class TensorBatchIterator:
@@ -125,6 +199,6 @@ class TensorBatchIterator:
     def _augment(self, xb):
         if not self.data.flat:
             return self.transform(xb, self.generator).contiguous(memory_format=torch.channels_last)
-        h, w, c = self.data.X.shape[1:]
+        h, w, c = self.data.image_shape
         images = xb.reshape(-1, h, w, c).permute(0, 3, 1, 2)
         return self.transform(images, self.generator).permute(0, 2, 3, 1).reshape(len(xb), -1)

@@ -22,6 +22,9 @@ _ATTRIBUTES_DOC = """
         The device the network lives on.
     class_weight_ : ndarray or None
         The loss weight of each class.
+    input_mean_, input_std_ : ndarray
+        With ``normalize``: the mean and standard deviation of the scaled training pixels,
+        per channel ``(C,)`` or per pixel ``(H, W, C)``, applied to every batch.
     module_, criterion_, optimizer_, history_, callbacks_
         As in skorch (``history_`` holds the per-epoch losses).
 """
@@ -33,8 +36,9 @@ class CNNClassifier(_NeuralImageClassifier):
 
     Works on any layout of the image contract, with labels of any type, inside Pipelines,
     ``GridSearchCV`` (``architecture``, ``lr``, ``module__widths``, ...), ``cross_validate``
-    and ``VotingClassifier``. Training converts the images once to a float32 tensor on the
-    device and iterates by slicing it (``channels_last``), with augmentation on whole batches.
+    and ``VotingClassifier``. The images stay in their own dtype (uint8 pixels are not copied
+    on the CPU, and move to a GPU as uint8); each batch is sliced from them and converted on the
+    device (scaling, ``normalize``, ``channels_last``), with augmentation on whole batches.
 
     The defaults (``bn_cnn``, AdamW with a one-cycle schedule, batch 128, 6 epochs, rotation
     +-10 degrees and shift +-2 px) reach 99.6 % on MNIST. Every parameter is checked at the

@@ -256,6 +256,12 @@ SHARED_PARAMS = (
        '"auto" or float > 0', """
         Factor applied to the pixels: ``"auto"`` divides integer images by 255 and leaves
         floats unchanged."""),
+    _p("normalize", None, [None, StrOptions({"channel", "pixel"})],
+       '{"channel", "pixel"} or None', """
+        Standardise every batch on the device with statistics of the training images
+        (``input_mean_``, ``input_std_``, in the units after ``input_scale``): ``"channel"``
+        per colour channel, ``"pixel"`` per pixel position, as :class:`Normalizer` does, but
+        without a float32 copy of the images. None feeds the scaled pixels."""),
     _p("verbose", 0, ["verbose"], "int >= 0", """
         1 prints skorch's epoch table."""),
     _p("progress_bar", False, ["boolean"], "bool", """

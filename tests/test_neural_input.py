@@ -1,0 +1,106 @@
+"""Images stay in their own dtype until the batch: no full-size float copy in the networks.
+
+The networks store uint8 pixels as uint8 and float32 as float32, sharing the caller's memory,
+and convert each batch on the device (scale, then the standardisation of ``normalize``).
+Memory figures are measured by benchmarks/bench_memory.py; here, what makes them hold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.pipeline import make_pipeline
+
+from skimgclf import CNNClassifier, Normalizer, TorchMLPClassifier
+from skimgclf.datasets import load_digits_images
+
+FAST = {"max_epochs": 2, "batch_size": 64, "random_state": 0, "device": "cpu"}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits_images(return_X_y=True)
+    return (X * (255 / 16)).round().astype(np.uint8), y
+
+
+def _first_batch(clf, X):
+    data = clf.get_dataset(X)
+    return data, next(iter(clf.get_iterator(data, training=False)))[0]
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, TorchMLPClassifier])
+def test_uint8_and_float32_images_are_shared_not_copied(cls, digits):
+    X, y = digits
+    clf = cls(**FAST).fit(X[:200], y[:200])
+    for images in (X[:100], (X[:100] / 255).astype(np.float32)):
+        data, xb = _first_batch(clf, images)
+        assert data.X.dtype == torch.from_numpy(images).dtype
+        assert data.X.data_ptr() == images.ctypes.data  # the caller's own memory
+        assert xb.dtype == torch.float32 and 0 <= float(xb.min()) and float(xb.max()) <= 1
+    assert np.array_equal(clf.predict(X[:100]), clf.predict((X[:100] / 255).astype(np.float32)))
+
+
+def test_read_only_and_non_contiguous_images_work(digits):
+    X, y = digits
+    clf = CNNClassifier(**FAST).fit(X[:200], y[:200])
+    frozen = X[:100].copy()
+    frozen.flags.writeable = False
+    with_stride = np.asfortranarray(X[:100])
+    expected = clf.predict_proba(X[:100])
+    np.testing.assert_allclose(clf.predict_proba(frozen), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(with_stride), expected, rtol=1e-5, atol=1e-6)
+    assert not frozen.flags.writeable  # nothing the user gave is modified
+
+
+def test_wide_integers_are_never_wrapped_around():
+    X = np.full((4, 8, 8), 1000, np.uint16)  # 16-bit values with an explicit scale
+    clf = CNNClassifier(input_scale=1 / 1000, **FAST).fit(X, [0, 1, 0, 1])
+    _, xb = _first_batch(clf, X)
+    assert float(xb.max()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("mode", ["channel", "pixel"])
+def test_normalize_standardises_each_batch_as_normalizer_does(mode, digits):
+    X_all, y_all = digits
+    X = X_all[:600]
+    clf = CNNClassifier(normalize=mode, **{**FAST, "max_epochs": 8}).fit(X, y_all[:600])
+    expected = Normalizer(mode=mode).fit(X).transform(X[:64]).reshape(-1, 8, 8)  # float32
+    data, xb = _first_batch(clf, X[:64])
+    assert data.X.dtype == torch.uint8  # standardised per batch, not stored as floats
+    np.testing.assert_allclose(xb[:, 0].numpy(), expected, rtol=1e-4, atol=1e-4)
+    shape = (1,) if mode == "channel" else (8, 8, 1)
+    assert clf.input_mean_.shape == shape and clf.input_std_.shape == shape
+    # the statistics are in the units after the scale: float [0, 1] input is read the same way
+    _, xb_float = _first_batch(clf, (X[:64] / 255).astype(np.float32))
+    np.testing.assert_allclose(xb_float.numpy(), xb.numpy(), rtol=1e-4, atol=1e-4)
+    assert clf.score(X_all[600:900], y_all[600:900]) > 0.5  # 0.66-0.70 measured, as without
+
+
+def test_normalize_off_again_forgets_the_statistics(digits):
+    X, y = digits
+    clf = CNNClassifier(normalize="channel", **FAST).fit(X[:200], y[:200])
+    clf.set_params(normalize=None).fit(X[:200], y[:200])
+    assert not hasattr(clf, "input_mean_") and not hasattr(clf, "input_std_")
+
+
+def test_normalizer_output_reaches_the_network_without_a_copy(digits):
+    X, y = digits
+    pipe = make_pipeline(Normalizer(mode="channel"), CNNClassifier(**FAST)).fit(X[:200], y[:200])
+    standardised = pipe[0].transform(X[:100])
+    assert standardised.dtype == np.float32
+    data, _ = _first_batch(pipe[-1], standardised)
+    assert data.X.data_ptr() == standardised.ctypes.data
+
+
+def test_validation_split_is_a_view(digits):
+    X, y = digits
+    clf = CNNClassifier(validation_fraction=0.25, **FAST).fit(X[:200], y[:200])
+    data = clf.get_dataset(X[:200])
+    train, valid = clf.get_split_datasets(
+        type(data)(data.X, torch.as_tensor(clf.label_encoder_.transform(y[:200])),
+                   transform=data.transform))
+    assert train.X.data_ptr() == valid.X.data_ptr() == data.X.data_ptr()
+    assert len(train) + len(valid) == 200
+    assert set(train.index.tolist()).isdisjoint(valid.index.tolist())
+    assert "valid_loss" in clf.history_[-1]
