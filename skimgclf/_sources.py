@@ -31,6 +31,25 @@ class ImageDataset:
     of every image), ``dtype`` and ``_read(row)`` (one ``(H, W, C)`` image); they may override
     ``_read_many(rows)`` where a batch reads faster at once, and ``_all_targets`` (the label of
     every row, or None).
+
+    See Also
+    --------
+    ArrayImageDataset : An array or a memmap of images.
+    TorchImageDataset : Any map-style torch ``Dataset`` of images.
+    ImageFolderDataset : A folder with one sub-folder of image files per class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Ramp(ImageDataset):
+    ...     image_shape, dtype = (2, 2, 1), np.dtype(np.uint8)
+    ...     def _n_rows(self):
+    ...         return 5
+    ...     def _read(self, row):
+    ...         return np.full(self.image_shape, row, dtype=self.dtype)
+    >>> ds = Ramp()
+    >>> ds.shape, int(ds[-1][0, 0, 0]), ds[1::2].read([1, 0])[:, 0, 0, 0].tolist()
+    ((5, 2, 2, 1), 4, [3, 1])
     """
 
     _indices: np.ndarray | None = None
@@ -75,7 +94,18 @@ class ImageDataset:
         return None if labels is None else np.asarray(labels)[self._rows()]
 
     def read(self, positions) -> np.ndarray:
-        """The images at ``positions`` (of this view) as one ``(k, H, W, C)`` array."""
+        """The images at ``positions`` (of this view) as one ``(k, H, W, C)`` array.
+
+        Parameters
+        ----------
+        positions : array-like of int of shape (k,)
+            Positions in this view, in any order, repeated or not.
+
+        Returns
+        -------
+        images : ndarray of shape (k, H, W, C)
+            The images, in the order of ``positions``.
+        """
         rows = self._rows()[np.asarray(positions, dtype=np.intp)]
         return self._read_many(rows)
 
@@ -106,14 +136,19 @@ def _as_row_index(key, n):
     if isinstance(key, slice):
         return np.arange(n)[key]
     key = np.asarray(key)
+    if key.size == 0:  # [] is float64 to numpy, yet selects no image, as it does in an array
+        key = key.astype(np.intp)
     if key.dtype == bool:
         if key.shape != (n,):
             raise IndexError(f"a boolean mask of shape {key.shape} cannot index {n} images")
         return np.flatnonzero(key)
     if key.dtype.kind not in "iu":
         raise IndexError(f"images are indexed by integers, slices or masks, got {key.dtype}")
-    if key.size and (key.max() >= n or key.min() < -n):
-        raise IndexError(f"index {int(key.max())} is out of range for {n} images")
+    if key.ndim != 1:  # a view is a list of rows: a 0-d or 2-d index would make a broken one
+        raise IndexError(f"images are indexed by a 1-d array of rows, got shape {key.shape}")
+    out = (key >= n) | (key < -n)
+    if out.any():  # name an index that is out of range, not merely the largest
+        raise IndexError(f"index {int(key[out][0])} is out of range for {n} images")
     return key.astype(np.intp, copy=False)
 
 
@@ -124,12 +159,20 @@ def _shape_text(shape):
 class ArrayImageDataset(ImageDataset):
     """An array of images read batch by batch: a ``numpy.memmap`` is never read whole.
 
+    A batch reads only its rows (in file order, then put back in the order asked for), so a
+    memmap larger than memory can be trained on; images of shape (H, W) get one channel.
+
     Parameters
     ----------
     images : ndarray of shape (n, H, W), (n, H, W, C) or a memmap of it
         The images; indexing it per batch reads only those rows from disk.
     targets : array-like of shape (n,) or None, default=None
         The label of each image.
+
+    See Also
+    --------
+    TorchImageDataset : Any map-style torch ``Dataset`` of images.
+    ImageFolderDataset : A folder with one sub-folder of image files per class.
 
     Examples
     --------
@@ -186,6 +229,20 @@ class TorchImageDataset(ImageDataset):
         A map-style data set (``len`` and ``dataset[i]``).
     targets : array-like of shape (n,) or None, default=None
         The label of each item, when the data set does not carry them.
+
+    See Also
+    --------
+    ArrayImageDataset : An array or a memmap of images.
+    ImageFolderDataset : A folder with one sub-folder of image files per class.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch.utils.data import TensorDataset
+    >>> pairs = TensorDataset(torch.zeros(6, 3, 8, 8), torch.tensor([0, 1, 0, 1, 1, 0]))
+    >>> ds = TorchImageDataset(pairs)
+    >>> ds.shape, ds[0].shape, ds[ds.targets == 1].targets.tolist()
+    ((6, 8, 8, 3), (8, 8, 3), [1, 1, 1])
     """
 
     def __init__(self, dataset, targets=None):

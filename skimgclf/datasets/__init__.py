@@ -1,4 +1,5 @@
-"""Data sets: the embedded default, IDX files, fetchers, image folders and generators.
+"""Data sets: the embedded default, IDX files, fetchers, image folders and generators, and the
+image sets read on demand (a folder, a memmap, a torch ``Dataset``).
 
 The loaders are imported on first use (PEP 562, as in the top-level package), so that the
 command line can read the data-set names (``skimgclf.datasets._names``) for its ``--help``
@@ -7,8 +8,13 @@ without importing scikit-learn.
 
 import importlib
 
-# Public name -> the private module that defines it.
+# Public name -> the private module that defines it ("._sources" is skimgclf._sources, one
+# level up: the image sets read on demand are the networks' input as much as the data sets').
 _LAZY = {
+    "ArrayImageDataset": "._sources",
+    "ImageDataset": "._sources",
+    "ImageFolderDataset": "_folder_dataset",
+    "TorchImageDataset": "._sources",
     "fetch_cifar10": "_fetch_color",
     "fetch_emnist": "_fetch_mnist",
     "fetch_fashion_mnist": "_fetch_mnist",

@@ -84,24 +84,9 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
     if image_shape is not None:
         image_shape = _check_image_shape(image_shape)
     root = os.fspath(path)
-    if os.path.exists(root) and not os.path.isdir(root):
-        raise NotADirectoryError(f"{root} is a file; pass the folder that holds one sub-folder "
-                                 "of images per class")
-    if not os.path.isdir(root):
-        raise FileNotFoundError(f"image folder not found: {root}")
-    classes = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
-    if not classes:
-        raise ValueError(f"{root} has no sub-folders; expected one sub-folder per class")
-    filenames, target = [], []
-    for label, name in enumerate(classes):
-        folder = os.path.join(root, name)
-        files = sorted(
-            f for f in os.listdir(folder)
-            if not f.startswith(".") and f.lower().endswith(IMAGE_EXTENSIONS)
-            and os.path.isfile(os.path.join(folder, f))
-        )
-        filenames += [os.path.join(folder, f) for f in files]
-        target += [label] * len(files)
+    classes, files_per_class = _list_image_folder(root)
+    filenames = [f for files in files_per_class for f in files]
+    target = [label for label, files in enumerate(files_per_class) for _ in files]
     if not filenames:
         raise ValueError(f"no image files ({', '.join(IMAGE_EXTENSIONS)}) under {root}")
 
@@ -110,8 +95,7 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
         try:
             images.append(_read(fname, color, image_shape))
         except Exception as exc:  # any reader failure means "unreadable"
-            reason = " ".join(str(exc).split())  # one line per file, however verbose the reader
-            unreadable.append(f"{fname} ({type(exc).__name__}: {reason[:160]})")
+            unreadable.append(_unreadable_text(fname, exc))
     if unreadable:
         raise ValueError(f"{len(unreadable)} file(s) could not be read as images: "
                          + "; ".join(unreadable))
@@ -129,6 +113,38 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
                        filenames=np.asarray(filenames))
 
 
+def _list_image_folder(root, extensions=IMAGE_EXTENSIONS):
+    """The sorted class names under ``root`` and, per class, the sorted paths of its images.
+
+    Hidden entries and files without one of ``extensions`` (lower case) are left out; a class
+    folder may come back empty, which each caller judges.
+    """
+    if os.path.exists(root) and not os.path.isdir(root):
+        raise NotADirectoryError(f"{root} is a file; pass the folder that holds one sub-folder "
+                                 "of images per class")
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"image folder not found: {root}")
+    classes = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
+    if not classes:
+        raise ValueError(f"{root} has no sub-folders; expected one sub-folder per class")
+    files_per_class = []
+    for name in classes:
+        folder = os.path.join(root, name)
+        files = sorted(
+            f for f in os.listdir(folder)
+            if not f.startswith(".") and f.lower().endswith(extensions)
+            and os.path.isfile(os.path.join(folder, f))
+        )
+        files_per_class.append([os.path.join(folder, f) for f in files])
+    return classes, files_per_class
+
+
+def _unreadable_text(fname, exc):
+    """``fname`` and why the reader failed, on one line however verbose the reader."""
+    reason = " ".join(str(exc).split())
+    return f"{fname} ({type(exc).__name__}: {reason[:160]})"
+
+
 def _check_image_shape(image_shape):
     if len(image_shape) != 2 or not all(
         isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
@@ -140,6 +156,8 @@ def _check_image_shape(image_shape):
 
 
 def _read(fname, color, image_shape):
+    """One file as uint8 (H, W) or (H, W, 3), in ``color`` (None: as the file is), resized to
+    ``image_shape`` unless None."""
     from skimage import io
     from skimage.color import rgb2gray
     from skimage.transform import resize
