@@ -260,6 +260,7 @@ def check_images(
     layout : Layout
         Gives results back in the caller's layout.
     """
+    _refuse_image_sources(estimator, X)
     X = _as_array(X)
     _check_dtype(X)
     if X.ndim in (3, 4):
@@ -414,6 +415,22 @@ def looks_unit_scaled(images) -> bool:
         return False
     high = images.max()
     return bool(0 < high <= 1 and images.min() >= 0)
+
+
+def _refuse_image_sources(estimator, X):
+    """Steps that need every image in memory say so, instead of reading a data set whole."""
+    from ._sources import ImageDataset, is_image_source
+
+    if isinstance(X, np.memmap) or not is_image_source(X):
+        return  # a memmap is an array: a step that needs one reads it as one
+    kind = type(X).__name__ if isinstance(X, ImageDataset) else "torch Dataset"
+    raise TypeError(
+        f"{type(estimator).__name__} needs the images as an array in memory, but X is an "
+        f"image set read on demand ({kind}). Give the network the data set directly "
+        "(CNNClassifier and TorchMLPClassifier read it batch by batch, with "
+        "normalize='channel' or 'pixel' in place of a Normalizer), or load it first: "
+        "X.read(range(len(X)))"
+    )
 
 
 def _as_array(X):

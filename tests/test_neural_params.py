@@ -30,6 +30,7 @@ CNN_DEFAULTS = dict(
     precision="fp32", init="default",
     class_weight=None, validation_fraction=None, early_stopping=None, device="auto",
     random_state=None, image_shape=None, channels_first=None, input_scale="auto", normalize=None,
+    num_workers=0,
     verbose=0,
     progress_bar=False, module=None, criterion=torch.nn.CrossEntropyLoss, iterator_train=None,
     iterator_valid=None, train_split=None, callbacks=None, predict_nonlinearity="auto",

@@ -40,23 +40,30 @@ from skorch.callbacks import (
     ProgressBar,
 )
 from skorch.dataset import unpack_data
-from skorch.utils import TeeGenerator, is_dataset, to_numpy
+from skorch.utils import TeeGenerator, to_numpy
 from torch import nn
 from torch.utils.data import DataLoader
 
 from .._console import epoch_log
-from .._images import check_images, unit_scale
+from .._images import check_images
 from .._labels import as_labels
 from .._sklearn_compat import (
     InvalidParameterError,
     validate_parameter_constraints,
     validate_params,
 )
+from .._sources import ImageDataset
 from ..augment import RandomAffine
 from ..nets import get_net
-from ..preprocessing._normalizer import image_statistics
 from ._callbacks import OneCycleLRScheduler, encoded_accuracy, silent
-from ._data import ImageTensorData, InputTransform, TensorBatchIterator, images_to_tensor
+from ._data import (
+    ImageTensorData,
+    InputTransform,
+    StreamData,
+    TensorBatchIterator,
+    images_to_tensor,
+)
+from ._input import as_source, check_source, input_scale, input_statistics
 from ._params import OPTIMIZERS, ROUTING_PREFIXES
 from ._tta import averaged_proba, tta_views
 
@@ -239,17 +246,21 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return tags
 
     # ----------------------------------------------------------------- fitting entry points
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y=None, **fit_params):
         """Train the network on images ``X`` with labels ``y`` (any type).
 
         Parameters
         ----------
-        X : array-like or torch.Tensor
+        X : array-like, torch.Tensor or image set read on demand
             Images in any layout of the image contract: ``(n, d)`` flat, ``(n, H, W)``,
             ``(n, H, W, C)``, or ``(n, C, H, W)`` with ``channels_first=True`` or when
-            unambiguous. Integer images are divided by 255 (``input_scale="auto"``).
-        y : array-like of shape (n,)
+            unambiguous. Integer images are divided by 255 (``input_scale="auto"``). Or images
+            read batch by batch, never whole: a ``numpy.memmap``, an
+            :class:`~skimgclf.datasets.ImageFolderDataset`, any map-style torch ``Dataset``
+            (items ``image`` or ``(image, label)``, tensors in ``(C, H, W)`` order).
+        y : array-like of shape (n,) or None, default=None
             Labels of any type; ``classes_`` holds them sorted, ``predict`` returns them.
+            None only for an image set that carries its labels (``targets``).
         **fit_params
             Passed to the module's ``forward`` (skorch's routing).
 
@@ -287,7 +298,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         self
             The estimator, trained further.
         """
-        if isinstance(X, ImageTensorData):  # called by fit() with prepared data
+        if isinstance(X, (ImageTensorData, StreamData)):  # called by fit() with prepared data
             return super().partial_fit(X, y, classes, **fit_params)
         self._check_params()
         data = self._prepare_fit(X, y, reset=not self.initialized_, classes=classes)
@@ -296,10 +307,12 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return self
 
     def _prepare_fit(self, X, y, *, reset, classes=None):
+        images = self._check_X(X, reset=reset)
+        if y is None and isinstance(images, ImageDataset):
+            y = images.targets  # an image folder, a torch Dataset of (image, label) pairs
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
                              "is None")
-        images = self._check_X(X, reset=reset)
         y = _check_labels(y, len(images))
         self._check_validation_fraction(len(images))
         if reset:
@@ -328,29 +341,37 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return self._make_data(images, y_enc)
 
     def _check_X(self, X, *, reset):
+        """Arrays as ``(n, H, W, C)`` images; an image set read on demand as it is."""
+        source = as_source(X, self.channels_first,
+                           None if reset else getattr(self, "image_shape_", None))
+        if source is not None:
+            return check_source(self, source, reset=reset)
         images, _ = check_images(self, X, reset=reset, image_shape=self.image_shape,
                                  channels_first=self.channels_first, spatial=self._spatial)
         return images
 
     def _make_data(self, images, y_enc=None):
+        transform = self._input_transform(images)
+        if isinstance(images, ImageDataset):  # read batch by batch, never whole
+            on_cuda = torch.device(self.device_).type == "cuda"
+            labels = None if y_enc is None else y_enc.to(self.device_ if on_cuda else "cpu")
+            return StreamData(images, labels, flat=self._flat_batches, transform=transform)
         X_t = images_to_tensor(images, self.device_)
         if y_enc is not None:
             y_enc = y_enc.to(X_t.device)
-        return ImageTensorData(X_t, y_enc, flat=self._flat_batches,
-                               transform=self._input_transform(images))
+        return ImageTensorData(X_t, y_enc, flat=self._flat_batches, transform=transform)
 
     def _scale(self, images):
-        if self.input_scale != "auto":
-            return float(self.input_scale)
         # the package's value-range rule: integers are 0-255 pixels, floats are used as they are
-        return unit_scale(images, caller=f"{type(self).__name__}(input_scale='auto')")
+        return input_scale(images, self.input_scale,
+                           caller=f"{type(self).__name__}(input_scale='auto')")
 
     def _fit_input_statistics(self, images):
         """``input_mean_``/``input_std_`` of ``normalize``, in the units after the scale."""
         for name in ("input_mean_", "input_std_"):
             vars(self).pop(name, None)
         if self.normalize is not None:
-            mean, std = image_statistics(images, self.normalize)  # chunked: no float copy
+            mean, std = input_statistics(images, self.normalize)  # chunked: no float copy
             scale = self._scale(images)
             self.input_mean_ = (mean * scale).astype(np.float32)
             self.input_std_ = (std * scale).astype(np.float32)
@@ -746,7 +767,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return step
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        if isinstance(X, ImageTensorData) and len(X):
+        if isinstance(X, (ImageTensorData, StreamData)) and len(X):
             # skorch threads private keywords (_routing_method) through fit_params
             forward = {k: v for k, v in fit_params.items() if not k.startswith("_")}
             self._check_module_takes_batches(X, forward)
@@ -798,8 +819,8 @@ class _NeuralImageClassifier(NeuralNetClassifier):
 
     def get_split_datasets(self, X, y=None, **fit_params):
         if self.validation_fraction is None:
-            y_split = (X.labels.cpu().numpy() if isinstance(X, ImageTensorData) and y is None
-                       else y)
+            y_split = (X.labels.cpu().numpy()
+                       if isinstance(X, (ImageTensorData, StreamData)) and y is None else y)
             return super().get_split_datasets(X, y_split, **fit_params)
         labels = X.labels.cpu().numpy()
         splitter = StratifiedShuffleSplit(1, test_size=self.validation_fraction,
@@ -813,7 +834,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return X.subset(train), X.subset(valid)
 
     def get_dataset(self, X, y=None):
-        if is_dataset(X):
+        if isinstance(X, (ImageTensorData, StreamData)):
             return X
         check_is_fitted(self, "label_encoder_")
         return self._make_data(self._check_X(X, reset=False))
@@ -825,7 +846,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         if batch_size == -1:
             batch_size = len(dataset)
         iterator = getattr(self, prefix)
-        if iterator is not None or not isinstance(dataset, ImageTensorData):
+        if iterator is not None or not isinstance(dataset, (ImageTensorData, StreamData)):
             return (iterator or DataLoader)(dataset, batch_size=batch_size, **kwargs)
         shuffle = kwargs.pop("shuffle", training)
         if kwargs:
@@ -838,6 +859,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
             transform=self._augmenter_ if training else None, device=self.device_,
             # BatchNorm cannot train on a batch of one image: skip such a trailing batch.
             drop_last=training and len(dataset) % batch_size == 1 and len(dataset) > 1,
+            num_workers=self.num_workers,
         )
 
     # ----------------------------------------------------------------- prediction
@@ -856,7 +878,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         """
         check_is_fitted(self, "label_encoder_")
         views = tta_views(self.tta)  # checked here too: tta may be set after fit
-        data = X if is_dataset(X) else self.get_dataset(X)
+        data = self.get_dataset(X)
         with self._on_device():
             if len(views) == 1:
                 proba = super().predict_proba(data)

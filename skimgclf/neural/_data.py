@@ -151,7 +151,8 @@ class ImageTensorData(torch.utils.data.Dataset):
 
 
 class TensorBatchIterator:
-    """Batches of an :class:`ImageTensorData` by slicing (shuffled index batches in training).
+    """Batches of an :class:`ImageTensorData` by slicing (shuffled index batches in training),
+    or of a :class:`StreamData` by reading them.
 
     Re-iterable: every pass (epoch) draws a new permutation from ``generator``.
 
@@ -167,10 +168,12 @@ class TensorBatchIterator:
     device : str or torch.device
         Where batches are computed.
     drop_last : bool
+    num_workers : int
+        Processes that read the batches of a :class:`StreamData` ahead (0: this one).
     """
 
     def __init__(self, data, batch_size, *, shuffle=False, generator=None, transform=None,
-                 device="cpu", drop_last=False):
+                 device="cpu", drop_last=False, num_workers=0):
         self.data = data
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -178,20 +181,27 @@ class TensorBatchIterator:
         self.transform = transform
         self.device = device
         self.drop_last = drop_last
+        self.num_workers = num_workers
 
     def __len__(self):
         n = len(self.data)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def __iter__(self):
+    def _indices(self):
         n, size = len(self.data), self.batch_size
-        order = None
-        if self.shuffle:
-            order = torch.randperm(n, generator=self.generator).to(self.data.X.device)
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else None
+        if order is not None and isinstance(self.data, ImageTensorData):
+            order = order.to(self.data.X.device)
         stop = n - n % size if self.drop_last else n
         for start in range(0, stop, size):
-            index = slice(start, start + size) if order is None else order[start : start + size]
-            xb, yb = self.data.batch(index, self.device)
+            yield slice(start, start + size) if order is None else order[start : start + size]
+
+    def __iter__(self):
+        if isinstance(self.data, StreamData):
+            batches = self.data.batches(list(self._indices()), self.device, self.num_workers)
+        else:
+            batches = (self.data.batch(index, self.device) for index in self._indices())
+        for xb, yb in batches:
             if self.transform is not None:
                 xb = self._augment(xb)
             yield xb, yb
@@ -202,3 +212,94 @@ class TensorBatchIterator:
         h, w, c = self.data.image_shape
         images = xb.reshape(-1, h, w, c).permute(0, 3, 1, 2)
         return self.transform(images, self.generator).permute(0, 2, 3, 1).reshape(len(xb), -1)
+
+
+class StreamData(torch.utils.data.Dataset):
+    """Images read on demand (an :class:`~skimgclf._sources.ImageDataset`) and encoded labels.
+
+    The counterpart of :class:`ImageTensorData` for data that stays on disk: a batch is read
+    from the source (by :class:`TensorBatchIterator`, through a DataLoader whose workers do the
+    reading and decoding), moved to the device in its own dtype and converted there.
+
+    Parameters
+    ----------
+    source : ImageDataset
+    y : torch.Tensor of shape (len(source),) or None
+    flat, transform : as in :class:`ImageTensorData`
+    index : ndarray of int or None
+        The positions of ``source`` this data set holds (a view); None is all of them.
+    """
+
+    def __init__(self, source, y=None, flat=False, transform=None, index=None):
+        self.source = source
+        self.y = y
+        self.flat = flat
+        self.transform = transform if transform is not None else InputTransform()
+        self.index = index
+
+    def __len__(self):
+        return len(self.source) if self.index is None else len(self.index)
+
+    @property
+    def image_shape(self):
+        return tuple(self.source.image_shape)
+
+    @property
+    def labels(self):
+        if self.y is None:
+            return None
+        return self.y if self.index is None else self.y[torch.as_tensor(self.index)]
+
+    _view = ImageTensorData._view
+
+    def _positions(self, index):
+        positions = np.arange(len(self))[index] if isinstance(index, slice) else np.asarray(
+            index.cpu() if torch.is_tensor(index) else index, dtype=np.intp)
+        return positions if self.index is None else self.index[positions]
+
+    def __getitem__(self, i):
+        xb, yb = self.batch(slice(i, i + 1), "cpu")
+        return xb[0], (yb[0] if yb is not None else torch.tensor(0))
+
+    def _labels_at(self, positions, device):
+        if self.y is None:
+            return None
+        return self.y[torch.as_tensor(positions, device=self.y.device)].to(device)
+
+    def batch(self, index, device):
+        """``(X_batch, y_batch)`` read for a slice or index array, converted, on ``device``."""
+        positions = self._positions(index)
+        raw = torch.from_numpy(np.ascontiguousarray(self.source.read(positions)))
+        xb = self.transform(raw.to(device, non_blocking=True))
+        return self._view(xb), self._labels_at(positions, device)
+
+    def subset(self, index):
+        """The positions ``index`` (a numpy index array) as a view: nothing is read."""
+        return StreamData(self.source, self.y, self.flat, self.transform,
+                          self._positions(np.asarray(index)))
+
+    def batches(self, indices, device, num_workers=0):
+        """``(X_batch, y_batch)`` for each index batch of ``indices``, read ahead by
+        ``num_workers`` processes (pinned memory on CUDA), converted on ``device``."""
+        reads = [self._positions(index) for index in indices]
+        loader = torch.utils.data.DataLoader(
+            _BatchReader(self.source, reads), batch_size=None, shuffle=False,
+            num_workers=num_workers, pin_memory=torch.device(device).type == "cuda")
+        for positions, raw in zip(reads, loader, strict=True):
+            xb = self.transform(raw.to(device, non_blocking=True))
+            yield self._view(xb), self._labels_at(positions, device)
+
+
+class _BatchReader(torch.utils.data.Dataset):
+    """Item ``k`` is the ``k``-th batch of images, read whole: a DataLoader's workers read
+    batches (one memmap fancy index, or one worker decoding a batch of files)."""
+
+    def __init__(self, source, reads):
+        self.source = source
+        self.reads = reads
+
+    def __len__(self):
+        return len(self.reads)
+
+    def __getitem__(self, k):
+        return torch.from_numpy(np.ascontiguousarray(self.source.read(self.reads[k])))

@@ -262,6 +262,11 @@ SHARED_PARAMS = (
         (``input_mean_``, ``input_std_``, in the units after ``input_scale``): ``"channel"``
         per colour channel, ``"pixel"`` per pixel position, as :class:`Normalizer` does, but
         without a float32 copy of the images. None feeds the scaled pixels."""),
+    _p("num_workers", 0, [StrictInterval(Integral, 0, None, closed="left")], "int >= 0", """
+        Worker processes that read the batches of an image set read on demand (a memmap,
+        an :class:`~skimgclf.datasets.ImageFolderDataset`, a torch ``Dataset``) ahead of
+        training, as a DataLoader's; 0 reads them in this process. Arrays in memory are
+        sliced directly and ignore it."""),
     _p("verbose", 0, ["verbose"], "int >= 0", """
         1 prints skorch's epoch table."""),
     _p("progress_bar", False, ["boolean"], "bool", """

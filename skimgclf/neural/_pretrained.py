@@ -19,10 +19,12 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._images import check_images, unit_scale
+from .._images import check_images
 from .._sklearn_compat import CustomConstraint, StrOptions, _fit_context
+from .._sources import ImageDataset
 from ..nets.efficientnet import N_FEATURES, EfficientNetLite0, describe_load_report, fuse_batchnorm
 from ._base import resolve_device
+from ._input import as_source, check_source, input_scale
 from ._params import StrictInterval, _ImageShape, _TorchDevice
 
 __all__ = ["PretrainedFeatures"]
@@ -188,8 +190,10 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
-            Images of the shape seen in ``fit``, in any layout.
+        X : array-like or image set read on demand
+            Images of the shape seen in ``fit``, in any layout; a memmap, an
+            :class:`~skimgclf.datasets.ImageFolderDataset` or a torch ``Dataset`` is read one
+            batch at a time.
 
         Returns
         -------
@@ -208,7 +212,7 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
             starts = tqdm(starts, desc=type(self).__name__, unit="batch", leave=False)
         with torch.inference_mode():
             for start in starts:
-                chunk = np.ascontiguousarray(images[start : start + self.batch_size])
+                chunk = np.ascontiguousarray(_rows(images, start, start + self.batch_size))
                 if not chunk.flags.writeable:  # torch wants writable memory; never the caller's
                     chunk = chunk.copy()
                 # Moved in its own dtype (uint8 is a quarter of float32), converted there;
@@ -222,8 +226,13 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
         return out
 
     def _check(self, X, reset):
-        images, _ = check_images(self, X, reset=reset, image_shape=self.image_shape,
-                                 channels_first=self.channels_first)
+        source = as_source(X, self.channels_first,
+                           None if reset else getattr(self, "image_shape_", None))
+        if source is not None:  # read batch by batch in transform, never whole
+            images = check_source(self, source, reset=reset)
+        else:
+            images, _ = check_images(self, X, reset=reset, image_shape=self.image_shape,
+                                     channels_first=self.channels_first)
         if images.shape[3] not in (1, 3):
             raise ValueError(
                 f"{type(self).__name__} takes grayscale (1 channel) or RGB (3 channels) images; "
@@ -233,10 +242,8 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
         return images
 
     def _scale(self, images):
-        if self.input_scale != "auto":
-            return np.float32(self.input_scale)
         caller = f"{type(self).__name__}(input_scale='auto')"
-        return np.float32(unit_scale(images, caller=caller, floats="keep"))
+        return np.float32(input_scale(images, self.input_scale, caller))
 
     def _network(self):
         """The inference network: built once per process, by one thread (transform may be
@@ -303,3 +310,10 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _rows(images, start, stop):
+    """Images ``start:stop`` of an array, or read from an image set (only those)."""
+    if isinstance(images, ImageDataset):
+        return images.read(np.arange(start, min(stop, len(images))))
+    return images[start:stop]
