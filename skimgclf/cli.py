@@ -4,12 +4,17 @@ Exit codes
 ----------
 - 0: success.
 - 1: a failure while running that is not the user's mistake: the network, the disk or memory
-  (one line), or a bug in skimgclf (its traceback, then a line asking to report it).
+  (one line; running out of memory says which memory and what to reduce), or a bug in skimgclf
+  (its traceback, then a line asking to report it).
 - 2: a usage error: a bad option or argument (argparse's convention), a missing or unreadable
   file, data or a model file that cannot be used, a bad parameter value. One line on standard
   error, naming the file or the parameter; ``--debug`` also prints the traceback.
-- 130: interrupted (Ctrl-C). ``train`` then saves nothing at its ``-o`` path: a network stopped
-  mid-training is kept as ``<output stem>.partial<suffix>``, with a warning.
+- 130: interrupted (Ctrl-C, SIGINT); 143: terminated (SIGTERM), which stops a command as Ctrl-C
+  does. ``train`` then saves nothing at its ``-o`` path: a network stopped mid-training is kept
+  as ``<output stem>.partial<suffix>``, with a warning. The first signal stops the command; later
+  ones are ignored while it stops (saving that model, ending its worker processes, removing its
+  temporary files). Worker processes end with the command however it ends, even by SIGKILL
+  (see :func:`_workers_end_with_cli`).
 
 Which exceptions are the user's mistakes is decided in one place, :func:`classify_error`.
 
@@ -44,12 +49,13 @@ from pathlib import Path
 
 from . import __version__
 from ._console import isatty as _isatty
-from ._preset_catalog import MODEL_PRESETS, describe_steps
+from ._preset_catalog import MODEL_PRESETS, PRESET_STEPS, describe_steps
 from .datasets._names import DATASET_NAMES
 
 __all__ = ["main", "build_parser", "classify_error"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_TERMINATED = 143  # SIGTERM: 128 + 15, the shells' convention, as 130 is 128 + SIGINT
 
 
 class UserError(Exception):
@@ -117,7 +123,9 @@ def classify_error(exc: BaseException) -> str:
       that skimgclf or scikit-learn raise on purpose (a ``raise`` statement of theirs: their
       input validation, such as "X has 785 features per sample, which is not a square image").
     - ``"failure"``: the machine, not the command (exit code 1, one line): other ``OSError``
-      (network, disk full), ``MemoryError``, torch's out-of-memory error.
+      (network, disk full), and running out of memory: ``MemoryError`` (numpy's too), torch's
+      ``OutOfMemoryError`` (``torch.cuda.OutOfMemoryError``) and the ``RuntimeError`` of its
+      CPU allocator.
     - ``"bug"``: everything else (exit code 1 with the traceback), including a ``ValueError``
       from deep inside numpy or torch: input the package should have refused with a clear
       message before handing it on.
@@ -142,6 +150,8 @@ def classify_error(exc: BaseException) -> str:
     'usage'
     >>> classify_error(ConnectionResetError("the server hung up"))
     'failure'
+    >>> classify_error(MemoryError())
+    'failure'
     >>> classify_error(ZeroDivisionError("division by zero"))
     'bug'
     >>> import numpy as np
@@ -155,9 +165,32 @@ def classify_error(exc: BaseException) -> str:
         return "usage"
     if isinstance(exc, ValueError) and _raised_on_purpose(exc):
         return "usage"
-    if isinstance(exc, (OSError, MemoryError)) or type(exc).__name__ == "OutOfMemoryError":
+    if isinstance(exc, OSError) or _memory_exhausted(exc):
         return "failure"
     return "bug"
+
+
+# torch's CPU allocator reports a failed allocation as a RuntimeError, not a MemoryError ("can't
+# allocate memory" on Linux and macOS, "not enough memory" on Windows), and so does its Apple GPU
+# backend, MPS.
+_TORCH_OUT_OF_MEMORY = re.compile(
+    r"DefaultCPUAllocator: (?:can't allocate|not enough) memory|(?P<gpu>MPS backend out of memory)"
+)
+
+
+def _memory_exhausted(exc) -> str | None:
+    """Which memory ``exc`` says ran out: ``"RAM"``, ``"GPU"``, or None when it is no
+    out-of-memory error."""
+    if isinstance(exc, MemoryError):  # numpy's _ArrayMemoryError is one
+        return "RAM"
+    # torch.OutOfMemoryError (torch.cuda.OutOfMemoryError is the same class) is a RuntimeError;
+    # matched by name, so that an error of torch's is read without importing torch.
+    if any(cls.__name__ == "OutOfMemoryError" for cls in type(exc).__mro__):
+        return "GPU"
+    found = _TORCH_OUT_OF_MEMORY.search(str(exc)) if isinstance(exc, RuntimeError) else None
+    if found is None:
+        return None
+    return "GPU" if found.group("gpu") else "RAM"
 
 
 _VALIDATING_PACKAGES = ("skimgclf", "sklearn")
@@ -209,10 +242,10 @@ def _one_line(exc) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def _report(exc, command, debug) -> int:
+def _report(exc, args, debug) -> int:
     """Print what went wrong (as :func:`classify_error` says); return the exit code."""
     kind = classify_error(exc)
-    prefix = f"skimgclf {command}" if command else "skimgclf"
+    prefix = f"skimgclf {args.command}" if args.command else "skimgclf"
     if kind == "bug":
         traceback.print_exception(exc, file=sys.stderr)
         print(
@@ -225,62 +258,203 @@ def _report(exc, command, debug) -> int:
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
     hint = "" if debug or kind == "usage" else " (rerun with --debug for the traceback)"
-    print(f"{prefix}: error: {_one_line(exc)}{hint}", file=sys.stderr)
+    memory = _memory_exhausted(exc)
+    message = _one_line(exc) if memory is None else _out_of_memory_message(exc, memory, args)
+    print(f"{prefix}: error: {message}{hint}", file=sys.stderr)
     return EXIT_USAGE if kind == "usage" else EXIT_FAILURE
 
 
-# ------------------------------------------------------------------------------- Ctrl-C
+def _out_of_memory_message(exc, memory, args) -> str:
+    """What ran out (``memory``: "RAM" or "GPU"), the library's words, and what to reduce with
+    the options of the command ``args`` ran."""
+    said = str(exc).strip()  # a bare MemoryError() says nothing
+    what = "the GPU's memory" if memory == "GPU" else "memory (RAM)"
+    return (f"out of {what}" + (f" ({_one_line(exc)})" if said else "")
+            + f"; use less at once: {' or '.join(_memory_savers(memory, args))}")
+
+
+def _memory_savers(memory, args) -> list:
+    """The options of this command that make it hold less in memory, most useful first."""
+    savers = []
+    network = _may_train_a_network(args)
+    if network:  # a network holds the activations of a whole batch (the presets' batch is 128)
+        savers.append("give a network smaller batches (--param clf__batch_size=32)")
+    if memory == "GPU":
+        if network:
+            savers.append("train on the CPU (--param clf__device=cpu)")
+        return savers or ["free the GPU's memory (other programs using it)"]
+    if hasattr(args, "limit"):  # every image is held in memory, as are the steps' features
+        savers.append("use fewer images (--limit N)")
+    n_jobs = getattr(args, "n_jobs", None)
+    if n_jobs is not None and n_jobs != 1:  # each parallel fit holds its own copy of the data
+        savers.append(f"run fewer fits at once (--n-jobs {n_jobs} now)")
+    return savers or ["free memory (close other programs)"]
+
+
+_NETWORKS = ("TorchMLPClassifier", "CNNClassifier")  # the presets' classifiers with batches
+
+
+def _may_train_a_network(args) -> bool:
+    """Whether the command trains a network, with a batch size --param can set: ``train`` of a
+    network preset, or ``search`` (its grid file may name one)."""
+    if args.command == "train":
+        return dict(PRESET_STEPS[args.model])["clf"] in _NETWORKS
+    return args.command == "search"
+
+
+# --------------------------------------------------------------------- Ctrl-C and SIGTERM
 class _Interrupted(BaseException):
-    """Ctrl-C, raised by the CLI's SIGINT handler.
+    """Ctrl-C or SIGTERM, raised by the CLI's signal handler.
 
     Not a ``KeyboardInterrupt``: skorch's fit loop catches those and returns the half-trained
     network, and scikit-learn's searches then go on with the next candidate.
     """
 
 
-class _SigintGuard:
-    """The CLI's SIGINT handler: every Ctrl-C aborts the command (exit code 130).
+# The signals that stop a command: Ctrl-C, and SIGTERM, which `kill`, systemd, Docker and batch
+# schedulers send to ask a process to stop (and may follow with SIGKILL).
+_SIGTERM = getattr(signal, "SIGTERM", None)
+_STOP_SIGNALS = tuple(s for s in (signal.SIGINT, _SIGTERM) if s is not None)
 
-    Inside :meth:`stop_training`, the first Ctrl-C is a ``KeyboardInterrupt`` instead, which
-    skorch takes as "stop training and return the model"; ``interrupted`` records it.
+
+class _SignalGuard:
+    """The CLI's handler of SIGINT (Ctrl-C) and SIGTERM: the first one stops the command.
+
+    The exit code is then 128 + the signal's number: 130 for Ctrl-C, 143 for SIGTERM. Later
+    signals are recorded and otherwise ignored while the command stops (joblib ending a search's
+    workers, ``train`` saving the partial model, temporary files being removed): interrupting
+    that would leave behind what it cleans up. Inside :meth:`stop_training` the first signal
+    is a ``KeyboardInterrupt`` instead, which skorch takes as "stop training and return the
+    model"; a second one there (training did not stop) stops the command at once.
     """
 
     def __init__(self):
-        self.count = 0
-        self._soft = False
+        self.signum = None  # the first signal received
+        self._training = False
 
     @property
     def interrupted(self) -> bool:
-        return self.count > 0
+        return self.signum is not None
+
+    @property
+    def exit_code(self) -> int:
+        """130 for Ctrl-C (and a ``KeyboardInterrupt`` no signal raised), 143 for SIGTERM."""
+        return EXIT_TERMINATED if self.signum == _SIGTERM else EXIT_INTERRUPTED
+
+    @property
+    def what(self) -> str:
+        """How the command ended, for its last line: ``interrupted`` (Ctrl-C) or ``terminated
+        by SIGTERM``."""
+        if self.signum is None or self.signum == signal.SIGINT:
+            return "interrupted"
+        return f"terminated by {signal.Signals(self.signum).name}"
 
     def _handle(self, signum, frame):
-        self.count += 1
-        if self._soft and self.count == 1:
-            raise KeyboardInterrupt
-        raise _Interrupted
+        if self.signum is None:
+            self.signum = signum
+            raise KeyboardInterrupt if self._training else _Interrupted
+        if self._training:
+            self._training = False
+            raise _Interrupted
 
     @contextmanager
-    def installed(self):
-        self.count, self._soft = 0, False
+    def installed(self, *, ignore_after_stop=False):
+        """Handle the stop signals inside the block; afterwards, put the previous handlers back.
+
+        With ``ignore_after_stop``, a stopped command instead leaves the stop signals ignored:
+        the process is exiting, and Python's finalization puts the default action back on the
+        handlers it installed, so that a second Ctrl-C while it unloads torch (which takes a
+        moment) would kill it by the signal instead of letting it exit with its code.
+        """
+        self.signum, self._training = None, False
         if threading.current_thread() is not threading.main_thread():
             yield self  # signals reach the main thread only; there is nothing to handle
             return
-        previous = signal.signal(signal.SIGINT, self._handle)
+        previous = {signum: signal.signal(signum, self._handle) for signum in _STOP_SIGNALS}
         try:
             yield self
         finally:
-            signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+            ignore = ignore_after_stop and self.interrupted
+            for signum, handler in previous.items():
+                if ignore:
+                    handler = signal.SIG_IGN
+                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
     @contextmanager
     def stop_training(self):
-        self.count, self._soft = 0, True
+        self._training = True
         try:
             yield self
         finally:
-            self._soft = False
+            self._training = False
 
 
-_SIGINT = _SigintGuard()
+_SIGNALS = _SignalGuard()
+
+
+# ------------------------------------------------------------------------ worker processes
+@contextmanager
+def _workers_end_with_cli():
+    """Start joblib's worker processes so that they end when this process ends, however it ends.
+
+    loky's workers (joblib's default backend) do not watch their parent: when the CLI is killed
+    by a signal it cannot handle (SIGKILL: ``kill -9``, the out-of-memory killer, a scheduler's
+    hard limit), they go on with the fits already handed to them, then wait out loky's idle
+    timeout, 300 s, before they exit (measured: a search killed during 5-second fits left its 2
+    workers, and joblib's 2 resource trackers, for 340 s). On SIGINT and SIGTERM the CLI stops
+    cleanly: joblib kills the workers of a running search, loky ends its idle ones at exit.
+
+    So every worker starts with :func:`_end_with_parent`. Passing that initializer means naming
+    the loky backend, which joblib then uses even where a library prefers threads
+    (``prefer="threads"``); no step of the CLI's presets does.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        # The kernel would kill the workers when this thread ends, while the pool, shared by
+        # the process, may still use them.
+        yield
+        return
+    from joblib import parallel_config
+
+    with parallel_config(backend="loky", initializer=_end_with_parent, initargs=(os.getpid(),)):
+        yield
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _end_with_parent(parent_pid):
+    """A worker's initializer: have it end as soon as ``parent_pid`` (the CLI) does.
+
+    On Linux the kernel does it: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` kills the worker when the
+    thread that started it ends. loky starts workers from the CLI's main thread, or from the
+    thread that manages its pool and ends only after stopping that pool's workers. Elsewhere,
+    a thread of the worker checks its parent once a second (an orphan gets another parent).
+    A parent that died before this ran is caught by the last check.
+    """
+    if not _killed_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                         name="skimgclf-watch-parent").start()
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _killed_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent ends; whether it could."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):  # no libc of the usual kind (a static build)
+        return False
+
+
+def _watch_parent(parent_pid, period=1.0):
+    while os.getppid() == parent_pid:
+        time.sleep(period)
+    os._exit(1)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -572,12 +746,21 @@ def _make_folder(folder, what):
 
 
 def _save(model, path: Path):
-    """Write atomically: a file at ``path`` is either the whole model or not there."""
+    """Write atomically: a file at ``path`` is either the whole model or not there.
+
+    The model is written to a temporary file beside ``path`` (on the same file system, where
+    ``os.replace`` is atomic) and flushed to the disk before it takes the name, so that an
+    error, a signal or a crash leaves the previous file or the new one, never part of one. Only
+    a SIGKILL or a power cut during the write leaves the hidden ``.NAME.PID.tmp`` behind.
+    """
     import joblib
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        joblib.dump(model, tmp)
+        with open(tmp, "wb") as f:
+            joblib.dump(model, f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -616,22 +799,23 @@ def _cmd_train(args) -> int:
     n_classes = len(np.unique(y))
     echo(f"training {args.model} on {_data_name(args)} ({_counted(data)}, {n_classes} classes)")
     start = time.perf_counter()
-    with _SIGINT.stop_training() as guard:
+    with _workers_end_with_cli(), _SIGNALS.stop_training() as guard:
         model.fit(X, y)
     seconds = time.perf_counter() - start
     _keep_class_names(model, data)
     model.fit_time_ = seconds  # for the fit time of 'skimgclf report'
     if guard.interrupted:  # skorch stopped the epochs and returned; the model is not done
+        # A second Ctrl-C or SIGTERM from here on is ignored (see _SignalGuard): the save ends.
         partial = _partial_path(out)
         _save(model, partial)
         epochs = _epochs_done(model)
         after = f" in epoch {epochs}" if epochs else ""
         print(
-            f"skimgclf train: interrupted{after}; nothing saved to {out}; the partly trained "
+            f"skimgclf train: {guard.what}{after}; nothing saved to {out}; the partly trained "
             f"model is in {partial}",
             file=sys.stderr,
         )
-        return EXIT_INTERRUPTED
+        return guard.exit_code
     _save(model, out)
     echo(f"fitted in {seconds:.1f} s; training accuracy {model.score(X, y):.4f}; saved to {out}")
     return 0
@@ -885,16 +1069,17 @@ def _cmd_search(args) -> int:
     echo(f"searching {len(models)} model families on {_data_name(args)} ({_counted(data)}): "
          f"{n_candidates} candidates x {cv} folds = {n_candidates * cv} fits"
          + ("" if args.verbose else "; --verbose 2 prints a line per fit"))
-    search, table = compare_models(
-        models,
-        X,
-        y,
-        preprocessing=preprocessing,
-        cv=cv,
-        scoring=spec.get("scoring"),
-        n_jobs=args.n_jobs,
-        verbose=args.verbose,
-    )
+    with _workers_end_with_cli():
+        search, table = compare_models(
+            models,
+            X,
+            y,
+            preprocessing=preprocessing,
+            cv=cv,
+            scoring=spec.get("scoring"),
+            n_jobs=args.n_jobs,
+            verbose=args.verbose,
+        )
     print(table.to_markdown())
     if out is not None:
         _keep_class_names(search.best_estimator_, data)
@@ -1069,7 +1254,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="skimgclf",
         description="scikit-learn compatible image classification. Exit codes: 0 success, "
-        "1 failure while running (or a bug), 2 usage error, 130 interrupted. Results go to "
+        "1 failure while running (or a bug), 2 usage error, 130 interrupted (Ctrl-C), 143 "
+        "terminated (SIGTERM). Results go to "
         "standard output, progress and errors to standard error; where they are not a "
         "terminal, they carry no colour codes nor progress bars.",
         **style,
@@ -1104,8 +1290,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit a model on a data set and save it with joblib",
         description="Fit a named model (a scikit-learn Pipeline) and save it, fitted, with the "
         "data's class names (its class_names_). A network prints one line per epoch (and, on "
-        "a terminal, a progress bar). Ctrl-C stops: nothing is saved at the output path (exit "
-        "code 130); a network stopped mid-training is kept as OUTPUT_STEM.partial.joblib."
+        "a terminal, a progress bar). Ctrl-C (or SIGTERM) stops: nothing is saved at the output "
+        "path (exit code 130; 143 for SIGTERM); a network stopped mid-training is kept as "
+        "OUTPUT_STEM.partial.joblib."
         f"\n\nModels and their Pipeline steps:\n\n{_presets_text()}\n\n{_NAMING}",
         **style,
     )
@@ -1193,11 +1380,19 @@ def main(argv=None) -> int:
     Returns
     -------
     int
-        The exit code: 0 success, 1 failure, 2 usage error, 130 interrupted.
+        The exit code: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143
+        terminated (SIGTERM).
 
     See Also
     --------
     build_parser : The parser of the sub-commands and their options.
+
+    Notes
+    -----
+    Ctrl-C (SIGINT) and SIGTERM stop the command, the first one only: later ones are ignored
+    while it stops. Called without ``argv``, as the ``skimgclf`` program, a command stopped so
+    leaves both signals ignored for the rest of the process's exit; called with ``argv``, main
+    puts the previous handlers back.
 
     Examples
     --------
@@ -1213,18 +1408,27 @@ def main(argv=None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     debug = getattr(args, "debug", False)
     _line_buffered(sys.stdout)
-    with _SIGINT.installed():
+    # Called without argv, main is the program (the console script, python -m skimgclf.cli):
+    # once stopped by a signal, it is only left to exit, and may ignore later ones.
+    with _SIGNALS.installed(ignore_after_stop=argv is None):
+        return _run(args, debug)
+
+
+def _run(args, debug) -> int:
+    """Run the command of ``args``; the exit code, also when a signal stops the reporting of
+    an error."""
+    try:
         try:
             return int(args.func(args) or 0)
-        except (KeyboardInterrupt, _Interrupted):
-            print(f"skimgclf {args.command}: interrupted", file=sys.stderr)
-            return EXIT_INTERRUPTED
         except BrokenPipeError:  # the reader went away (`skimgclf ... | head`): stop quietly
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes
             return EXIT_FAILURE
         except Exception as exc:
-            return _report(exc, args.command, debug)
+            return _report(exc, args, debug)
+    except (KeyboardInterrupt, _Interrupted):
+        print(f"skimgclf {args.command}: {_SIGNALS.what}", file=sys.stderr)
+        return _SIGNALS.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -250,10 +250,112 @@ def test_the_network_failing_is_exit_1_in_one_line(monkeypatch, capsys):
         (lambda: RuntimeError("x"), "bug"),
         (lambda: OSError("disk full"), "failure"),
         (lambda: MemoryError(), "failure"),
+        (lambda: _torch().OutOfMemoryError("CUDA out of memory"), "failure"),
+        (lambda: _cpu_allocator_error(), "failure"),
     ],
 )
 def test_classify_error(make, kind):
     assert classify_error(make()) == kind
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _cpu_allocator_error():
+    """What torch raises when the RAM runs out: a RuntimeError of its CPU allocator."""
+    torch = _torch()
+    try:
+        torch.empty(2**52, dtype=torch.uint8)  # 4 PiB: more than any address space holds
+    except RuntimeError as exc:
+        return exc
+    pytest.skip("this machine allocated 4 PiB")
+
+
+def _numpy_memory_error():
+    try:
+        np.empty(2**52, dtype=np.uint8)
+    except MemoryError as exc:  # numpy's _ArrayMemoryError
+        return exc
+    pytest.skip("this machine allocated 4 PiB")
+
+
+class _RunsOutOfMemory(LogisticRegression):
+    def __init__(self, make=None):
+        self.make = make
+
+    def fit(self, X, y):
+        raise self.make()
+
+
+RAM_ERRORS = {
+    "MemoryError": lambda: MemoryError(),
+    "numpy": _numpy_memory_error,
+    "torch CPU": _cpu_allocator_error,
+}
+GPU_ERRORS = {
+    "torch.OutOfMemoryError": lambda: _torch().OutOfMemoryError(
+        "CUDA out of memory. Tried to allocate 2.00 GiB"),
+    "torch.cuda.OutOfMemoryError": lambda: _torch().cuda.OutOfMemoryError("CUDA out of memory"),
+}
+
+
+def _train_out_of_memory(monkeypatch, capsys, make, model="cnn"):
+    monkeypatch.setattr(cli, "_build_model", lambda name, X, args, progress=False:
+                        _RunsOutOfMemory(make))
+    assert main(["train", "digits", "--model", model, "-o", "unused.joblib"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "internal error" not in err and "a bug" not in err and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("make", RAM_ERRORS.values(), ids=RAM_ERRORS)
+def test_running_out_of_memory_says_what_to_reduce(make, monkeypatch, capsys):
+    err = _train_out_of_memory(monkeypatch, capsys, make)
+    assert err.startswith("skimgclf train: error: out of memory (RAM)")
+    assert "use less at once: give a network smaller batches (--param clf__batch_size=32)" in err
+    assert "or use fewer images (--limit N)" in err
+    assert err.endswith("(rerun with --debug for the traceback)")
+
+
+def test_no_batch_size_for_a_model_without_batches(monkeypatch, capsys):
+    err = _train_out_of_memory(monkeypatch, capsys, MemoryError, model="hog-logreg")
+    assert err == ("skimgclf train: error: out of memory (RAM); use less at once: use fewer "
+                   "images (--limit N) (rerun with --debug for the traceback)")
+
+
+@pytest.mark.parametrize("make", GPU_ERRORS.values(), ids=GPU_ERRORS)
+def test_running_out_of_gpu_memory_says_what_to_reduce(make, monkeypatch, capsys):
+    err = _train_out_of_memory(monkeypatch, capsys, make)
+    assert err.startswith("skimgclf train: error: out of the GPU's memory (CUDA out of memory")
+    assert "smaller batches (--param clf__batch_size=32) or train on the CPU" in err
+
+
+def test_a_search_out_of_memory_also_suggests_fewer_parallel_fits(in_bad_files, monkeypatch,
+                                                                   capsys):
+    def compare_models(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr("skimgclf.model_selection.compare_models", compare_models)
+    grid = in_bad_files / "lr_grid.json"
+    grid.write_text(json.dumps({"models": {"lr": {"preset": "logreg"}}}))
+    assert main(["search", "digits", "--grid", str(grid), "--n-jobs", "4", "-q"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("skimgclf search: error: out of memory (RAM); use less at once:")
+    assert "or run fewer fits at once (--n-jobs 4 now)" in err
+
+
+def test_evaluate_out_of_memory_suggests_fewer_images(in_bad_files, fitted_model, monkeypatch,
+                                                      capsys):
+    def predict_everything(model, y, args):  # stands for the predictions of too many images
+        raise MemoryError()
+
+    monkeypatch.setattr(cli, "_check_labels", predict_everything)
+    assert main(["evaluate", str(fitted_model), "digits.npz"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "skimgclf evaluate: error: out of memory (RAM); use less at once: use fewer images "
+        "(--limit N) (rerun with --debug for the traceback)")
 
 
 def test_classify_error_reads_the_raise_site():

@@ -1,4 +1,5 @@
-"""Ctrl-C: exit code 130, and never a half-trained model at the path the user asked for."""
+"""Ctrl-C: exit code 130 (SIGTERM: 143), and never a half-trained model at the path the user
+asked for. (tests/test_cli_signals.py sends the signals to the program in a subprocess.)"""
 
 from __future__ import annotations
 
@@ -25,8 +26,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _raise(signum):
+    """Send ``signum`` to this process, which the CLI must handle (SIGTERM would end pytest)."""
+    if not callable(signal.getsignal(signum)):
+        raise AssertionError(f"the CLI does not handle {signal.Signals(signum).name}")
+    signal.raise_signal(signum)
+
+
 class _SwallowsCtrlC(ClassifierMixin, BaseEstimator):
     """Trains "epochs" until Ctrl-C, which it catches and returns from, as skorch's fit does."""
+
+    signum = signal.SIGINT
 
     def fit(self, X, y):
         self.classes_ = sorted(set(y.tolist()))
@@ -35,13 +45,19 @@ class _SwallowsCtrlC(ClassifierMixin, BaseEstimator):
             while True:
                 self.epochs_ += 1
                 if self.epochs_ == 3:
-                    signal.raise_signal(signal.SIGINT)
+                    _raise(self.signum)
         except KeyboardInterrupt:
             pass
         return self
 
     def predict(self, X):
         return [self.classes_[0]] * len(X)
+
+
+class _SwallowsSigterm(_SwallowsCtrlC):
+    """Stopped by SIGTERM (``kill``, a scheduler), which the CLI turns into Ctrl-C."""
+
+    signum = signal.SIGTERM
 
 
 class _StopsOnCtrlC(_SwallowsCtrlC):
@@ -67,6 +83,33 @@ def test_a_swallowed_ctrl_c_saves_nothing_at_the_output(tmp_path, monkeypatch, c
     assert err.startswith("skimgclf train: interrupted")
     assert f"nothing saved to {out}" in err and str(partial) in err
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_sigterm_stops_training_as_ctrl_c_does_with_exit_143(tmp_path, monkeypatch, capsys):
+    _use(monkeypatch, _SwallowsSigterm())
+    out = tmp_path / "model.joblib"
+    assert main(["train", "digits", "-o", str(out), "-q"]) == 143
+    assert not out.exists()
+    assert joblib.load(tmp_path / "model.partial.joblib").epochs_ == 3
+    assert capsys.readouterr().err.startswith("skimgclf train: terminated by SIGTERM; nothing")
+
+
+def test_a_second_signal_while_training_stops_at_once(tmp_path, monkeypatch, capsys):
+    # The first one did not stop training (a step that ignores it): the second one ends the
+    # command, with the exit code of the first.
+    class Deaf(_SwallowsCtrlC):
+        def fit(self, X, y):
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                try:
+                    _raise(signum)
+                except KeyboardInterrupt:
+                    pass
+            raise AssertionError("not reached")
+
+    _use(monkeypatch, Deaf())
+    assert main(["train", "digits", "-o", str(tmp_path / "m.joblib"), "-q"]) == 143
+    assert os.listdir(tmp_path) == []
+    assert capsys.readouterr().err.strip() == "skimgclf train: terminated by SIGTERM"
 
 
 def test_an_existing_model_at_the_output_is_left_as_it_was(tmp_path, monkeypatch):
@@ -103,11 +146,21 @@ def test_outside_training_no_library_can_swallow_ctrl_c(monkeypatch, capsys):
     assert capsys.readouterr().err.strip() == "skimgclf evaluate: interrupted"
 
 
-def test_the_handler_is_removed_afterwards(tmp_path, monkeypatch):
-    before = signal.getsignal(signal.SIGINT)
+def test_outside_training_sigterm_ends_the_command_with_143(monkeypatch, capsys):
+    def load_model(path):
+        _raise(signal.SIGTERM)
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(cli, "_load_model", load_model)
+    assert main(["evaluate", "m.joblib", "digits"]) == 143
+    assert capsys.readouterr().err.strip() == "skimgclf evaluate: terminated by SIGTERM"
+
+
+def test_the_handlers_are_removed_afterwards(tmp_path, monkeypatch):
+    before = [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)]
     _use(monkeypatch, _SwallowsCtrlC())
     main(["train", "digits", "-o", str(tmp_path / "m.joblib"), "-q"])
-    assert signal.getsignal(signal.SIGINT) is before
+    assert [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)] == before
 
 
 def _lines(stream, into):
