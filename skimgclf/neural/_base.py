@@ -40,7 +40,7 @@ from skorch.callbacks import (
     ProgressBar,
 )
 from skorch.dataset import unpack_data
-from skorch.utils import TeeGenerator, to_numpy
+from skorch.utils import TeeGenerator, to_numpy, to_tensor
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -63,6 +63,7 @@ from ._data import (
     TensorBatchIterator,
     images_to_tensor,
 )
+from ._distributed import average_buffers, mean_over_processes, same_seeds, shard, world
 from ._input import as_source, check_source, input_scale, input_statistics
 from ._params import OPTIMIZERS, ROUTING_PREFIXES
 from ._tta import averaged_proba, tta_views
@@ -628,10 +629,13 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         """
         rng = check_random_state(self.random_state)
         torch_seed, batch_seed = (int(s) for s in rng.randint(0, 2**31 - 1, size=2))
-        if self.random_state is not None:
+        split_seed = int(rng.randint(0, 2**31 - 1))
+        # Data-parallel: process 0's seeds everywhere (same batches, split and weights).
+        torch_seed, batch_seed, split_seed = same_seeds(torch_seed, batch_seed, split_seed)
+        if self.random_state is not None or world()[1] > 1:
             torch.manual_seed(torch_seed)  # weights, dropout (CPU and every CUDA device)
         self._generator_ = torch.Generator().manual_seed(batch_seed)  # shuffling, augmentation
-        self._split_seed_ = int(rng.randint(0, 2**31 - 1))
+        self._split_seed_ = split_seed
         if "device_" not in vars(self):
             self.device_ = resolve_device(self.device)
         with self._on_device():
@@ -723,8 +727,12 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return torch.autocast("cuda", dtype=dtype)
 
     def infer(self, x, **fit_params):
+        ddp = getattr(self, "_ddp_", None)
         with self._autocast():
-            out = super().infer(x, **fit_params)
+            if ddp is not None and self.module_.training:  # gradients averaged by DDP
+                out = ddp(to_tensor(x, device=self.device), **fit_params)
+            else:
+                out = super().infer(x, **fit_params)
         # the loss, the softmax and the callbacks see float32 logits
         return out.float() if torch.is_tensor(out) and out.is_floating_point() else out
 
@@ -748,6 +756,12 @@ class _NeuralImageClassifier(NeuralNetClassifier):
         return {"loss": loss, "y_pred": y_pred}
 
     def train_step(self, batch, **fit_params):
+        step = self._train_step(batch, **fit_params)
+        # history_ (and early stopping on train_loss) see the loss of the whole global batch
+        step["loss"] = mean_over_processes(step["loss"])
+        return step
+
+    def _train_step(self, batch, **fit_params):
         scaler = self._grad_scaler()
         if scaler is None:
             return super().train_step(batch, **fit_params)
@@ -771,7 +785,30 @@ class _NeuralImageClassifier(NeuralNetClassifier):
             # skorch threads private keywords (_routing_method) through fit_params
             forward = {k: v for k, v in fit_params.items() if not k.startswith("_")}
             self._check_module_takes_batches(X, forward)
-        return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        with self._data_parallel():
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        if training:  # data-parallel: one BatchNorm state before validation, in every process
+            with torch.no_grad():
+                average_buffers(self.module_)
+
+    @contextmanager
+    def _data_parallel(self):
+        """``_ddp_``, the module under ``DistributedDataParallel``, while a process group of
+        several processes trains (see ``_distributed``); nothing in a single process."""
+        if world()[1] == 1:
+            yield
+            return
+        on_cuda = torch.device(self.device_).type == "cuda"
+        # vars(): skorch refuses torch modules set outside initialize; this one is scratch
+        vars(self)["_ddp_"] = torch.nn.parallel.DistributedDataParallel(
+            self.module_, device_ids=[torch.device(self.device_).index or 0] if on_cuda else None)
+        try:
+            yield
+        finally:
+            vars(self).pop("_ddp_", None)
 
     def _check_module_takes_batches(self, data, fit_params):
         """One forward pass on two training images, in eval mode without gradients (no random
@@ -859,7 +896,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
             transform=self._augmenter_ if training else None, device=self.device_,
             # BatchNorm cannot train on a batch of one image: skip such a trailing batch.
             drop_last=training and len(dataset) % batch_size == 1 and len(dataset) > 1,
-            num_workers=self.num_workers,
+            num_workers=self.num_workers, shard=shard if training else None,
         )
 
     # ----------------------------------------------------------------- prediction
@@ -945,6 +982,7 @@ class _NeuralImageClassifier(NeuralNetClassifier):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_grad_scaler_", None)  # CUDA state; remade on the next fp16 step
+        state.pop("_ddp_", None)  # a process group's, not the model's
         return state
 
     def __setstate__(self, state):

@@ -170,10 +170,13 @@ class TensorBatchIterator:
     drop_last : bool
     num_workers : int
         Processes that read the batches of a :class:`StreamData` ahead (0: this one).
+    shard : callable or None
+        ``shard(index, n)``: the part of each batch this process trains on (data-parallel
+        training, see ``_distributed``), None to skip a batch; None trains on whole batches.
     """
 
     def __init__(self, data, batch_size, *, shuffle=False, generator=None, transform=None,
-                 device="cpu", drop_last=False, num_workers=0):
+                 device="cpu", drop_last=False, num_workers=0, shard=None):
         self.data = data
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -182,6 +185,7 @@ class TensorBatchIterator:
         self.device = device
         self.drop_last = drop_last
         self.num_workers = num_workers
+        self.shard = shard
 
     def __len__(self):
         n = len(self.data)
@@ -194,7 +198,12 @@ class TensorBatchIterator:
             order = order.to(self.data.X.device)
         stop = n - n % size if self.drop_last else n
         for start in range(0, stop, size):
-            yield slice(start, start + size) if order is None else order[start : start + size]
+            index = slice(start, start + size) if order is None else order[start : start + size]
+            if self.shard is not None:  # data-parallel: this process's part of the batch
+                index = self.shard(index, n)
+                if index is None:
+                    continue
+            yield index
 
     def __iter__(self):
         if isinstance(self.data, StreamData):
