@@ -17,7 +17,7 @@ from sklearn.utils.estimator_checks import check_param_validation
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.dataset import ValidSplit
 
-import skimgclf.neural._base as neural_base
+import skimgclf.neural._checks as neural_checks
 from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.ensemble import BestOfNClassifier
 from skimgclf.neural import CNNClassifier, TorchMLPClassifier
@@ -260,8 +260,8 @@ def test_parameters_are_checked_before_the_data(digits):
 def test_parameters_are_checked_once_per_call(digits, monkeypatch):
     X, y = digits
     calls = []
-    real = neural_base.validate_parameter_constraints
-    monkeypatch.setattr(neural_base, "validate_parameter_constraints",
+    real = neural_checks.validate_parameter_constraints
+    monkeypatch.setattr(neural_checks, "validate_parameter_constraints",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
     clf = TorchMLPClassifier(max_epochs=2, hidden_sizes=(8,), random_state=0).fit(X, y)
     assert len(calls) == 1

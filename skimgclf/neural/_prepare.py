@@ -1,0 +1,205 @@
+"""From what the user gives to batches: images, labels and the data objects the iterator reads.
+
+Arrays become a tensor in their own dtype (``ImageTensorData``), image sets read on demand
+stay on disk (``StreamData``); both convert each batch on the device (scale, ``normalize``).
+The labels are encoded, the class weights and the augmentation resolved, the validation split
+made as a view.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Real
+
+import numpy as np
+import torch
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import check_is_fitted
+from torch.utils.data import DataLoader
+
+from .._images import check_images
+from .._sources import ImageDataset
+from ..augment import RandomAffine
+from ._checks import _check_labels
+from ._data import (
+    ImageTensorData,
+    InputTransform,
+    StreamData,
+    TensorBatchIterator,
+    images_to_tensor,
+)
+from ._device import resolve_device
+from ._distributed import shard
+from ._input import as_source, check_source, input_scale, input_statistics
+
+_DEFAULT_AUGMENT = {"rotation": 10.0, "shift": 2.0}
+
+
+class DataMixin:
+    """Data preparation: validation, storage, batches and the split (see the module)."""
+
+    def _prepare_fit(self, X, y, *, reset, classes=None):
+        images = self._check_X(X, reset=reset)
+        if y is None and isinstance(images, ImageDataset):
+            y = images.targets  # an image folder, a torch Dataset of (image, label) pairs
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
+                             "is None")
+        y = _check_labels(y, len(images))
+        self._check_validation_fraction(len(images))
+        if reset:
+            encoder = LabelEncoder().fit(y if classes is None else column_or_1d(classes))
+            if len(encoder.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes, but y holds "
+                    f"only one class: {encoder.classes_[0]!r}"
+                )
+            self.label_encoder_ = encoder
+            self.class_weight_ = self._compute_class_weight(y)
+            self.device_ = resolve_device(self.device)
+            self._augmenter_ = self._resolve_augment()
+        elif self.device_ != resolve_device(self.device):
+            self.device_ = resolve_device(self.device)
+        if self.precision != "fp32" and torch.device(self.device_).type != "cuda":
+            warnings.warn(
+                f"precision={self.precision!r} applies on CUDA only; {type(self).__name__} "
+                f"trains in float32 on {self.device_}", UserWarning, stacklevel=3)
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unknown):
+            raise ValueError(f"y holds labels not seen in the first fit: {unknown.tolist()}")
+        y_enc = torch.as_tensor(self.label_encoder_.transform(y), dtype=torch.long)
+        if reset:
+            self._fit_input_statistics(images)
+        return self._make_data(images, y_enc)
+
+    def _check_X(self, X, *, reset):
+        """Arrays as ``(n, H, W, C)`` images; an image set read on demand as it is."""
+        source = as_source(X, self.channels_first,
+                           None if reset else getattr(self, "image_shape_", None))
+        if source is not None:
+            return check_source(self, source, reset=reset)
+        images, _ = check_images(self, X, reset=reset, image_shape=self.image_shape,
+                                 channels_first=self.channels_first, spatial=self._spatial)
+        return images
+
+    def _make_data(self, images, y_enc=None):
+        transform = self._input_transform(images)
+        if isinstance(images, ImageDataset):  # read batch by batch, never whole
+            on_cuda = torch.device(self.device_).type == "cuda"
+            labels = None if y_enc is None else y_enc.to(self.device_ if on_cuda else "cpu")
+            return StreamData(images, labels, flat=self._flat_batches, transform=transform)
+        X_t = images_to_tensor(images, self.device_)
+        if y_enc is not None:
+            y_enc = y_enc.to(X_t.device)
+        return ImageTensorData(X_t, y_enc, flat=self._flat_batches, transform=transform)
+
+    def _scale(self, images):
+        # the package's value-range rule: integers are 0-255 pixels, floats are used as they are
+        return input_scale(images, self.input_scale,
+                           caller=f"{type(self).__name__}(input_scale='auto')")
+
+    def _fit_input_statistics(self, images):
+        """``input_mean_``/``input_std_`` of ``normalize``, in the units after the scale."""
+        for name in ("input_mean_", "input_std_"):
+            vars(self).pop(name, None)
+        if self.normalize is not None:
+            mean, std = input_statistics(images, self.normalize)  # chunked: no float copy
+            scale = self._scale(images)
+            self.input_mean_ = (mean * scale).astype(np.float32)
+            self.input_std_ = (std * scale).astype(np.float32)
+
+    def _input_transform(self, images):
+        """Stored pixels -> network input: ``(x * scale - mean) / std`` as one offset and factor
+        (``x - mean / scale``, times ``scale / std``), so every batch costs one fused pass."""
+        scale = np.float32(self._scale(images))
+        mean, std = getattr(self, "input_mean_", 0.0), getattr(self, "input_std_", 1.0)
+        return InputTransform(np.asarray(mean / scale), np.asarray(scale / std))
+
+    def _compute_class_weight(self, y):
+        weights, classes = self.class_weight, self.label_encoder_.classes_
+        if weights is None:
+            return None
+        if weights == "balanced":
+            missing = np.setdiff1d(classes, y)
+            if len(missing):
+                raise ValueError(
+                    f"class_weight='balanced' weighs each class by its count in y, but y holds "
+                    f"no sample of {missing.tolist()} (given in classes=); pass a dict of weights "
+                    "or a first batch holding every class"
+                )
+            return compute_class_weight("balanced", classes=classes, y=y)
+        known = set(classes.tolist())
+        unknown = [k for k in weights if k not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys that are not labels of y: {unknown}; its keys must be "
+                f"among the classes {classes.tolist()}"
+            )
+        bad = {k: v for k, v in weights.items()
+               if isinstance(v, (bool, np.bool_)) or not isinstance(v, Real)
+               or not math.isfinite(v) or v < 0}
+        if bad or not any(v > 0 for v in weights.values()) and len(weights) == len(classes):
+            raise ValueError(
+                f"class_weight values must be finite numbers >= 0, at least one of them > 0; "
+                f"got {bad or weights}"
+            )
+        return compute_class_weight(weights, classes=classes, y=y)
+
+    def _resolve_augment(self):
+        augment = self.augment  # its type was checked against the constraints
+        if augment is None or augment is False:
+            return None
+        if augment is True or augment == "default":
+            return RandomAffine(**_DEFAULT_AUGMENT)
+        if isinstance(augment, dict):
+            return RandomAffine(**augment)
+        return augment
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        if self.validation_fraction is None:
+            y_split = (X.labels.cpu().numpy()
+                       if isinstance(X, (ImageTensorData, StreamData)) and y is None else y)
+            return super().get_split_datasets(X, y_split, **fit_params)
+        labels = X.labels.cpu().numpy()
+        splitter = StratifiedShuffleSplit(1, test_size=self.validation_fraction,
+                                          random_state=self._split_seed_)
+        try:
+            train, valid = next(splitter.split(np.zeros(len(labels)), labels))
+        except ValueError:  # a class too small to stratify: split at random instead
+            order = check_random_state(self._split_seed_).permutation(len(labels))
+            cut = math.ceil(self.validation_fraction * len(labels))
+            valid, train = order[:cut], order[cut:]
+        return X.subset(train), X.subset(valid)
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, (ImageTensorData, StreamData)):
+            return X
+        check_is_fitted(self, "label_encoder_")
+        return self._make_data(self._check_X(X, reset=False))
+
+    def get_iterator(self, dataset, training=False):
+        prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        batch_size = kwargs.pop("batch_size", self.batch_size)
+        if batch_size == -1:
+            batch_size = len(dataset)
+        iterator = getattr(self, prefix)
+        if iterator is not None or not isinstance(dataset, (ImageTensorData, StreamData)):
+            return (iterator or DataLoader)(dataset, batch_size=batch_size, **kwargs)
+        shuffle = kwargs.pop("shuffle", training)
+        if kwargs:
+            raise ValueError(
+                f"{', '.join(prefix + '__' + k for k in kwargs)} is not used by the built-in "
+                f"tensor iterator; pass {prefix}=torch.utils.data.DataLoader to use it"
+            )
+        return TensorBatchIterator(
+            dataset, batch_size, shuffle=shuffle, generator=self._generator_,
+            transform=self._augmenter_ if training else None, device=self.device_,
+            # BatchNorm cannot train on a batch of one image: skip such a trailing batch.
+            drop_last=training and len(dataset) % batch_size == 1 and len(dataset) > 1,
+            num_workers=self.num_workers, shard=shard if training else None,
+        )
