@@ -19,6 +19,10 @@ Checks, each recorded in one dict (a failing check is recorded and the others st
    that it warns and still fits. ``"not available"`` when the parameter does not exist.
 7. ``default_cnn``: ``CNNClassifier(random_state=0)`` with its defaults on the 60k MNIST
    training images, scored on the 10k test images, with wall times.
+8. ``data_path``: uint8 images are stored on the device as uint8; a memmap streamed through 2
+   DataLoader workers (pinned memory on CUDA) reaches the in-memory accuracy; data-parallel
+   training with ``torchrun --standalone --nproc-per-node=<GPUs>`` (2 gloo processes with
+   ``--cpu``; skipped with ``--quick`` or fewer than 2 GPUs).
 
 ``--quick`` makes every part tiny (a few hundred images, 1 epoch; 2,000 images for check 7) so
 that the test suite runs ``--cpu --quick`` in well under a minute. The last line printed is the
@@ -434,6 +438,59 @@ class Checks:
         return record
 
 
+    # ---- 8
+    def data_path(self):
+        """uint8 images reach the device as uint8; a memmap streams through DataLoader
+        workers (pinned memory on CUDA) to the same accuracy; data-parallel over the GPUs."""
+
+        s = self.sizes
+        X, y = self._train(s["precision_n"])
+        clf = self._estimator(max_epochs=s["precision_epochs"], batch_size=s["precision_batch"],
+                              augment=None)
+        _, in_memory = self._fit_and_score(clf, X, y)
+        stored = clf.get_dataset(X[:256]).X
+        record = {"stored_dtype": str(stored.dtype), "stored_device": str(stored.device),
+                  "in_memory": in_memory}
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "train.npy"
+            np.save(path, X)
+            streamed = self._estimator(max_epochs=s["precision_epochs"],
+                                       batch_size=s["precision_batch"], augment=None,
+                                       num_workers=2)
+            _, record["memmap_workers"] = self._fit_and_score(
+                streamed, np.load(path, mmap_mode="r"), y)
+        gap = abs(record["memmap_workers"]["accuracy"] - in_memory["accuracy"])
+        record["ok"] = stored.dtype == torch.uint8 and gap < 0.02
+        record["data_parallel"] = self._data_parallel()
+        say(f"  stored {record['stored_dtype']} on {record['stored_device']}; memmap with 2 "
+            f"workers: accuracy {record['memmap_workers']['accuracy']:.3f} (in memory "
+            f"{in_memory['accuracy']:.3f}); data-parallel: {record['data_parallel']}")
+        return record
+
+    def _data_parallel(self):
+        """torchrun over every GPU (gloo over 2 CPU processes with --cpu) on the digits."""
+        processes = 2 if self.args.cpu else torch.cuda.device_count()
+        if self.args.quick or processes < 2:
+            return {"status": "skipped", "why": "--quick" if self.args.quick else
+                    "fewer than 2 GPUs (NCCL needs one GPU per process)"}
+        script = ROOT / "tests" / "scripts" / "ddp_fit.py"
+        device = "cpu" if self.args.cpu else "cuda"
+        with tempfile.TemporaryDirectory() as folder:
+            out = str(Path(folder) / "ddp")
+            tic = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                 f"--nproc-per-node={processes}", str(script), out, "bn_cnn", device],
+                capture_output=True, text=True, timeout=600)
+            if done.returncode != 0:
+                return {"status": "failed", "stderr": done.stderr[-2000:]}
+            ranks = [np.load(f"{out}.rank{r}.npz") for r in range(processes)]
+            agree = all(np.array_equal(ranks[0]["valid_loss"], r["valid_loss"]) for r in ranks)
+            return {"status": "ran", "processes": processes, "history_agrees": agree,
+                    "seconds": round(time.perf_counter() - tic, 1),
+                    "final_valid_loss": float(ranks[0]["valid_loss"][-1])}
+
+
 def _conv_output_dtype(clf, X):
     """The dtype the first convolution computes in when the estimator predicts (autocast)."""
     conv = next((m for m in clf.module_.modules() if isinstance(m, torch.nn.Conv2d)), None)
@@ -451,7 +508,7 @@ def _conv_output_dtype(clf, X):
 CHECKS = [("environment", "environment"), ("data", "load_data"), ("device", "device_check"),
           ("fit_predict", "fit_predict"), ("pickle_cpu", "pickle_cpu"),
           ("throughput", "throughput"), ("precision", "precision"),
-          ("default_cnn", "default_cnn")]
+          ("default_cnn", "default_cnn"), ("data_path", "data_path")]
 
 
 def main(argv=None):

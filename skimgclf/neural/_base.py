@@ -339,10 +339,12 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         if world()[1] == 1:
             yield
             return
-        on_cuda = torch.device(self.device_).type == "cuda"
+        device = torch.device(self.device_)
+        if device.type == "cuda":  # "cuda" is the process's own GPU (init_distributed sets it)
+            index = device.index if device.index is not None else torch.cuda.current_device()
         # vars(): skorch refuses torch modules set outside initialize; this one is scratch
         vars(self)["_ddp_"] = torch.nn.parallel.DistributedDataParallel(
-            self.module_, device_ids=[torch.device(self.device_).index or 0] if on_cuda else None)
+            self.module_, device_ids=[index] if device.type == "cuda" else None)
         try:
             yield
         finally:
