@@ -21,7 +21,7 @@ FAST = {"max_epochs": 2, "batch_size": 64, "random_state": 0, "device": "cpu"}
 @pytest.fixture(scope="module")
 def digits():
     X, y = load_digits_images(return_X_y=True)
-    return (X * (255 / 16)).round().astype(np.uint8), y
+    return X, y  # uint8 0-255 pixels, flat (n, 64)
 
 
 def _first_batch(clf, X):
@@ -74,7 +74,7 @@ def test_normalize_standardises_each_batch_as_normalizer_does(mode, digits):
     # the statistics are in the units after the scale: float [0, 1] input is read the same way
     _, xb_float = _first_batch(clf, (X[:64] / 255).astype(np.float32))
     np.testing.assert_allclose(xb_float.numpy(), xb.numpy(), rtol=1e-4, atol=1e-4)
-    assert clf.score(X_all[600:900], y_all[600:900]) > 0.5  # 0.66-0.70 measured, as without
+    assert clf.score(X_all[600:900], y_all[600:900]) > 0.7  # 0.85-0.89 measured (0.92 without)
 
 
 def test_normalize_off_again_forgets_the_statistics(digits):

@@ -34,7 +34,7 @@ FAST = {"max_epochs": 3, "batch_size": 64, "random_state": 0, "device": "cpu"}
 @pytest.fixture(scope="module")
 def digits():
     X, y = load_digits_images(return_X_y=True)
-    return (X * (255 / 16)).round().astype(np.uint8).reshape(-1, 8, 8), y
+    return X.reshape(-1, 8, 8), y  # uint8 0-255 pixels
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from skimgclf.neural import init_distributed
 def main(out, architecture, device="cpu"):
     rank, size = init_distributed()
     X, y = load_digits_images(return_X_y=True)
-    X = (X * (255 / 16)).round().astype(np.uint8).reshape(-1, 8, 8)
+    X = X.reshape(-1, 8, 8)  # uint8 0-255 pixels
     # No augmentation: its draws depend on the shard size, the comparison would mean nothing.
     clf = CNNClassifier(architecture=architecture, max_epochs=4, batch_size=64, augment=None,
                         validation_fraction=0.2, early_stopping=2, random_state=0, device=device)
