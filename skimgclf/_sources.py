@@ -16,7 +16,9 @@ imports neither torch nor the decoders: ``import skimgclf`` stays cheap.
 from __future__ import annotations
 
 import copy
+import mmap
 import numbers
+import os
 
 import numpy as np
 
@@ -205,14 +207,54 @@ class ArrayImageDataset(ImageDataset):
         return np.asarray(self.images[row]).reshape(self.image_shape)
 
     def _read_many(self, rows):
-        # Sorted, a fancy index reads a memmap's rows in file order; then back in the asked order.
+        # Rows are read in file order, then put back in the asked order.
         order = np.argsort(rows, kind="stable")
         batch = np.empty((len(rows), *self.image_shape), dtype=self.dtype)
-        batch[order] = np.asarray(self.images[rows[order]]).reshape(-1, *self.image_shape)
+        layout = _file_layout(self.images)
+        if layout is None:
+            batch[order] = np.asarray(self.images[rows[order]]).reshape(-1, *self.image_shape)
+        else:
+            _read_rows_from_file(layout, rows[order], batch, order)
         return batch
 
     def _all_targets(self):
         return self._targets
+
+
+def _file_layout(images):
+    """``(path, position of row 0, row stride, row bytes)`` of a memmap whose rows can be read
+    from its file with plain reads; None for other arrays.
+
+    Read through the mapping, every page of an epoch stays mapped into the process and counts
+    in its resident memory (the whole file, after one epoch); read with ``pread``, the pages
+    only pass through the kernel's page cache, which the system reclaims as it needs.
+    """
+    mapping = getattr(images, "_mmap", None)
+    if not isinstance(images, np.memmap) or mapping is None or not images.filename:
+        return None
+    if len(images) == 0 or images.strides[0] <= 0 or not images[0].flags.c_contiguous:
+        return None
+    try:
+        base = np.frombuffer(mapping, dtype=np.uint8).ctypes.data
+    except (TypeError, ValueError):
+        return None
+    # numpy maps the file from the page boundary below the array's offset; a view (a slice of
+    # the memmap) keeps that offset and the mapping, so positions follow from addresses.
+    mapped_from = images.offset - images.offset % mmap.ALLOCATIONGRANULARITY
+    row_bytes = images[0].nbytes
+    return images.filename, images.ctypes.data - base + mapped_from, images.strides[0], row_bytes
+
+
+def _read_rows_from_file(layout, rows, batch, order):
+    """Read ``rows`` (sorted) of a memmap's file into ``batch[order]``."""
+    path, first, stride, row_bytes = layout
+    out = batch.reshape(len(batch), -1).view(np.uint8)
+    with open(path, "rb", buffering=0) as f:
+        for k, row in zip(order, rows, strict=True):
+            got = os.preadv(f.fileno(), [out[k]], first + int(row) * stride)
+            if got != row_bytes:
+                raise OSError(f"{path} ended before image {int(row)} ({got} of {row_bytes} "
+                              "bytes): the file is shorter than the memmap's shape says")
 
 
 class TorchImageDataset(ImageDataset):

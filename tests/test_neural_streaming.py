@@ -157,3 +157,23 @@ def test_bad_image_sets_are_named(digits, tmp_path):
     with pytest.raises(ValueError, match="images of shape 4x4x1, but CNNClassifier was fitted "
                                          "on 8x8x1"):
         clf.predict(ArrayImageDataset(X[:10, :4, :4]))
+
+
+@pytest.mark.parametrize("view", [slice(None), slice(100, None), slice(5, None, 3),
+                                  slice(None, None, -1)], ids=["whole", "tail", "step", "rev"])
+def test_memmap_rows_are_read_from_the_file_not_through_the_mapping(view, tmp_path, monkeypatch):
+    # Read through the mapping, an epoch would leave every page of the file mapped into the
+    # process (its resident memory would grow to the file's size); read with preadv, the pages
+    # stay in the kernel's page cache only. Both must give the same images.
+    import os
+
+    X = np.random.RandomState(0).randint(0, 256, (600, 5, 7, 3)).astype(np.uint8)
+    np.save(tmp_path / "x.npy", X)  # a header before the data: the file offset matters
+    mm, expected = np.load(tmp_path / "x.npy", mmap_mode="r")[view], X[view]
+    reads = []
+    real = os.preadv
+    monkeypatch.setattr(os, "preadv", lambda *a: reads.append(1) or real(*a))
+    rows = np.array([7, 3, 3, 50, 0, len(expected) - 1])
+    np.testing.assert_array_equal(ArrayImageDataset(mm).read(rows), expected[rows])
+    # a negative stride cannot be read row by row from the file: the mapping serves it
+    assert len(reads) == (0 if view.step == -1 else len(rows))
