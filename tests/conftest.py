@@ -7,6 +7,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# OpenMP threads that wait for work sleep instead of spinning. It matters only where a test runs
+# at 2 threads (tests/test_docs.py runs every page again at 2): on 2 cores shared with other
+# jobs, a spinning thread holds a core the other one needs, and the model-selection page took
+# 60 s (once 265 s) instead of 31 s at 2 threads beside two busy processes. Set before torch is
+# imported (libgomp reads it once), and inherited by the processes the tests start.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import pytest
 
 from skimgclf.datasets import load_idx
