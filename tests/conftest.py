@@ -95,3 +95,20 @@ def stratified_subset(X, y, n, random_state=0):
 
     _, Xs, _, ys = train_test_split(X, y, test_size=n, stratify=y, random_state=random_state)
     return Xs, ys
+
+
+@pytest.fixture
+def loopback_only(monkeypatch):
+    """Fail the test if it opens a URL outside 127.0.0.1 (fetcher tests serve their own files)."""
+    import urllib.parse
+
+    from skimgclf.datasets import _download
+
+    real = _download.urllib.request.urlopen
+
+    def guarded(url, *args, **kwargs):
+        host = urllib.parse.urlparse(url if isinstance(url, str) else url.full_url).hostname
+        assert host == "127.0.0.1", f"test tried to reach {url}"
+        return real(url, *args, **kwargs)
+
+    monkeypatch.setattr(_download.urllib.request, "urlopen", guarded)

@@ -64,9 +64,9 @@ def test_a_memmap_trains_and_predicts_as_the_array(cls, digits, memmap):
 
 
 def test_an_image_set_is_read_one_batch_at_a_time(digits, monkeypatch):
-    from skimgclf.neural import _input
+    from skimgclf.preprocessing import _normalizer
 
-    monkeypatch.setattr(_input, "_CHUNK_ELEMENTS", 100 * 64)  # statistics: chunks of 100
+    monkeypatch.setattr(_normalizer, "_CHUNK_ELEMENTS", 100 * 64)  # statistics: chunks of 100
     X, y = digits
     source = _Recording(X[:900], y[:900])
     source.reads = []

@@ -1,8 +1,8 @@
-"""What the networks take as input: arrays, or image sets read on demand, and their statistics.
+"""What the networks take as input: arrays, or image sets read on demand.
 
-One place decides, for both kinds, the image shape the network sees, the factor of the
-value-range rule, and the mean and standard deviation of ``normalize`` (one pass over chunks,
-so an image set larger than memory is read once and never whole).
+One place decides, for both kinds, whether the input is read on demand, the image shape the
+network sees and the factor of the value-range rule (the statistics of ``normalize`` are
+:func:`~skimgclf.preprocessing.image_statistics`, which reads an image set in chunks, once).
 """
 
 from __future__ import annotations
@@ -12,10 +12,7 @@ import numpy as np
 from .._images import reads_channels_first, unit_scale
 from .._sources import ImageDataset, as_image_source, is_image_source
 
-# Pixels per chunk when the statistics are gathered: bounded float64 scratch memory (32 MB).
-_CHUNK_ELEMENTS = 4_000_000
-
-__all__ = ["as_source", "check_source", "input_scale", "input_statistics"]
+__all__ = ["as_source", "check_source", "input_scale"]
 
 
 def as_source(X, channels_first=None, fitted_shape=None):
@@ -73,46 +70,3 @@ def input_scale(images, setting, caller) -> float:
         f"{kind} images, whose range is not read in advance; convert them to uint8, or pass "
         "input_scale=1 / (the largest value)"
     )
-
-
-def _chunks(images):
-    n = len(images)
-    step = max(_CHUNK_ELEMENTS // max(int(np.prod(images.shape[1:])), 1), 1)
-    for start in range(0, n, step):
-        stop = min(start + step, n)
-        if isinstance(images, ImageDataset):
-            yield images.read(np.arange(start, stop))
-        else:
-            yield images[start:stop]
-
-
-def input_statistics(images, mode):
-    """``(mean, std)`` of ``(n, H, W, C)`` images or an image set, in one pass over chunks.
-
-    Per channel ``(C,)`` (``mode="channel"``) or per pixel ``(H, W, C)`` (``"pixel"``), in
-    float64, population std, a zero std read as 1 (as :func:`image_statistics` does). Each chunk
-    contributes its count, mean and sum of squared deviations, merged exactly (Chan et al.), so
-    the result is as precise as two passes while every image is read once.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> images = np.array([[[[0.0], [2.0]]], [[[4.0], [6.0]]]])   # (2, 1, 2, 1)
-    >>> input_statistics(images, "channel")
-    (array([3.]), array([2.23606798]))
-    """
-    axes = (0, 1, 2) if mode == "channel" else (0,)
-    count, mean, m2 = 0, 0.0, 0.0
-    for chunk in _chunks(images):
-        chunk = np.asarray(chunk, dtype=np.float64)
-        n = chunk.size // (chunk.shape[3] if mode == "channel" else int(np.prod(chunk.shape[1:])))
-        chunk_mean = chunk.mean(axis=axes)
-        chunk_m2 = np.square(chunk - chunk_mean).sum(axis=axes)
-        delta = chunk_mean - mean
-        total = count + n
-        mean = mean + delta * (n / total)
-        m2 = m2 + chunk_m2 + np.square(delta) * (count * n / total)
-        count = total
-    std = np.sqrt(m2 / count)
-    std[std == 0] = 1.0
-    return mean, std

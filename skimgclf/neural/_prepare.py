@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader
 from .._images import check_images
 from .._sources import ImageDataset
 from ..augment import RandomAffine
+from ..preprocessing._normalizer import image_statistics
 from ._checks import _check_labels
 from ._data import (
     ImageTensorData,
@@ -34,7 +35,7 @@ from ._data import (
 )
 from ._device import resolve_device
 from ._distributed import shard
-from ._input import as_source, check_source, input_scale, input_statistics
+from ._input import as_source, check_source, input_scale
 
 _DEFAULT_AUGMENT = {"rotation": 10.0, "shift": 2.0}
 
@@ -107,7 +108,7 @@ class DataMixin:
         for name in ("input_mean_", "input_std_"):
             vars(self).pop(name, None)
         if self.normalize is not None:
-            mean, std = input_statistics(images, self.normalize)  # chunked: no float copy
+            mean, std = image_statistics(images, self.normalize)  # chunked: no float copy
             scale = self._scale(images)
             self.input_mean_ = (mean * scale).astype(np.float32)
             self.input_std_ = (std * scale).astype(np.float32)

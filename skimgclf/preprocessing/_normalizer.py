@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._images import check_images, unit_scale
 from .._sklearn_compat import StrOptions, _fit_context, validate_params
+from .._sources import ImageDataset
 
 __all__ = ["Normalizer", "image_statistics", "normalize_images"]
 
@@ -17,7 +18,7 @@ _CHUNK_ELEMENTS = 1 << 20
 
 
 @validate_params(
-    {"images": [np.ndarray], "mode": [StrOptions({"scale", "channel", "pixel"})]},
+    {"images": [np.ndarray, ImageDataset], "mode": [StrOptions({"scale", "channel", "pixel"})]},
     prefer_skip_nested_validation=True,
 )
 def image_statistics(images, mode="channel"):
@@ -29,8 +30,8 @@ def image_statistics(images, mode="channel"):
 
     Parameters
     ----------
-    images : ndarray of shape (n, H, W, C)
-        The training images.
+    images : ndarray of shape (n, H, W, C) or ImageDataset
+        The training images; an image set read on demand is read in chunks, once.
     mode : {"channel", "pixel", "scale"}, default="channel"
         Statistics per channel, per pixel position (and channel), or the fixed ``(0, 255)``.
 
@@ -58,19 +59,30 @@ def image_statistics(images, mode="channel"):
     if mode == "scale":
         return np.float64(0.0), np.float64(255.0)
     axes = (0, 1, 2) if mode == "channel" else (0,)
-    total = np.zeros(images.shape[3] if mode == "channel" else images.shape[1:])
-    squares = np.zeros_like(total)
-    step = max(_CHUNK_ELEMENTS // max(int(np.prod(images.shape[1:])), 1), 1)
-    mean = np.mean(images, axis=axes, dtype=np.float64)
-    for start in range(0, len(images), step):
-        # Deviations from the mean (not raw squares) keep float64 precise for large pixel values.
-        centred = images[start:start + step] - mean
-        squares += np.square(centred).sum(axis=axes)
-        total += centred.sum(axis=axes)
-    n = len(images) * (images.shape[1] * images.shape[2] if mode == "channel" else 1)
-    std = np.sqrt(np.maximum(squares / n - (total / n) ** 2, 0.0))
+    count, mean, m2 = 0, 0.0, 0.0
+    for chunk in _chunks(images):
+        # Each chunk's count, mean and squared deviations from its own mean, merged exactly
+        # (Chan et al.): as precise as two passes, and an image set is read once, never whole.
+        chunk = np.asarray(chunk, dtype=np.float64)
+        n = chunk.size // (chunk.shape[3] if mode == "channel" else int(np.prod(chunk.shape[1:])))
+        chunk_mean = chunk.mean(axis=axes)
+        delta, total = chunk_mean - mean, count + n
+        m2 = m2 + np.square(chunk - chunk_mean).sum(axis=axes) + np.square(delta) * (
+            count * n / total)
+        mean, count = mean + delta * (n / total), total
+    std = np.sqrt(m2 / count)
     std[std == 0] = 1.0
     return mean, std
+
+
+def _chunks(images):
+    """Consecutive chunks of about ``_CHUNK_ELEMENTS`` pixels (arrays sliced, sets read)."""
+    n = len(images)
+    step = max(_CHUNK_ELEMENTS // max(int(np.prod(images.shape[1:])), 1), 1)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        yield images.read(np.arange(start, stop)) if isinstance(images, ImageDataset) \
+            else images[start:stop]
 
 
 @validate_params(
