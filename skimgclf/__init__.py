@@ -32,8 +32,8 @@ _LAZY = {
     "show_versions": "_versions",
 }
 _SUBMODULES = (
-    "cluster", "datasets", "demo", "ensemble", "inspection", "metrics", "model_selection",
-    "nets", "neural", "plotting", "preprocessing", "presets", "report",
+    "cluster", "datasets", "demo", "ensemble", "exceptions", "inspection", "metrics",
+    "model_selection", "nets", "neural", "plotting", "preprocessing", "presets", "report",
 )
 
 __all__ = [*_LAZY, "__version__"]

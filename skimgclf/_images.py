@@ -33,6 +33,7 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from ._sklearn_compat import validate_params
+from .exceptions import InputError, InputTypeError
 
 __all__ = [
     "CHANNEL_COUNTS",
@@ -72,7 +73,7 @@ class Layout:
         into that layout, so it is returned as ``(n, H, W, C)``.
         """
         if images.ndim != 4:
-            raise ValueError(f"expected (n, H, W, C) images, got shape {images.shape}")
+            raise InputError(f"expected (n, H, W, C) images, got shape {images.shape}")
         if self.kind == "flat":
             return images.reshape(images.shape[0], -1)
         if self.kind == "hw" and images.shape[3] == 1:
@@ -95,7 +96,7 @@ def normalize_image_shape(image_shape) -> tuple[int, int, int] | None:
     >>> normalize_image_shape((28, 0))
     Traceback (most recent call last):
     ...
-    ValueError: image_shape must be (H, W) or (H, W, C) with positive sizes ...; got (28, 0)
+    skimgclf.exceptions.InputError: image_shape must be (H, W) or (H, W, C) ...; got (28, 0)
     """
     if image_shape is None:
         return None
@@ -104,7 +105,7 @@ def normalize_image_shape(image_shape) -> tuple[int, int, int] | None:
         if any(s != t for s, t in zip(shape, image_shape, strict=True)):
             raise TypeError
     except (TypeError, ValueError):
-        raise ValueError(
+        raise InputError(
             f"image_shape must be None, (H, W) or (H, W, C) of integers; got {image_shape!r}"
         ) from None
     if len(shape) == 2:
@@ -114,7 +115,7 @@ def normalize_image_shape(image_shape) -> tuple[int, int, int] | None:
         or (shape[:2].count(-1) == 1 and max(shape[:2]) >= 1 and shape[2] >= 1)
     )
     if not sizes_ok:
-        raise ValueError(
+        raise InputError(
             f"image_shape must be (H, W) or (H, W, C) with positive sizes (one of H, W may be "
             f"-1); got {image_shape!r}"
         )
@@ -137,21 +138,21 @@ def image_shape_from_flat(n_features: int, image_shape=None) -> tuple[int, int, 
     if shape is not None and -1 in shape:
         known = -math.prod(shape)
         if n_features % known:
-            raise ValueError(
+            raise InputError(
                 f"X has {n_features} features per sample, which image_shape={image_shape} "
                 f"cannot hold: {n_features} is not a multiple of {known}"
             )
         shape = tuple(n_features // known if s == -1 else s for s in shape)
     if shape is not None:
         if math.prod(shape) != n_features:
-            raise ValueError(
+            raise InputError(
                 f"X has {n_features} features per sample, but image_shape={image_shape} holds "
                 f"{math.prod(shape)} pixels; pass the image_shape of your data"
             )
         return shape
     side = math.isqrt(n_features)
     if side * side != n_features:
-        raise ValueError(
+        raise InputError(
             f"X has {n_features} features per sample, which is not a square image; "
             "pass image_shape=(H, W) or (H, W, C)"
         )
@@ -272,7 +273,7 @@ def check_images(
         _check_not_empty(estimator, X, shape)
         given = normalize_image_shape(image_shape)
         if given is not None and any(g not in (-1, s) for g, s in zip(given, shape, strict=True)):
-            raise ValueError(
+            raise InputError(
                 f"X holds images of shape {_fmt(shape)}, but image_shape={image_shape}; "
                 "drop image_shape or make it match the images"
             )
@@ -304,7 +305,7 @@ def check_images(
                 shape = (1, n_features, 1)
         images = flat.reshape(flat.shape[0], *shape)
     else:
-        raise ValueError(
+        raise InputError(
             f"X must be 2-D (n_samples, n_pixels), 3-D (n, H, W) or 4-D (n, H, W, C) images; "
             f"got an array of shape {X.shape}"
             # scikit-learn's wording for 1-D input, which its estimator checks look for.
@@ -351,7 +352,7 @@ def unit_scale(images, *, caller, floats="keep") -> float:
     >>> unit_scale(np.array([0.0, 0.5]), caller="demo", floats="0-255")
     Traceback (most recent call last):
     ...
-    ValueError: demo maps 0-255 pixels to 0-1, but X is float and lies within [0, 1] already ...
+    skimgclf.exceptions.InputError: demo maps 0-255 pixels to 0-1, but X is float ... already ...
     """
     images = np.asarray(images)
     if images.size == 0:
@@ -359,7 +360,7 @@ def unit_scale(images, *, caller, floats="keep") -> float:
     if images.dtype.kind in "ui":
         low, high = images.min(), images.max()
         if low < 0 or high > PIXEL_MAX:
-            raise ValueError(
+            raise InputError(
                 f"{caller} reads integer images as 0-255 pixel values, but X ({images.dtype}) "
                 f"holds values from {low} to {high}; convert 16-bit images to 8 bits "
                 "(skimage.util.img_as_ubyte) or pass float images in [0, 1]"
@@ -369,13 +370,13 @@ def unit_scale(images, *, caller, floats="keep") -> float:
         return 1.0
     low, high = float(images.min()), float(images.max())
     if low < 0 or high > PIXEL_MAX:
-        raise ValueError(
+        raise InputError(
             f"{caller} maps 0-255 pixels to 0-1, but X holds values from {low:g} to {high:g}, "
             "outside [0, 255]; use Normalizer(mode='channel') or mode='pixel' to standardise "
             "such data"
         )
     if looks_unit_scaled(images):
-        raise ValueError(
+        raise InputError(
             f"{caller} maps 0-255 pixels to 0-1, but X is float and lies within [0, 1] already "
             f"(max {high:g}); dividing by 255 again would leave values below 0.004. Leave this "
             "step out, or pass 0-255 images (e.g. uint8)"
@@ -424,7 +425,7 @@ def _refuse_image_sources(estimator, X):
     if isinstance(X, np.memmap) or not is_image_source(X):
         return  # a memmap is an array: a step that needs one reads it as one
     kind = type(X).__name__ if isinstance(X, ImageDataset) else "torch Dataset"
-    raise TypeError(
+    raise InputTypeError(
         f"{type(estimator).__name__} needs the images as an array in memory, but X is an "
         f"image set read on demand ({kind}). Give the network the data set directly "
         "(CNNClassifier and TorchMLPClassifier read it batch by batch, with "
@@ -443,7 +444,7 @@ def _as_array(X):
         return np.asarray(X)
     except ValueError:
         shapes = sorted({np.shape(x) for x in X}, key=str)
-        raise ValueError(
+        raise InputError(
             f"X is a list of {len(X)} images of different shapes ("
             + ", ".join(_fmt(s) or "scalar" for s in shapes[:4])
             + (", ..." if len(shapes) > 4 else "")
@@ -459,13 +460,13 @@ def _check_dtype(X):
     if dtype.kind == "c":
         # "Complex data not supported" is scikit-learn's wording, which its checks look for;
         # unlike scikit-learn's message, this one does not print the whole array.
-        raise ValueError(
+        raise InputError(
             f"Complex data not supported: X has dtype {dtype}; images must be real-valued "
             "(pass np.abs(X) or X.real)"
         )
     if dtype.kind in "SUMm" or (dtype.kind == "O" and X.size and isinstance(
             X.flat[0], (str, bytes))):
-        raise ValueError(
+        raise InputError(
             f"X holds {dtype} values, not pixel values; images must be numbers (uint8 0-255 or "
             "floats)"
         )
@@ -473,12 +474,12 @@ def _check_dtype(X):
 
 def _check_not_empty(estimator, X, shape):
     if X.shape[0] == 0:
-        raise ValueError(
+        raise InputError(
             f"Found array with 0 sample(s) (shape={tuple(X.shape)}) while a minimum of 1 is "
             f"required by {type(estimator).__name__}: X holds no images"
         )
     if math.prod(shape) == 0:
-        raise ValueError(
+        raise InputError(
             f"X holds images of shape {_fmt(shape)}, which have no pixels; "
             f"{type(estimator).__name__} needs images of at least 1x1"
         )
@@ -490,7 +491,7 @@ def _check_fitted_shape(estimator, shape):
         return
     name = type(estimator).__name__
     what = "channel count" if fitted[:2] == shape[:2] else "image shape"
-    raise ValueError(
+    raise InputError(
         f"X has {math.prod(shape)} features, but {name} is expecting {math.prod(fitted)} features "
         f"as input: the {what} differs (images of {_fmt(shape)} now, {_fmt(fitted)} at fit)"
     )

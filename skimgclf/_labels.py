@@ -11,6 +11,8 @@ import numbers
 
 import numpy as np
 
+from .exceptions import InputError
+
 __all__ = ["as_labels"]
 
 _SCORES_HINT = (
@@ -46,18 +48,18 @@ def as_labels(y, what, *, hint=_SCORES_HINT):
     >>> as_labels([0, "a"], "y")
     Traceback (most recent call last):
     ...
-    ValueError: y mixes str and number labels (y[0] = 0, y[1] = 'a'); use one type ...
+    skimgclf.exceptions.InputError: y mixes str and number labels (y[0] = 0, y[1] = 'a'); ...
     """
     try:
         arr = np.asarray(y)
     except ValueError:  # numpy refuses ragged nested sequences
-        raise ValueError(
+        raise InputError(
             f"{what} is a ragged nested sequence; pass one class label per sample"
         ) from None
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr.ravel()
     if arr.ndim != 1:
-        raise ValueError(
+        raise InputError(
             f"{what} must be 1-D class labels; got an array of shape {arr.shape} (multilabel and "
             "multi-output targets are not supported)"
         )
@@ -75,16 +77,16 @@ def as_labels(y, what, *, hint=_SCORES_HINT):
     if arr.dtype.kind == "f":
         missing = np.flatnonzero(np.isnan(arr))
         if missing.size:
-            raise ValueError(_missing_message(what, missing))
+            raise InputError(_missing_message(what, missing))
         fractional = np.flatnonzero(~np.isfinite(arr) | (arr != np.round(arr)))
         if fractional.size:
             i = fractional[0]
-            raise ValueError(
+            raise InputError(
                 f"{what} holds values that are not class labels ({what}[{i}] = {arr[i].item()!r}); "
                 + hint
             )
         return arr, "number"
-    raise ValueError(
+    raise InputError(
         f"{what} has dtype {arr.dtype}, which cannot hold class labels; pass ints or strs"
     )
 
@@ -102,16 +104,16 @@ def _kind_of_elements(elements, what):
         else:
             kinds.setdefault(type(v).__name__, i)
     if missing:
-        raise ValueError(_missing_message(what, np.asarray(missing)))
+        raise InputError(_missing_message(what, np.asarray(missing)))
     odd = [k for k in kinds if k not in ("str", "number")]
     if odd:
         i = kinds[odd[0]]
-        raise ValueError(
+        raise InputError(
             f"{what}[{i}] is a {odd[0]} ({elements[i]!r}); class labels are ints or strs"
         )
     if len(kinds) > 1:
         i, j = sorted(kinds.values())
-        raise ValueError(
+        raise InputError(
             f"{what} mixes str and number labels ({what}[{i}] = {elements[i]!r}, {what}[{j}] = "
             f"{elements[j]!r}); use one type for every label, e.g. convert them all with "
             f"np.asarray({what}).astype(str)"

@@ -6,6 +6,8 @@ Every Markdown table skimgclf writes (the report's sections, the per-class table
 
 from __future__ import annotations
 
+from .exceptions import InputError
+
 __all__ = ["markdown_table", "escape"]
 
 
@@ -77,14 +79,14 @@ def markdown_table(header, rows, *, align=None) -> str:
     n = len(header)
     align = "l" + "r" * (n - 1) if align is None else align
     if len(align) != n or set(align) - {"l", "r"}:
-        raise ValueError(
+        raise InputError(
             f"align={align!r} must give one of 'l' or 'r' per column ({n} columns)"
         )
     lines = [_row(header), "|" + "".join("---|" if a == "l" else "---:|" for a in align)]
     for i, row in enumerate(rows):
         cells = list(row)
         if len(cells) != n:
-            raise ValueError(
+            raise InputError(
                 f"row {i} has {len(cells)} cells but the table has {n} columns ({header})"
             )
         lines.append(_row(cells))

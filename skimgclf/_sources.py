@@ -22,6 +22,8 @@ import os
 
 import numpy as np
 
+from .exceptions import InputError, InputTypeError
+
 __all__ = ["ImageDataset", "ArrayImageDataset", "TorchImageDataset", "as_image_source",
            "is_image_source"]
 
@@ -189,7 +191,7 @@ class ArrayImageDataset(ImageDataset):
 
     def __init__(self, images, targets=None):
         if getattr(images, "ndim", None) not in (3, 4):
-            raise ValueError(
+            raise InputError(
                 f"{type(self).__name__} takes an array of shape (n, H, W) or (n, H, W, C); got "
                 f"{getattr(images, 'shape', type(images).__name__)}"
             )
@@ -198,7 +200,7 @@ class ArrayImageDataset(ImageDataset):
         self.dtype = np.dtype(images.dtype)
         self._targets = None if targets is None else np.asarray(targets)
         if self._targets is not None and len(self._targets) != len(images):
-            raise ValueError(f"{len(images)} images but {len(self._targets)} targets")
+            raise InputError(f"{len(images)} images but {len(self._targets)} targets")
 
     def _n_rows(self):
         return len(self.images)
@@ -289,12 +291,12 @@ class TorchImageDataset(ImageDataset):
 
     def __init__(self, dataset, targets=None):
         if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
-            raise TypeError(
+            raise InputTypeError(
                 f"{type(dataset).__name__} is not a map-style data set (it needs __len__ and "
                 "__getitem__); an iterable-style torch data set cannot be indexed into folds"
             )
         if len(dataset) == 0:
-            raise ValueError(f"{type(dataset).__name__} holds no items")
+            raise InputError(f"{type(dataset).__name__} holds no items")
         self.dataset = dataset
         first = _image_of(dataset[0])
         self.image_shape = first.shape
@@ -309,7 +311,7 @@ class TorchImageDataset(ImageDataset):
     def _read(self, row):
         image = _image_of(self.dataset[row])
         if image.shape != self.image_shape:
-            raise ValueError(
+            raise InputError(
                 f"item {row} of {type(self.dataset).__name__} is an image of "
                 f"{_shape_text(image.shape)}, but item 0 is {_shape_text(self.image_shape)}; "
                 "every image must have one shape (resize them in the data set's transform)"
@@ -336,7 +338,7 @@ def _image_of(item):
     if image.ndim == 2:
         image = image[..., np.newaxis]
     if image.ndim != 3:
-        raise ValueError(f"a data set item holds an array of shape {image.shape}, not an image")
+        raise InputError(f"a data set item holds an array of shape {image.shape}, not an image")
     return image
 
 
@@ -362,4 +364,4 @@ def as_image_source(X, y=None) -> ImageDataset:
         return ArrayImageDataset(X, y)
     if _is_torch_dataset(X):
         return TorchImageDataset(X, y)
-    raise TypeError(f"{type(X).__name__} is not an image set read on demand")
+    raise InputTypeError(f"{type(X).__name__} is not an image set read on demand")

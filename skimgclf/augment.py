@@ -17,6 +17,7 @@ from ._sklearn_compat import (
     validate_parameter_constraints,
     validate_params,
 )
+from .exceptions import InputError, InputTypeError
 
 __all__ = ["RandomAffine", "random_affine"]
 
@@ -37,7 +38,7 @@ def _check_scale(scale):
         isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
         for v in scale
     ) or not 0 < scale[0] <= scale[1]:
-        raise ValueError(
+        raise InputError(
             f"scale must be None or a (low, high) zoom range with 0 < low <= high, e.g. "
             f"(0.9, 1.1); got {scale!r}"
         )
@@ -102,11 +103,11 @@ def _affine(images, rotation, shift, scale, hflip, generator):
     """The work of :func:`random_affine`, for callers whose amounts are already validated
     (:class:`RandomAffine`, once per training batch: no per-call signature binding)."""
     if images.ndim != 4:
-        raise ValueError(
+        raise InputError(
             f"random_affine needs (n, C, H, W) images, got shape {tuple(images.shape)}"
         )
     if not images.is_floating_point():
-        raise TypeError(
+        raise InputTypeError(
             f"random_affine needs floating point images, got {images.dtype}; convert them "
             "first, e.g. images.float()"
         )

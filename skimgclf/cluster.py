@@ -22,6 +22,8 @@ estimators' ``device="auto"`` then picks ``cuda``, which on each worker is its o
 
 from __future__ import annotations
 
+from .exceptions import InputError
+
 try:
     from distributed.diagnostics.plugin import WorkerPlugin
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -59,7 +61,7 @@ class TorchThreads(WorkerPlugin):
 
     def __init__(self, n_threads: int = 1):
         if int(n_threads) < 1:
-            raise ValueError(f"n_threads must be at least 1, got {n_threads}")
+            raise InputError(f"n_threads must be at least 1, got {n_threads}")
         self.n_threads = int(n_threads)
 
     def setup(self, worker):

@@ -21,6 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context, validate_params
+from .exceptions import InputError
 
 __all__ = ["BestOfNClassifier", "seed_params"]
 
@@ -180,20 +181,20 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
             The fitted ensemble.
         """
         if not is_classifier(self.estimator):
-            raise ValueError(
+            raise InputError(
                 f"BestOfNClassifier needs a classifier (or a Pipeline ending in one); "
                 f"{type(self.estimator).__name__} is not one"
             )
         if self.selection == "vote" and self.voting == "soft" and not hasattr(
             self.estimator, "predict_proba"
         ):
-            raise ValueError(
+            raise InputError(
                 f"voting='soft' averages predict_proba, which {type(self.estimator).__name__} "
                 "has not; use voting='hard' or an estimator with predict_proba"
             )
         names = seed_params(self.estimator)
         if not names:
-            raise ValueError(
+            raise InputError(
                 f"{type(self.estimator).__name__} has no random_state parameter, so its "
                 f"{self.n_init} restarts would be identical; give an estimator with one"
             )
@@ -228,7 +229,7 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
                 X, y, test_size=self.validation_fraction, stratify=y, random_state=rng
             )
         except ValueError as exc:  # too few samples per class to stratify
-            raise ValueError(
+            raise InputError(
                 f"BestOfNClassifier cannot hold out a stratified validation_fraction="
                 f"{self.validation_fraction!r} of {len(y)} samples in "
                 f"{len(np.unique(y))} classes ({exc}); change validation_fraction, pass more "

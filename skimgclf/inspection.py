@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._sklearn_compat import HasMethods, validate_params
+from .exceptions import InputError, InputTypeError
 
 __all__ = [
     "LayerParameters",
@@ -155,7 +156,7 @@ def history_curves(source) -> dict:
         return curves
     history = _history_of(estimator)
     if history is None or len(history) == 0:
-        raise ValueError(
+        raise InputError(
             f"{type(estimator).__name__} records no training curves; pass a fitted skorch net "
             "(history_ / history), an MLPClassifier (loss_curve_) or a list of epoch dicts"
         )
@@ -165,7 +166,7 @@ def history_curves(source) -> dict:
         if any(key in row for row in epochs):
             curves[key] = np.array([row.get(key, np.nan) for row in epochs], dtype=float)
     if len(curves) == 1:
-        raise ValueError(
+        raise InputError(
             "the history holds no train_loss, valid_loss, train_acc or valid_acc; record at "
             "least one of them (skorch records train_loss by default)"
         )
@@ -216,7 +217,7 @@ def conv_kernels(model, *, layer=None) -> np.ndarray:
     """
     module = _torch_module(model)
     if module is None:
-        raise TypeError(
+        raise InputTypeError(
             f"expected a torch module or a fitted skorch net, got {type(model).__name__}; "
             "kernels exist only for convolutional networks"
         )
@@ -224,7 +225,7 @@ def conv_kernels(model, *, layer=None) -> np.ndarray:
     convs = {name: m for name, m in module.named_modules() if isinstance(m, torch.nn.Conv2d)}
     if layer is not None:
         if layer not in convs:
-            raise ValueError(
+            raise InputError(
                 f"layer={layer!r} is not a Conv2d of this module; its Conv2d layers are "
                 f"{sorted(convs)}"
             )
@@ -232,7 +233,7 @@ def conv_kernels(model, *, layer=None) -> np.ndarray:
     elif convs:
         conv = next(iter(convs.values()))
     else:
-        raise ValueError(
+        raise InputError(
             f"{type(module).__name__} has no Conv2d layer, so there are no kernels to show; "
             "pass a convolutional network"
         )
@@ -408,7 +409,7 @@ def summary(estimator, input_shape=None, *, file=None) -> None:
     rows = layer_summary(estimator, input_shape)
     final = _final_estimator(estimator)
     if rows is None:
-        raise ValueError(
+        raise InputError(
             f"{type(final).__name__} has no layers to summarise; summary() reads networks, "
             "MLPClassifier and linear models"
         )
@@ -577,7 +578,7 @@ def _check_input_shape(input_shape):
         return None
     shape = tuple(input_shape)
     if not shape or not all(isinstance(s, Integral) and s >= 1 for s in shape):
-        raise ValueError(
+        raise InputError(
             f"input_shape={input_shape!r} must be the shape of one sample without the batch, "
             "positive ints: (C, H, W) for a convolutional network, (n_features,) for a dense one"
         )
@@ -608,7 +609,7 @@ def _output_shapes(module, input_shape):
         with torch.no_grad():
             module(torch.zeros((1, *input_shape), dtype=dtype, device=device))
     except (RuntimeError, TypeError, ValueError, IndexError) as e:
-        raise ValueError(
+        raise InputError(
             f"a zero input of shape {(1, *input_shape)} does not go through "
             f"{type(module).__name__} ({e}); pass input_shape as one sample of what the module "
             "takes, without the batch: (C, H, W) for a convolutional network"

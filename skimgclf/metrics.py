@@ -45,6 +45,7 @@ from sklearn.utils.multiclass import unique_labels
 from ._labels import as_labels
 from ._markdown import markdown_table
 from ._sklearn_compat import Interval, Options, StrOptions, validate_params
+from .exceptions import InputError
 
 __all__ = [
     "COLUMNS",
@@ -310,7 +311,7 @@ class PerClassMetrics:
         [ConfusedPair(true=0, predicted=1, count=1, rate=0.5)]
         """
         if self.confusion_matrix is None:
-            raise ValueError(
+            raise InputError(
                 "this table has no confusion matrix (a top_classes selection); call "
                 "most_confused on the full PerClassMetrics"
             )
@@ -627,29 +628,29 @@ def _check_targets(y_true, y_pred, labels):
     y_true, kind_true = as_labels(y_true, "y_true")
     y_pred, kind_pred = as_labels(y_pred, "y_pred")
     if len(y_true) != len(y_pred):
-        raise ValueError(
+        raise InputError(
             f"y_true has {len(y_true)} samples but y_pred has {len(y_pred)}; pass predictions "
             "for the same samples"
         )
     if len(y_true) == 0:
-        raise ValueError("y_true and y_pred are empty; the metrics need at least one sample")
+        raise InputError("y_true and y_pred are empty; the metrics need at least one sample")
     _check_same_kind(y_true, kind_true, "y_true", y_pred, kind_pred, "y_pred")
     if labels is None:
         return y_true, y_pred, unique_labels(y_true, y_pred)
     labels, kind_labels = as_labels(labels, "labels")
     if len(labels) == 0:
-        raise ValueError(
+        raise InputError(
             "labels is empty; pass the classes to report (e.g. estimator.classes_), or "
             "labels=None for those of y_true and y_pred"
         )
     _check_same_kind(y_true, kind_true, "y_true", labels, kind_labels, "labels")
     values, counts = np.unique(labels, return_counts=True)
     if (counts > 1).any():
-        raise ValueError(
+        raise InputError(
             f"labels names {_preview(values[counts > 1])} more than once; pass each class once"
         )
     if not np.isin(labels, y_true).any():
-        raise ValueError(
+        raise InputError(
             f"none of labels {_preview(labels)} occurs in y_true, whose classes are "
             f"{_preview(np.unique(y_true))}; pass the classes of this data (e.g. "
             "estimator.classes_ of a model fitted on it)"
@@ -659,7 +660,7 @@ def _check_targets(y_true, y_pred, labels):
 
 def _check_same_kind(a, kind_a, name_a, b, kind_b, name_b):
     if kind_a != kind_b:
-        raise ValueError(
+        raise InputError(
             f"{name_a} holds {kind_a} labels (e.g. {_scalar(a[0])!r}) but {name_b} holds "
             f"{kind_b} labels (e.g. {_scalar(b[0])!r}); use the same labels for both (e.g. "
             "map class indices to names with estimator.classes_[indices])"
@@ -676,7 +677,7 @@ def _names(labels, target_names):
         return [str(label) for label in labels]
     names = [str(n) for n in target_names]
     if len(names) != len(labels):
-        raise ValueError(
+        raise InputError(
             f"target_names has {len(names)} names but there are {len(labels)} classes "
             f"{_preview(labels)}; pass one name per class, or pass labels="
         )
@@ -691,14 +692,14 @@ def _area_ratios(y_true, y_score, labels):
     y_score = _as_scores(y_score)
     if y_score.ndim == 1:
         if len(labels) != 2:
-            raise ValueError(
+            raise InputError(
                 f"1-D y_score is only meaningful for 2 classes, but there are {len(labels)}; "
                 "pass scores of shape (n_samples, n_classes)"
             )
         # The positive class's score; the negative class ranks by its opposite, same AUC.
         y_score = np.column_stack([-y_score, y_score])
     if y_score.shape != (len(y_true), len(labels)):
-        raise ValueError(
+        raise InputError(
             f"y_score has shape {y_score.shape} but there are {len(y_true)} samples and "
             f"{len(labels)} classes {_preview(labels)}; give one column per class and pass "
             "labels=estimator.classes_ so that the columns line up"
@@ -716,9 +717,9 @@ def _as_scores(y_score):
     try:
         raw = np.asarray(y_score)
     except ValueError:  # ragged nested sequences
-        raise ValueError("y_score is ragged; give one row of scores per sample") from None
+        raise InputError("y_score is ragged; give one row of scores per sample") from None
     if raw.dtype.kind not in "biuf":
-        raise ValueError(
+        raise InputError(
             f"y_score has dtype {raw.dtype}; it must hold real-valued scores (the output of "
             "predict_proba or decision_function)"
         )
@@ -726,7 +727,7 @@ def _as_scores(y_score):
     finite = np.isfinite(scores).reshape(len(scores), -1).all(axis=1) if scores.ndim else True
     bad = np.flatnonzero(~np.asarray(finite))
     if bad.size:
-        raise ValueError(
+        raise InputError(
             f"y_score holds NaN or infinite scores in row(s) {bad[:5].tolist()}; give finite "
             "scores for every sample"
         )

@@ -21,6 +21,7 @@ from sklearn.model_selection import GridSearchCV, ParameterGrid
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from ._sklearn_compat import HasMethods, StrOptions, validate_params
+from .exceptions import InputError, InputTypeError
 
 __all__ = ["make_comparison_search", "compare_models", "ComparisonTable"]
 
@@ -43,7 +44,7 @@ def _as_step(prep, family):
             continue  # make_pipeline takes these as no-op steps
         if not _TRANSFORMER.is_satisfied_by(step):
             where = f"step {i} of the preprocessing" if len(steps) > 1 else "the preprocessing"
-            raise TypeError(
+            raise InputTypeError(
                 f"{where} of model {family!r} is {step!r}, which is not a transformer (it needs "
                 "fit and transform); pass transformers, a list of them, or None"
             )
@@ -56,17 +57,17 @@ def _family_grids(models, preprocessing):
     if isinstance(preprocessing, dict):
         unknown = sorted(map(str, set(preprocessing) - set(models)))
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"preprocessing names {unknown}, which are not models; the models are "
                 f"{list(models)} (a model missing from the dict gets raw input)"
             )
     grids = []
     for name, spec in models.items():
         if not isinstance(name, str):
-            raise TypeError(f"model names must be str; got {name!r}")
+            raise InputTypeError(f"model names must be str; got {name!r}")
         if isinstance(spec, tuple):
             if len(spec) != 2:
-                raise ValueError(
+                raise InputError(
                     f"model {name!r} must be an estimator or an (estimator, param_grid) pair; "
                     f"got a tuple of length {len(spec)}"
                 )
@@ -74,12 +75,12 @@ def _family_grids(models, preprocessing):
         else:
             estimator, grid = spec, {}
         if not isinstance(estimator, BaseEstimator):
-            raise TypeError(
+            raise InputTypeError(
                 f"model {name!r} must be an estimator or an (estimator, param_grid) pair; "
                 f"got {type(estimator).__name__}"
             )
         if not isinstance(grid, Mapping):
-            raise TypeError(
+            raise InputTypeError(
                 f"the grid of model {name!r} must be a dict of parameter name -> list of "
                 f"values; got {type(grid).__name__}"
             )
@@ -88,12 +89,12 @@ def _family_grids(models, preprocessing):
         own = estimator.get_params()
         for key, values in grid.items():
             if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-                raise ValueError(
+                raise InputError(
                     f"grid of model {name!r}: {key!r} must be a list of values, got {values!r}"
                 )
             values = list(values)
             if not values:
-                raise ValueError(
+                raise InputError(
                     f"grid of model {name!r}: {key!r} is an empty list; give at least one value"
                 )
             family[_search_name(key, own, family["prep"][0], name)] = values
@@ -108,7 +109,7 @@ def _search_name(key, own, prep, family):
         return f"clf__{key}"
     if key.startswith("prep__"):
         if isinstance(prep, str):  # "passthrough"
-            raise ValueError(
+            raise InputError(
                 f"grid of model {family!r}: {key!r} names a preprocessing parameter, but "
                 f"model {family!r} has no preprocessing"
             )
@@ -121,7 +122,7 @@ def _search_name(key, own, prep, family):
 def _check_search_params(search_params):
     unknown = sorted(set(search_params) - set(_SEARCH_PARAMS))
     if unknown:
-        raise TypeError(
+        raise InputTypeError(
             f"unexpected keyword argument(s) {unknown}: the extra keywords go to GridSearchCV, "
             f"which takes {', '.join(_SEARCH_PARAMS)}"
         )
@@ -191,7 +192,7 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
     ['logreg', 'tree']
     """
     if not models:
-        raise ValueError("models is empty: give at least one estimator to compare")
+        raise InputError("models is empty: give at least one estimator to compare")
     _check_search_params(search_params)
     grids = _family_grids(models, {} if preprocessing is None else preprocessing)
     first = grids[0]
@@ -345,13 +346,13 @@ class ComparisonTable:
         """
         res = getattr(search, "cv_results_", None)
         if res is None:
-            raise ValueError(
+            raise InputError(
                 f"the {type(search).__name__} is not fitted (it has no cv_results_); call "
                 "fit first"
             )
         key = "score" if scorer is None else scorer
         if f"mean_test_{key}" not in res:
-            raise ValueError(
+            raise InputError(
                 f"the search has no 'mean_test_{key}' results; with several scorers pass "
                 f"scorer= one of {sorted(k[10:] for k in res if k.startswith('mean_test_'))}"
             )

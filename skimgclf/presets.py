@@ -17,6 +17,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 # The descriptions and step names live in a table that imports nothing heavy (for the CLI's help).
 from ._preset_catalog import MODEL_PRESETS, PRESET_STEPS
 from ._sklearn_compat import Interval, StrOptions, validate_params
+from .exceptions import InputError
 
 __all__ = ["MODEL_PRESETS", "PRESET_STEPS", "make_model", "hog_cell_size"]
 
@@ -185,7 +186,7 @@ def _check_image_shape(image_shape):
     if len(shape) not in (2, 3) or not all(
         isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in shape
     ):
-        raise ValueError(
+        raise InputError(
             f"image_shape must be (H, W) or (H, W, C) of positive ints; got {image_shape!r}"
         )
     return tuple(int(s) for s in shape)

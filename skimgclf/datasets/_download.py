@@ -43,6 +43,7 @@ from typing import NamedTuple
 import filelock
 
 from .._sklearn_compat import validate_params
+from ..exceptions import InputError
 from ._names import DATA_HOME_ENV
 
 __all__ = [
@@ -546,7 +547,7 @@ def extract_archive(archive, destination, *, source=None) -> list[Path]:
     >>> extract_archive(os.path.join(d, "a.zip"), os.path.join(d, "out"))
     Traceback (most recent call last):
     ...
-    ValueError: ...a.zip holds a member '../evil.txt' that would land outside the target folder...
+    skimgclf.exceptions.InputError: ...a.zip holds a member '../evil.txt' that would land outside...
     """
     archive, destination = Path(archive), Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
@@ -584,16 +585,16 @@ def _extract_checked(archive: Path, staging: Path) -> None:
             kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
             tf.extractall(staging, members=members, **kwargs)
     else:
-        raise ValueError(f"{archive} is neither a zip nor a tar archive")
+        raise InputError(f"{archive} is neither a zip nor a tar archive")
 
 
 def _check_member(archive: Path, name: str, *, is_link: bool) -> None:
     if is_link:
-        raise ValueError(f"{archive} holds a link or special member {name!r}; "
+        raise InputError(f"{archive} holds a link or special member {name!r}; "
                          "refusing to extract it (it could point outside the target folder)")
     parts = name.replace("\\", "/").split("/")
     if name.startswith(("/", "\\")) or ".." in parts or (parts and parts[0].endswith(":")):
-        raise ValueError(f"{archive} holds a member {name!r} that would land outside the target "
+        raise InputError(f"{archive} holds a member {name!r} that would land outside the target "
                          "folder; refusing to extract it")
 
 

@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 
 from .._sklearn_compat import StrOptions, validate_params
+from ..exceptions import InputError
 from ._bunch import image_bunch
 from ._registry import DATASETS, ensure_subset
 
@@ -52,10 +53,10 @@ def _load_cifar_batch(path):
         data = np.asarray(batch[b"data"], dtype=np.uint8)
         labels = np.asarray(batch[b"labels"], dtype=np.int64)
     except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{path} is not a CIFAR-10 python batch ({exc!r}); delete the "
+        raise InputError(f"{path} is not a CIFAR-10 python batch ({exc!r}); delete the "
                          "cache folder and fetch again") from exc
     if data.ndim != 2 or data.shape[1] != 3072 or len(data) != len(labels):
-        raise ValueError(f"{path} holds data of shape {data.shape} and {len(labels)} labels; "
+        raise InputError(f"{path} holds data of shape {data.shape} and {len(labels)} labels; "
                          "expected (n, 3072) and n labels")
     # Rows are channel-major (1024 red, 1024 green, 1024 blue values): make them (32, 32, 3).
     return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
@@ -186,10 +187,10 @@ def fetch_svhn(*, subset="train", data_home=None, download=True, return_X_y=Fals
         mat = loadmat(path)
         X, y = mat["X"], mat["y"]
     except (ValueError, KeyError, OSError, TypeError) as exc:
-        raise ValueError(f"{path} is not an SVHN .mat file ({exc!r}); delete it and fetch "
+        raise InputError(f"{path} is not an SVHN .mat file ({exc!r}); delete it and fetch "
                          "it again") from exc
     if X.ndim != 4 or X.shape[:3] != (32, 32, 3) or y.size != X.shape[3]:
-        raise ValueError(f"{path} holds X of shape {X.shape} and {y.size} labels; expected "
+        raise InputError(f"{path} holds X of shape {X.shape} and {y.size} labels; expected "
                          "(32, 32, 3, n) and n labels")
     images = np.moveaxis(X, 3, 0).astype(np.uint8, copy=False)  # stored as (H, W, C, n)
     target = y.ravel().astype(np.int64) % 10  # the files use 10 for the digit 0

@@ -6,6 +6,7 @@ import os
 import string
 
 from .._sklearn_compat import StrOptions, validate_params
+from ..exceptions import InputError
 from ._bunch import image_bunch
 from ._idx import load_idx
 from ._registry import DATASETS, EMNIST_SPLITS, ensure_subset
@@ -71,7 +72,7 @@ def _fetch_idx_set(name, subset, data_home, download, base_url, target_names, re
 
 def _check_lengths(images, target, images_path, labels_path):
     if len(images) != len(target):
-        raise ValueError(f"{images_path} holds {len(images)} images but {labels_path} holds "
+        raise InputError(f"{images_path} holds {len(images)} images but {labels_path} holds "
                          f"{len(target)} labels; delete both and fetch them again")
 
 

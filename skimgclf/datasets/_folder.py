@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from .._sklearn_compat import StrOptions, validate_params
+from ..exceptions import InputError
 from ._bunch import image_bunch
 
 __all__ = ["load_image_folder", "IMAGE_EXTENSIONS"]
@@ -88,7 +89,7 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
     filenames = [f for files in files_per_class for f in files]
     target = [label for label, files in enumerate(files_per_class) for _ in files]
     if not filenames:
-        raise ValueError(f"no image files ({', '.join(IMAGE_EXTENSIONS)}) under {root}")
+        raise InputError(f"no image files ({', '.join(IMAGE_EXTENSIONS)}) under {root}")
 
     images, unreadable = [], []
     for fname in filenames:
@@ -97,7 +98,7 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
         except Exception as exc:  # any reader failure means "unreadable"
             unreadable.append(_unreadable_text(fname, exc))
     if unreadable:
-        raise ValueError(f"{len(unreadable)} file(s) could not be read as images: "
+        raise InputError(f"{len(unreadable)} file(s) could not be read as images: "
                          + "; ".join(unreadable))
     shapes = {im.shape for im in images}
     if len(shapes) > 1:
@@ -105,7 +106,7 @@ def load_image_folder(path, image_shape=None, color="rgb", *, return_X_y=False):
         for fname, im in zip(filenames, images, strict=True):
             by_shape.setdefault(im.shape, fname)
         examples = ", ".join(f"{s[:2]} e.g. {f}" for s, f in by_shape.items())
-        raise ValueError(f"images under {root} have different sizes ({examples}); pass "
+        raise InputError(f"images under {root} have different sizes ({examples}); pass "
                          "image_shape=(H, W) to resize them to one size")
     descr = (f"Image folder {root}: {len(images)} {color} images in {len(classes)} classes "
              "(one sub-folder per class).\n")
@@ -126,7 +127,7 @@ def _list_image_folder(root, extensions=IMAGE_EXTENSIONS):
         raise FileNotFoundError(f"image folder not found: {root}")
     classes = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
     if not classes:
-        raise ValueError(f"{root} has no sub-folders; expected one sub-folder per class")
+        raise InputError(f"{root} has no sub-folders; expected one sub-folder per class")
     files_per_class = []
     for name in classes:
         folder = os.path.join(root, name)
@@ -150,7 +151,7 @@ def _check_image_shape(image_shape):
         isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
         for s in image_shape
     ):
-        raise ValueError(f"image_shape must be (H, W) with two positive ints; got "
+        raise InputError(f"image_shape must be (H, W) with two positive ints; got "
                          f"{tuple(image_shape)!r}")
     return tuple(int(s) for s in image_shape)
 
@@ -168,7 +169,7 @@ def _read(fname, color, image_shape):
     if img.ndim == 3 and img.shape[2] == 1:
         img = img[..., 0]
     if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] != 3):
-        raise ValueError(f"unsupported image shape {img.shape} (multi-frame or volume?)")
+        raise InputError(f"unsupported image shape {img.shape} (multi-frame or volume?)")
     img = _to_uint8(img)
     if color == "gray" and img.ndim == 3:
         img = _to_uint8(rgb2gray(img))

@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from .._sources import ImageDataset
+from ..exceptions import InputError
 from ._folder import (
     IMAGE_EXTENSIONS,
     _check_image_shape,
@@ -109,7 +110,7 @@ class ImageFolderDataset(ImageDataset):
 
     def __init__(self, root, image_shape=None, color=None, *, extensions=IMAGE_EXTENSIONS):
         if color is not None and color not in _COLORS:
-            raise ValueError(f"color must be 'gray', 'rgb' or None; got {color!r}")
+            raise InputError(f"color must be 'gray', 'rgb' or None; got {color!r}")
         self._resize_to = None if image_shape is None else _check_image_shape(image_shape)
         self.root = os.fspath(root)
         self.extensions = _check_extensions(extensions)
@@ -138,7 +139,7 @@ class ImageFolderDataset(ImageDataset):
         fname = self._files[row]
         image = self._decode(fname, self.color)
         if image.shape[:2] != self.image_shape[:2]:
-            raise ValueError(
+            raise InputError(
                 f"{fname} is an image of {image.shape[0]}x{image.shape[1]} pixels, but the "
                 f"first image ({self._files[0]}) is {self.image_shape[0]}x{self.image_shape[1]}; "
                 "pass image_shape=(H, W) to resize every image to one size"
@@ -150,7 +151,7 @@ class ImageFolderDataset(ImageDataset):
         try:
             return _read(fname, color, self._resize_to)
         except Exception as exc:  # any reader failure means "unreadable"
-            raise ValueError(
+            raise InputError(
                 f"could not read an image: {_unreadable_text(fname, exc)}") from exc
 
 
@@ -159,7 +160,7 @@ def _check_extensions(extensions):
         extensions = (extensions,)
     extensions = tuple(extensions)
     if not extensions or not all(isinstance(e, str) and e for e in extensions):
-        raise ValueError(f"extensions must be file name endings such as '.png'; got "
+        raise InputError(f"extensions must be file name endings such as '.png'; got "
                          f"{extensions!r}")
     return tuple(e.lower() for e in extensions)
 
@@ -169,7 +170,7 @@ def _check_no_empty_class(root, classes, files_per_class, extensions):
     # most likely a wrong folder or a wrong extension, which deserves a message now.
     empty = [name for name, files in zip(classes, files_per_class, strict=True) if not files]
     if empty:
-        raise ValueError(
+        raise InputError(
             f"class folder(s) {', '.join(empty)} under {root} hold no image files "
             f"({', '.join(extensions)}); every sub-folder of the root is a class"
         )

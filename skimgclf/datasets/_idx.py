@@ -10,6 +10,7 @@ import zlib
 import numpy as np
 
 from .._sklearn_compat import validate_params
+from ..exceptions import InputError, InputTypeError
 
 __all__ = ["load_idx"]
 
@@ -66,10 +67,10 @@ def load_idx(path_or_paths) -> np.ndarray:
     """
     if isinstance(path_or_paths, (list, tuple)):
         if not path_or_paths:
-            raise ValueError("load_idx needs at least one file; got an empty list")
+            raise InputError("load_idx needs at least one file; got an empty list")
         for i, p in enumerate(path_or_paths):
             if not isinstance(p, (str, os.PathLike)):
-                raise TypeError(f"load_idx takes a path or a list of paths; item {i} of the "
+                raise InputTypeError(f"load_idx takes a path or a list of paths; item {i} of the "
                                 f"list is {p!r} ({type(p).__name__})")
         parts = [load_idx(p) for p in path_or_paths]
         kinds = {(p.dtype, p.shape[1:]) for p in parts}
@@ -78,7 +79,7 @@ def load_idx(path_or_paths) -> np.ndarray:
                 f"{os.fspath(path)}: {part.dtype} {part.shape}"
                 for path, part in zip(path_or_paths, parts, strict=True)
             )
-            raise ValueError(f"IDX parts disagree on element type or item shape ({shapes}); "
+            raise InputError(f"IDX parts disagree on element type or item shape ({shapes}); "
                              "pass the parts of one file")
         return np.concatenate(parts)
     path = os.fspath(path_or_paths)
@@ -105,17 +106,17 @@ def idx_shape(path) -> tuple[int, ...]:
         with opener(path, "rb") as f:
             head = f.read(4)
             if len(head) < 4:
-                raise ValueError(f"{path} is too short to be an IDX file")
+                raise InputError(f"{path} is too short to be an IDX file")
             zero, type_code, n_dims = struct.unpack(">HBB", head)
             if zero != 0 or type_code not in _DTYPES or n_dims == 0:
                 (magic,) = struct.unpack(">i", head)
-                raise ValueError(f"{path} has magic number {magic}, which is not an IDX "
+                raise InputError(f"{path} has magic number {magic}, which is not an IDX "
                                  "header; expected 2051 (images) or 2049 (labels)")
             dims = f.read(4 * n_dims)
     except (EOFError, OSError, zlib.error) as exc:
-        raise ValueError(f"{path} is a corrupt or truncated file ({exc})") from exc
+        raise InputError(f"{path} is a corrupt or truncated file ({exc})") from exc
     if len(dims) < 4 * n_dims:
-        raise ValueError(f"{path} is truncated: its header announces {n_dims} dimensions")
+        raise InputError(f"{path} is truncated: its header announces {n_dims} dimensions")
     return struct.unpack(f">{n_dims}I", dims)
 
 
@@ -123,7 +124,7 @@ def _read_bytes(path: str) -> bytes:
     with open(path, "rb") as f:
         is_gzip = f.read(2) == b"\x1f\x8b"
     if path.endswith(".gz") and not is_gzip:
-        raise ValueError(f"{path} is not a gzip file (its first bytes are not the gzip magic); "
+        raise InputError(f"{path} is not a gzip file (its first bytes are not the gzip magic); "
                          "the download may be corrupt: delete it and fetch it again")
     try:
         if is_gzip:
@@ -132,26 +133,26 @@ def _read_bytes(path: str) -> bytes:
         with open(path, "rb") as f:
             return f.read()
     except EOFError as exc:  # the gzip stream ends early
-        raise ValueError(f"{path} is truncated (the gzip stream ends early: {exc}); "
+        raise InputError(f"{path} is truncated (the gzip stream ends early: {exc}); "
                          "delete it and fetch it again") from exc
     except (OSError, zlib.error) as exc:  # bad CRC, bad length, damaged deflate data
-        raise ValueError(f"{path} is a corrupt gzip file ({exc}); delete it and fetch it again") \
+        raise InputError(f"{path} is a corrupt gzip file ({exc}); delete it and fetch it again") \
             from exc
 
 
 def _parse(raw: bytes, path: str) -> np.ndarray:
     if len(raw) < 4:
-        raise ValueError(f"{path} is too short to be an IDX file ({len(raw)} bytes)")
+        raise InputError(f"{path} is too short to be an IDX file ({len(raw)} bytes)")
     zero, type_code, n_dims = struct.unpack(">HBB", raw[:4])
     if zero != 0 or type_code not in _DTYPES or n_dims == 0:
         (magic,) = struct.unpack(">i", raw[:4])
-        raise ValueError(
+        raise InputError(
             f"{path} has magic number {magic}, which is not an IDX header; "
             "expected 2051 (images) or 2049 (labels)"
         )
     header = 4 + 4 * n_dims
     if len(raw) < header:
-        raise ValueError(f"{path} is truncated: its header announces {n_dims} dimensions "
+        raise InputError(f"{path} is truncated: its header announces {n_dims} dimensions "
                          f"but the file holds only {len(raw)} bytes")
     dims = struct.unpack(f">{n_dims}I", raw[4:header])
     dtype = _DTYPES[type_code]
@@ -159,7 +160,7 @@ def _parse(raw: bytes, path: str) -> np.ndarray:
     held = len(raw) - header
     if held != expected:
         problem = "truncated" if held < expected else "corrupt (it has trailing bytes)"
-        raise ValueError(
+        raise InputError(
             f"{path} is {problem}: its header announces shape {dims} ({expected} bytes of data), "
             f"the file holds {held}"
         )

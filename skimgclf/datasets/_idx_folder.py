@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .._sklearn_compat import StrOptions, validate_params
+from ..exceptions import InputError
 from ._bunch import image_bunch
 from ._idx import load_idx
 
@@ -99,7 +100,7 @@ def load_idx_folder(folder, *, subset="train", target_names=None, return_X_y=Fal
     images = load_idx([str(p) for p in images_paths])
     target = load_idx(str(labels_paths[0]))
     if images.ndim != 3 or target.ndim != 1 or len(images) != len(target):
-        raise ValueError(
+        raise InputError(
             f"{folder}: the {subset} images have shape {images.shape} but the labels "
             f"{target.shape}; the folder must hold one images file (or all its parts) and its "
             "labels file"

@@ -9,6 +9,7 @@ import zlib
 import numpy as np
 
 from .._sklearn_compat import validate_params
+from ..exceptions import InputError, InputTypeError
 from ._bunch import image_bunch
 from ._fetch_color import CIFAR10_CLASSES
 
@@ -71,20 +72,20 @@ def load_olivetti_faces(path, *, return_X_y=False):
         mat = loadmat(path)
     except Exception as exc:  # scipy raises many types for a file that is not a .mat file
         reason = " ".join(str(exc).split())[:120]
-        raise ValueError(f"{path} is not a MATLAB .mat file ({type(exc).__name__}: {reason}); "
+        raise InputError(f"{path} is not a MATLAB .mat file ({type(exc).__name__}: {reason}); "
                          "expected olivettifaces.mat") from exc
     if "faces" not in mat:
         keys = sorted(k for k in mat if not k.startswith("__"))
-        raise ValueError(f"{path} has no array 'faces' (it holds {keys}); expected "
+        raise InputError(f"{path} has no array 'faces' (it holds {keys}); expected "
                          "olivettifaces.mat")
     faces = np.asarray(mat["faces"])
     if faces.ndim != 2 or faces.shape[0] != 64 * 64 or faces.shape[1] == 0:
-        raise ValueError(f"{path}: 'faces' has shape {faces.shape}; expected (4096, n_images) "
+        raise InputError(f"{path}: 'faces' has shape {faces.shape}; expected (4096, n_images) "
                          "with n_images >= 1")
     if faces.dtype != np.uint8 and not (
         faces.dtype.kind in "iu" and faces.min() >= 0 and faces.max() <= 255
     ):
-        raise ValueError(f"{path}: 'faces' holds {faces.dtype} values in [{faces.min()}, "
+        raise InputError(f"{path}: 'faces' holds {faces.dtype} values in [{faces.min()}, "
                          f"{faces.max()}]; expected uint8 pixels 0-255")
     n = faces.shape[1]
     images = faces.T.reshape(n, 64, 64).transpose(0, 2, 1)  # columns are column-major images
@@ -137,7 +138,7 @@ def load_cifar10_npz(path_or_paths, *, return_X_y=False):
     """
     paths = list(path_or_paths) if isinstance(path_or_paths, (list, tuple)) else [path_or_paths]
     if not paths:
-        raise ValueError("load_cifar10_npz needs at least one file; got an empty list")
+        raise InputError("load_cifar10_npz needs at least one file; got an empty list")
     images, targets = [], []
     for p in paths:
         X, y = _read_cifar10_part(p)
@@ -151,29 +152,30 @@ def load_cifar10_npz(path_or_paths, *, return_X_y=False):
 def _read_cifar10_part(path):
     """``(X, y)`` of one CIFAR-10 npz part; every failure names the file and what is wrong."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"load_cifar10_npz takes paths; got a {type(path).__name__} in the list")
+        raise InputTypeError(
+            f"load_cifar10_npz takes paths; got a {type(path).__name__} in the list")
     path = _require_file(path, "CIFAR-10 npz part")
     try:
         npz = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path} is not an .npz file ({type(exc).__name__}); expected a CIFAR-10 "
+        raise InputError(f"{path} is not an .npz file ({type(exc).__name__}); expected a CIFAR-10 "
                          "part with arrays X (n, 32, 32, 3) and y (n,)") from exc
     if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path} holds a single .npy array, not an .npz file with arrays X and y")
+        raise InputError(f"{path} holds a single .npy array, not an .npz file with arrays X and y")
     with npz:
         if "X" not in npz.files or "y" not in npz.files:
-            raise ValueError(f"{path} lacks the arrays 'X' and 'y' (it has {sorted(npz.files)})")
+            raise InputError(f"{path} lacks the arrays 'X' and 'y' (it has {sorted(npz.files)})")
         try:
             X, y = npz["X"], npz["y"]
         except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-            raise ValueError(f"{path} is corrupt: its arrays cannot be read "
+            raise InputError(f"{path} is corrupt: its arrays cannot be read "
                              f"({type(exc).__name__}: {exc})") from exc
     if X.ndim != 4 or X.shape[1:] != (32, 32, 3) or y.ndim != 1 or len(X) != len(y):
-        raise ValueError(f"{path} holds X of shape {X.shape} and y of shape {y.shape}; expected "
+        raise InputError(f"{path} holds X of shape {X.shape} and y of shape {y.shape}; expected "
                          "(n, 32, 32, 3) and (n,)")
     if X.dtype != np.uint8:
-        raise ValueError(f"{path}: X has dtype {X.dtype}; expected uint8 pixels 0-255")
+        raise InputError(f"{path}: X has dtype {X.dtype}; expected uint8 pixels 0-255")
     if y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or y.max() > 9)):
-        raise ValueError(f"{path}: y must hold the class indices 0-9 of CIFAR-10; got {y.dtype} "
+        raise InputError(f"{path}: y must hold the class indices 0-9 of CIFAR-10; got {y.dtype} "
                          f"values {np.unique(y)[:10].tolist()}")
     return X, y

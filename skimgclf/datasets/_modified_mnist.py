@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 
 from .._images import image_shape_from_flat
 from .._sklearn_compat import Interval, StrOptions, validate_params
+from ..exceptions import InputError
 from ._embedded import load_digits_images
 
 __all__ = ["make_modified_mnist"]
@@ -120,12 +121,12 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
     s_lo, s_hi = _check_range(scale_range, "scale_range", positive=True)
     a_lo, a_hi = _check_range(rotation_range, "rotation_range")
     if not isinstance(background, str) and background == digit_value:
-        raise ValueError(f"background={background} must differ from digit_value={digit_value}: "
+        raise InputError(f"background={background} must differ from digit_value={digit_value}: "
                          "the digits are the pixels of that value")
     images, labels = _source_digits(digits)
     ratio = float(min_scale_ratio)
     if s_lo * ratio > s_hi:
-        raise ValueError(f"min_scale_ratio={min_scale_ratio} must be >= 1 and leave room in "
+        raise InputError(f"min_scale_ratio={min_scale_ratio} must be >= 1 and leave room in "
                          f"scale_range={scale_range} (low * ratio <= high)")
 
     X = np.empty((n_samples, image_size, image_size), dtype=np.uint8)
@@ -142,7 +143,7 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
         ]
         for mask, scale in zip(masks, scales, strict=True):
             if max(mask.shape) > image_size:
-                raise ValueError(f"a digit rescaled by {scale:.2f} and rotated is "
+                raise InputError(f"a digit rescaled by {scale:.2f} and rotated is "
                                  f"{mask.shape[0]}x{mask.shape[1]} pixels, more than "
                                  f"image_size={image_size}; lower scale_range or raise image_size")
         corners = _place(masks, image_size, min_gap, rng)
@@ -246,37 +247,37 @@ def _source_digits(digits):
                            for im in small.images])
         return images, small.target
     if len(digits) != 2:
-        raise ValueError(f"digits must be an (images, labels) pair, e.g. "
+        raise InputError(f"digits must be an (images, labels) pair, e.g. "
                          f"fetch_mnist(return_X_y=True); got a {type(digits).__name__} of "
                          f"length {len(digits)}")
     images, labels = digits
     try:
         images, labels = np.asarray(images), np.asarray(labels)
     except ValueError:
-        raise ValueError("digits=(images, labels) holds ragged sequences; pass arrays of "
+        raise InputError("digits=(images, labels) holds ragged sequences; pass arrays of "
                          "(n, H, W) images and (n,) labels") from None
     if images.dtype.kind not in "biuf":
-        raise ValueError(f"digit images must be numeric (any int or float dtype); got dtype "
+        raise InputError(f"digit images must be numeric (any int or float dtype); got dtype "
                          f"{images.dtype}")
     if labels.ndim != 1:
-        raise ValueError(f"digit labels must be 1-D, one per image; got shape {labels.shape}")
+        raise InputError(f"digit labels must be 1-D, one per image; got shape {labels.shape}")
     if images.ndim == 2:
         h, w, _ = image_shape_from_flat(images.shape[1])
         images = images.reshape(len(images), h, w)
     elif images.ndim == 4 and images.shape[3] == 1:
         images = images[..., 0]
     if images.ndim != 3:
-        raise ValueError(f"digit images must be (n, H, W) or flat square rows; got shape "
+        raise InputError(f"digit images must be (n, H, W) or flat square rows; got shape "
                          f"{images.shape}")
     if len(images) == 0 or len(images) != len(labels):
-        raise ValueError(f"digits holds {len(images)} images and {len(labels)} labels; "
+        raise InputError(f"digits holds {len(images)} images and {len(labels)} labels; "
                          "they must be as many, and at least one")
     images = images.astype(np.float64)
     if not np.isfinite(images).all():
-        raise ValueError("digit images hold NaN or infinite values; pass finite pixel values")
+        raise InputError("digit images hold NaN or infinite values; pass finite pixel values")
     blank = np.flatnonzero(images.reshape(len(images), -1).max(axis=1) <= 0)
     if blank.size:
-        raise ValueError(f"digit images {blank[:5].tolist()} are blank (no pixel above 0)")
+        raise InputError(f"digit images {blank[:5].tolist()} are blank (no pixel above 0)")
     return images, labels
 
 
@@ -287,11 +288,11 @@ def _check_n_digits(n_digits):
     if len(n_digits) != 2 or not all(
         isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in n_digits
     ):
-        raise ValueError(f"n_digits must be an int >= 1 or a (min, max) pair of ints >= 1; got "
+        raise InputError(f"n_digits must be an int >= 1 or a (min, max) pair of ints >= 1; got "
                          f"{n_digits!r}")
     lo, hi = (int(v) for v in n_digits)
     if lo > hi:
-        raise ValueError(f"n_digits=(min, max) needs min <= max; got {n_digits}")
+        raise InputError(f"n_digits=(min, max) needs min <= max; got {n_digits}")
     return lo, hi
 
 
@@ -300,9 +301,9 @@ def _check_range(values, name, positive=False):
     if len(values) != 2 or not all(
         isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values
     ):
-        raise ValueError(f"{name} must be a (low, high) pair of numbers; got {values!r}")
+        raise InputError(f"{name} must be a (low, high) pair of numbers; got {values!r}")
     lo, hi = (float(v) for v in values)
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi or (positive and lo <= 0):
-        raise ValueError(f"{name} must satisfy {'0 < ' if positive else ''}low <= high (finite "
+        raise InputError(f"{name} must satisfy {'0 < ' if positive else ''}low <= high (finite "
                          f"numbers); got {values!r}")
     return lo, hi

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..exceptions import InputError
 from ._download import (
     CacheCheck,
     RemoteFile,
@@ -231,7 +232,7 @@ def ensure_subset(name, subset, *, data_home=None, download=True, base_url=None)
     """
     spec = DATASETS[name]
     if subset not in spec.subsets:
-        raise ValueError(f"{name} has no subset {subset!r}; choose one of {sorted(spec.subsets)}")
+        raise InputError(f"{name} has no subset {subset!r}; choose one of {sorted(spec.subsets)}")
     folder = get_data_home(data_home) / spec.name
     paths = [folder / rel for rel in spec.subsets[subset]]
     base_urls = (base_url,) if base_url is not None else spec.base_urls

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..exceptions import InputError
+
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "elu": nn.ELU,
                 "gelu": nn.GELU, "leaky_relu": nn.LeakyReLU}
 
@@ -14,7 +16,7 @@ def activation(name: str) -> nn.Module:
     try:
         return _ACTIVATIONS[str(name).lower()]()
     except KeyError:
-        raise ValueError(
+        raise InputError(
             f"unknown activation {name!r}; choose one of {', '.join(sorted(_ACTIVATIONS))}"
         ) from None
 
@@ -41,7 +43,7 @@ def flat_size(features: nn.Module, in_channels: int, input_shape, net_name: str)
             out = features(torch.zeros(1, in_channels, h, w))
             features.train(was_training)
     except RuntimeError as exc:
-        raise ValueError(
+        raise InputError(
             f"{net_name} cannot process {h}x{w} images ({exc}); resize the images or choose "
             "another architecture (bn_cnn works from 1x1 upwards)"
         ) from None

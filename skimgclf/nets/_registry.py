@@ -11,6 +11,7 @@ import fnmatch
 import re
 
 from .._sklearn_compat import validate_params
+from ..exceptions import InputError
 
 __all__ = ["get_net", "list_nets", "register_net"]
 
@@ -57,9 +58,9 @@ def register_net(fn=None, *, name=None):
     def decorate(obj):
         key = (name or obj.__name__).lower()
         if not _NAME.match(key):
-            raise ValueError(f"network names are lower-case snake case; got {key!r}")
+            raise InputError(f"network names are lower-case snake case; got {key!r}")
         if key in _REGISTRY and _REGISTRY[key] is not obj:
-            raise ValueError(f"a network named {key!r} is already registered; choose another name")
+            raise InputError(f"a network named {key!r} is already registered; choose another name")
         _REGISTRY[key] = obj
         return obj
 
@@ -133,7 +134,7 @@ def get_net(name: str):
     """
     key = name.lower()
     if key not in _REGISTRY:
-        raise ValueError(
+        raise InputError(
             f"unknown architecture {name!r}; choose one of {', '.join(list_nets())} "
             "(or register your own with skimgclf.nets.register_net)"
         )

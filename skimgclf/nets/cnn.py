@@ -12,6 +12,7 @@ from numbers import Integral, Real
 from torch import nn
 
 from .._sklearn_compat import Interval, StrOptions, validate_params
+from ..exceptions import InputError
 from ._layers import _ACTIVATIONS, activation, flat_size, hw, pool2
 from ._registry import register_net
 
@@ -100,7 +101,7 @@ class BatchNormCNN(nn.Module):
             # with the same accuracy; images too small for them keep their size ("same").
             padding = "valid" if _valid_stack_fits(h, w) else "same"
         if padding not in ("valid", "same"):
-            raise ValueError(f"padding must be 'auto', 'valid' or 'same'; got {padding!r}")
+            raise InputError(f"padding must be 'auto', 'valid' or 'same'; got {padding!r}")
         pad = 0 if padding == "valid" else 1
         shrink = 2 - 2 * pad
 

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._sklearn_compat import HasMethods, validate_params
+from ..exceptions import InputError
 from ._registry import register_net
 
 __all__ = ["EfficientNetLite0", "describe_load_report", "lite0_weights_path", "load_lite0_weights"]
@@ -248,30 +249,30 @@ class EfficientNetLite0(nn.Module):
                  drop_connect=0.2, verbose=False):
         super().__init__()
         if in_channels not in (1, 3):
-            raise ValueError(
+            raise InputError(
                 f"efficientnet_lite0 takes grayscale (1 channel, repeated to RGB) or RGB "
                 f"(3 channels) images; got in_channels={in_channels}. Drop the extra channels "
                 "first (e.g. X[..., :3] for RGBA)"
             )
         if image_size is not None and (isinstance(image_size, bool) or int(image_size) < 1
                                        or int(image_size) != image_size):
-            raise ValueError(f"image_size must be an int >= 1 or None; got {image_size!r}")
+            raise InputError(f"image_size must be an int >= 1 or None; got {image_size!r}")
         if freeze not in (False, True, "backbone"):
-            raise ValueError(f"freeze must be False, True or 'backbone'; got {freeze!r}")
+            raise InputError(f"freeze must be False, True or 'backbone'; got {freeze!r}")
         if trainable_blocks is not None:
             if freeze:
-                raise ValueError(
+                raise InputError(
                     f"freeze={freeze!r} freezes the whole backbone, and trainable_blocks="
                     f"{trainable_blocks!r} keeps some of it trainable; pass one of them"
                 )
             if (isinstance(trainable_blocks, bool) or int(trainable_blocks) != trainable_blocks
                     or not 0 <= trainable_blocks <= N_BLOCKS):
-                raise ValueError(
+                raise InputError(
                     f"trainable_blocks must be an int from 0 to {N_BLOCKS} (the MBConv blocks) "
                     f"or None; got {trainable_blocks!r}"
                 )
         if not 0 <= dropout < 1 or not 0 <= drop_connect < 1:
-            raise ValueError(
+            raise InputError(
                 f"dropout and drop_connect must lie in [0, 1); got {dropout!r}, {drop_connect!r}"
             )
         self.in_channels = int(in_channels)
@@ -336,7 +337,7 @@ class EfficientNetLite0(nn.Module):
             The images as the backbone takes them.
         """
         if x.shape[1] != self.in_channels:
-            raise ValueError(
+            raise InputError(
                 f"efficientnet_lite0 was built for {self.in_channels}-channel images, got a "
                 f"batch of shape {tuple(x.shape)}"
             )
@@ -523,7 +524,7 @@ def describe_load_report(report: dict) -> str:
     """
     absent = [key for key in ("source", "loaded", "skipped", "missing") if key not in report]
     if absent:
-        raise ValueError(
+        raise InputError(
             f"report lacks the key(s) {', '.join(map(repr, absent))}; pass what "
             "load_lite0_weights returns (or a network's load_report_)"
         )

@@ -24,6 +24,7 @@ from .._sklearn_compat import (
     validate_parameter_constraints,
 )
 from ..augment import RandomAffine
+from ..exceptions import InputError
 from ..nets import get_net
 from ._params import OPTIMIZERS, ROUTING_PREFIXES
 
@@ -211,7 +212,7 @@ class ParamChecksMixin:
             return
         n_valid = math.ceil(self.validation_fraction * n_samples)
         if n_samples - n_valid < 2:
-            raise ValueError(
+            raise InputError(
                 f"validation_fraction={self.validation_fraction!r} holds out {n_valid} of the "
                 f"{n_samples} samples, which leaves {n_samples - n_valid} to train on (at "
                 "least 2 are needed); lower validation_fraction or pass more samples"
@@ -239,7 +240,7 @@ class ParamChecksMixin:
             with torch.no_grad():
                 out = module(xb, **fit_params)
         except (RuntimeError, ValueError, TypeError, IndexError) as exc:
-            raise ValueError(
+            raise InputError(
                 f"{type(self).__name__} feeds its network {layout} of shape "
                 f"{tuple(xb.shape)}, which {shown} cannot take ({type(exc).__name__}: {exc}); "
                 f"{fix}"
@@ -250,7 +251,7 @@ class ParamChecksMixin:
         expected = (len(xb), len(self.classes_))
         if (isinstance(self.criterion_, nn.CrossEntropyLoss) and torch.is_tensor(out)
                 and tuple(out.shape) != expected):
-            raise ValueError(
+            raise InputError(
                 f"{shown} returns outputs of shape {tuple(out.shape)} for a batch of "
                 f"{len(xb)}, but CrossEntropyLoss needs {expected} logits, one per class of y; "
                 "check module__n_classes or the network's last layer"

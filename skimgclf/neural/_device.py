@@ -18,6 +18,7 @@ from skorch.utils import TeeGenerator
 from .._sklearn_compat import (
     validate_params,
 )
+from ..exceptions import InputError
 
 # precision -> the dtype of torch.autocast on CUDA (None: float32 throughout)
 AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -75,11 +76,11 @@ def resolve_device(device) -> str:
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
-        raise ValueError(
+        raise InputError(
             f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'"
         ) from None
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
+        raise InputError(
             f"device={device!r} was requested but CUDA is not available on this machine "
             "(torch.cuda.is_available() is False); use device='auto' (CUDA when present, "
             "otherwise CPU) or device='cpu'"

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._images import reads_channels_first, unit_scale
 from .._sources import ImageDataset, as_image_source, is_image_source
+from ..exceptions import InputError
 
 __all__ = ["as_source", "check_source", "input_scale"]
 
@@ -31,17 +32,17 @@ def as_source(X, channels_first=None, fitted_shape=None):
 def check_source(estimator, source: ImageDataset, *, reset: bool) -> ImageDataset:
     """Check an image set read on demand against the estimator (shape learnt at fit)."""
     if len(source) == 0:
-        raise ValueError(f"{type(estimator).__name__} got an empty {type(source).__name__}: "
+        raise InputError(f"{type(estimator).__name__} got an empty {type(source).__name__}: "
                          "X holds no images")
     shape = tuple(int(s) for s in source.image_shape)
     if np.dtype(source.dtype).kind not in "uif":
-        raise ValueError(f"{type(source).__name__} holds {source.dtype} images; pixels must be "
+        raise InputError(f"{type(source).__name__} holds {source.dtype} images; pixels must be "
                          "numbers (uint8 0-255 or floats)")
     if reset:
         estimator.image_shape_ = shape
         estimator.n_features_in_ = int(np.prod(shape))
     elif tuple(estimator.image_shape_) != shape:
-        raise ValueError(
+        raise InputError(
             f"X holds images of shape {'x'.join(map(str, shape))}, but "
             f"{type(estimator).__name__} was fitted on "
             f"{'x'.join(map(str, estimator.image_shape_))}; resize them to that shape"
@@ -65,7 +66,7 @@ def input_scale(images, setting, caller) -> float:
         return 1 / 255
     if kind.kind == "f":
         return 1.0
-    raise ValueError(
+    raise InputError(
         f"{caller} reads uint8 images as 0-255 pixels, but the {type(images).__name__} holds "
         f"{kind} images, whose range is not read in advance; convert them to uint8, or pass "
         "input_scale=1 / (the largest value)"

@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from skorch.callbacks import Callback
 
 from .._sklearn_compat import HasMethods, Interval, validate_params
+from ..exceptions import InputError, InputTypeError
 from ._base import _NeuralImageClassifier
 from ._params import StrictInterval
 
@@ -138,7 +139,7 @@ class LRFinderResult:
         self.lrs = np.asarray(lrs, dtype=np.float64)
         self.losses = np.asarray(losses, dtype=np.float64)
         if self.lrs.ndim != 1 or self.lrs.shape != self.losses.shape or not len(self.lrs):
-            raise ValueError(
+            raise InputError(
                 f"lrs and losses must be 1-D arrays of the same non-zero length; got shapes "
                 f"{self.lrs.shape} and {self.losses.shape}"
             )
@@ -196,13 +197,13 @@ def _network_of(estimator):
         name, last = estimator.steps[-1]
         if not isinstance(last, _NeuralImageClassifier):
             shown_last = repr(last) if last in (None, "passthrough") else type(last).__name__
-            raise TypeError(
+            raise InputTypeError(
                 f"lr_find needs a {shown}; got a Pipeline whose last step {name!r} is "
                 f"{shown_last}"
             )
         return clone(estimator), last
     if not isinstance(estimator, _NeuralImageClassifier):
-        raise TypeError(f"lr_find needs a {shown}; got {type(estimator).__name__}")
+        raise InputTypeError(f"lr_find needs a {shown}; got {type(estimator).__name__}")
     return clone(estimator), estimator
 
 
@@ -302,10 +303,10 @@ def lr_find(estimator, X, y, *, start_lr=1e-7, end_lr=10.0, num_steps=100, smoot
     >>> lr_find(clf, X, y, start_lr=1.0, end_lr=0.1)
     Traceback (most recent call last):
     ...
-    ValueError: lr_find needs start_lr < end_lr; got start_lr=1.0, end_lr=0.1
+    skimgclf.exceptions.InputError: lr_find needs start_lr < end_lr; got start_lr=1.0, end_lr=0.1
     """
     if start_lr >= end_lr:
-        raise ValueError(f"lr_find needs start_lr < end_lr; got start_lr={start_lr!r}, "
+        raise InputError(f"lr_find needs start_lr < end_lr; got start_lr={start_lr!r}, "
                          f"end_lr={end_lr!r}")
     estimator, net = _network_of(estimator)  # copies: the user's estimator is never fitted
     if isinstance(estimator, Pipeline):
@@ -323,7 +324,7 @@ def lr_find(estimator, X, y, *, start_lr=1e-7, end_lr=10.0, num_steps=100, smoot
         pass
     losses = callback.losses_
     if not losses:
-        raise ValueError(
+        raise InputError(
             f"the loss of the first batch was not finite at lr={start_lr!r}; lower start_lr, "
             "or check the data and the network (NaN or infinite pixels, a loss that cannot be "
             "computed)"

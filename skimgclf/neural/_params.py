@@ -30,6 +30,7 @@ from skorch.callbacks import Callback
 from .._images import normalize_image_shape
 from .._sklearn_compat import CustomConstraint, Interval, StrOptions
 from ..augment import RandomAffine
+from ..exceptions import InputTypeError
 from ..nets import list_nets
 from ..nets._layers import _ACTIVATIONS
 from ._tta import valid_tta
@@ -337,7 +338,7 @@ def parameters(own=(), **defaults) -> tuple[Param, ...]:
     """
     names = {p.name for p in SHARED_PARAMS}
     if set(defaults) - names:
-        raise TypeError(f"no shared parameters named {sorted(set(defaults) - names)}")
+        raise InputTypeError(f"no shared parameters named {sorted(set(defaults) - names)}")
     shared = tuple(replace(p, default=defaults[p.name]) if p.name in defaults else p
                    for p in SHARED_PARAMS)
     return (*own, *shared)
@@ -392,7 +393,7 @@ def _make_init(params):
         routed = {k: v for k, v in kwargs.items() if k not in defaults}
         unknown = [k for k in routed if "__" not in k]
         if unknown:
-            raise TypeError(_unknown_message(type(self).__name__, unknown, defaults))
+            raise InputTypeError(_unknown_message(type(self).__name__, unknown, defaults))
         self._store_params({k: kwargs.get(k, v) for k, v in defaults.items()}, routed)
 
     __init__.__signature__ = signature

@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader
 from .._images import check_images
 from .._sources import ImageDataset
 from ..augment import RandomAffine
+from ..exceptions import InputError
 from ..preprocessing._normalizer import image_statistics
 from ._checks import _check_labels
 from ._data import (
@@ -48,14 +49,14 @@ class DataMixin:
         if y is None and isinstance(images, ImageDataset):
             y = images.targets  # an image folder, a torch Dataset of (image, label) pairs
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
+            raise InputError(f"{type(self).__name__} requires y to be passed, but the target y "
                              "is None")
         y = _check_labels(y, len(images))
         self._check_validation_fraction(len(images))
         if reset:
             encoder = LabelEncoder().fit(y if classes is None else column_or_1d(classes))
             if len(encoder.classes_) < 2:
-                raise ValueError(
+                raise InputError(
                     f"{type(self).__name__} needs samples of at least 2 classes, but y holds "
                     f"only one class: {encoder.classes_[0]!r}"
                 )
@@ -71,7 +72,7 @@ class DataMixin:
                 f"trains in float32 on {self.device_}", UserWarning, stacklevel=3)
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if len(unknown):
-            raise ValueError(f"y holds labels not seen in the first fit: {unknown.tolist()}")
+            raise InputError(f"y holds labels not seen in the first fit: {unknown.tolist()}")
         y_enc = torch.as_tensor(self.label_encoder_.transform(y), dtype=torch.long)
         if reset:
             self._fit_input_statistics(images)
@@ -127,7 +128,7 @@ class DataMixin:
         if weights == "balanced":
             missing = np.setdiff1d(classes, y)
             if len(missing):
-                raise ValueError(
+                raise InputError(
                     f"class_weight='balanced' weighs each class by its count in y, but y holds "
                     f"no sample of {missing.tolist()} (given in classes=); pass a dict of weights "
                     "or a first batch holding every class"
@@ -136,7 +137,7 @@ class DataMixin:
         known = set(classes.tolist())
         unknown = [k for k in weights if k not in known]
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"class_weight has keys that are not labels of y: {unknown}; its keys must be "
                 f"among the classes {classes.tolist()}"
             )
@@ -144,7 +145,7 @@ class DataMixin:
                if isinstance(v, (bool, np.bool_)) or not isinstance(v, Real)
                or not math.isfinite(v) or v < 0}
         if bad or not any(v > 0 for v in weights.values()) and len(weights) == len(classes):
-            raise ValueError(
+            raise InputError(
                 f"class_weight values must be finite numbers >= 0, at least one of them > 0; "
                 f"got {bad or weights}"
             )
@@ -193,7 +194,7 @@ class DataMixin:
             return (iterator or DataLoader)(dataset, batch_size=batch_size, **kwargs)
         shuffle = kwargs.pop("shuffle", training)
         if kwargs:
-            raise ValueError(
+            raise InputError(
                 f"{', '.join(prefix + '__' + k for k in kwargs)} is not used by the built-in "
                 f"tensor iterator; pass {prefix}=torch.utils.data.DataLoader to use it"
             )

@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._images import check_images
 from .._sklearn_compat import CustomConstraint, StrOptions, _fit_context
 from .._sources import ImageDataset
+from ..exceptions import InputError
 from ..nets.efficientnet import N_FEATURES, EfficientNetLite0, describe_load_report, fuse_batchnorm
 from ._base import resolve_device
 from ._input import as_source, check_source, input_scale
@@ -234,7 +235,7 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
             images, _ = check_images(self, X, reset=reset, image_shape=self.image_shape,
                                      channels_first=self.channels_first)
         if images.shape[3] not in (1, 3):
-            raise ValueError(
+            raise InputError(
                 f"{type(self).__name__} takes grayscale (1 channel) or RGB (3 channels) images; "
                 f"X has {images.shape[3]} channels. Keep the colour channels (e.g. X[..., :3] "
                 "for RGBA)"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
+from ..exceptions import InputError
+
 __all__ = ["TTA_NAMES", "averaged_proba", "tta_views", "valid_tta"]
 
 
@@ -61,7 +63,7 @@ def tta_views(tta):
     """
     if not valid_tta(tta):
         names = ", ".join(repr(n) for n in TTA_NAMES)
-        raise ValueError(
+        raise InputError(
             f"tta={tta!r} is not a test-time augmentation: use None, one of {names}, or a "
             "non-empty list of those names and callables view(batch_nchw) -> batch of the "
             "same shape"
@@ -89,7 +91,7 @@ def averaged_proba(infer, nonlin, xb, views, image_shape=None):
             images = view(xb.reshape(-1, h, w, c).permute(0, 3, 1, 2))
             seen = images.permute(0, 2, 3, 1).reshape(len(xb), -1)
         if seen.shape != xb.shape:
-            raise ValueError(
+            raise InputError(
                 f"a tta view returned a batch of shape {tuple(seen.shape)} for one of shape "
                 f"{tuple(xb.shape)}; a view must keep the shape"
             )

@@ -11,6 +11,7 @@ from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted
 
 from .._sklearn_compat import StrOptions, validate_params
+from ..exceptions import InputError
 from ._layout import MAX_ANNOTATED_CLASSES, figure_size, longest, new_axes, readable_ticks
 
 __all__ = ["ConfusionMatrixDisplay", "plot_confusion_matrix"]
@@ -123,14 +124,14 @@ class ConfusionMatrixDisplay(_sk_metrics.ConfusionMatrixDisplay):
         """
         cm = np.asarray(self.confusion_matrix)
         if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
-            raise ValueError(
+            raise InputError(
                 f"confusion_matrix must be a non-empty square array (n_classes, n_classes); "
                 f"got shape {cm.shape}"
             )
         n = cm.shape[0]
         names = np.arange(n) if self.display_labels is None else np.asarray(self.display_labels)
         if len(names) != n:
-            raise ValueError(
+            raise InputError(
                 f"display_labels has {len(names)} names but the matrix has {n} classes; pass "
                 "one name per class, in the order of labels"
             )
@@ -227,7 +228,7 @@ class ConfusionMatrixDisplay(_sk_metrics.ConfusionMatrixDisplay):
             The plotted display.
         """
         if not is_classifier(estimator):
-            raise ValueError(
+            raise InputError(
                 f"{cls.__name__}.from_estimator needs a classifier; got "
                 f"{type(estimator).__name__}"
             )
@@ -315,12 +316,12 @@ class ConfusionMatrixDisplay(_sk_metrics.ConfusionMatrixDisplay):
         """
         y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
         if y_true.ndim != 1 or y_pred.ndim != 1 or len(y_true) != len(y_pred):
-            raise ValueError(
+            raise InputError(
                 f"y_true and y_pred must be 1-D labels of the same samples; got shapes "
                 f"{y_true.shape} and {y_pred.shape}"
             )
         if len(y_true) == 0:
-            raise ValueError("y_true is empty; a confusion matrix needs at least one sample")
+            raise InputError("y_true is empty; a confusion matrix needs at least one sample")
         labels = unique_labels(y_true, y_pred) if labels is None else np.asarray(labels)
         cm = _sk_metrics.confusion_matrix(
             y_true, y_pred, labels=labels, sample_weight=sample_weight, normalize=normalize

@@ -7,6 +7,7 @@ from numbers import Integral
 import numpy as np
 
 from .._sklearn_compat import Interval, validate_params
+from ..exceptions import InputError
 from ..inspection import conv_kernels
 from ._layout import axes_or_new, figure_size, grid_shape
 
@@ -58,12 +59,12 @@ class ConvKernelDisplay:
     def __init__(self, kernels, *, layer=None):
         kernels = np.asarray(kernels, dtype=float)
         if kernels.ndim != 4 or 0 in kernels.shape:
-            raise ValueError(
+            raise InputError(
                 f"kernels must be a non-empty (out_channels, in_channels, kh, kw) array; got "
                 f"shape {kernels.shape}"
             )
         if not np.isfinite(kernels).all():
-            raise ValueError("kernels hold NaN or infinite weights; there is nothing to show")
+            raise InputError("kernels hold NaN or infinite weights; there is nothing to show")
         self.kernels = kernels
         self.layer = layer
 
@@ -89,7 +90,7 @@ class ConvKernelDisplay:
         import matplotlib
 
         if not isinstance(max_kernels, Integral) or max_kernels < 1:
-            raise ValueError(f"max_kernels must be a positive int; got {max_kernels!r}")
+            raise InputError(f"max_kernels must be a positive int; got {max_kernels!r}")
         out_ch, in_ch, kh, kw = self.kernels.shape
         if in_ch == 3:
             tiles = np.moveaxis(self.kernels, 1, 3)  # (out, kh, kw, 3)

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from ..exceptions import InputError
+
 #: Above this many classes the confusion matrix no longer writes values in its cells.
 MAX_ANNOTATED_CLASSES = 20
 #: Matplotlib moves the axes when the figure is laid out (colour bar, labels); tick spacing is
@@ -56,7 +58,7 @@ def figure_size(kind, *, n_classes=0, label_length=0, n_series=1, n_images=0, n_
     if kind == "worst_predictions":
         rows, cols = grid_shape(n_images, n_cols)
         return (1.9 * cols, 2.3 * rows)
-    raise ValueError(f"unknown figure kind {kind!r}")
+    raise InputError(f"unknown figure kind {kind!r}")
 
 
 def grid_shape(n, n_cols=None):

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from .._sklearn_compat import validate_params
+from ..exceptions import InputError
 from ..inspection import CURVE_KEYS, history_curves
 from ._layout import axes_or_new, figure_size, font_points, legend_outside, text_width
 
@@ -81,7 +82,7 @@ class LossCurveDisplay:
     def __init__(self, *, epoch, train_loss=None, valid_loss=None, train_acc=None, valid_acc=None):
         self.epoch = np.asarray(epoch)
         if self.epoch.ndim != 1 or len(self.epoch) == 0:
-            raise ValueError(f"epoch must be a non-empty 1-D array; got shape {self.epoch.shape}")
+            raise InputError(f"epoch must be a non-empty 1-D array; got shape {self.epoch.shape}")
         given = dict(
             train_loss=train_loss, valid_loss=valid_loss, train_acc=train_acc, valid_acc=valid_acc
         )
@@ -89,13 +90,13 @@ class LossCurveDisplay:
             if values is not None:
                 values = np.asarray(values, dtype=float)
                 if values.shape != self.epoch.shape:
-                    raise ValueError(
+                    raise InputError(
                         f"{key} has shape {values.shape} but there are {len(self.epoch)} "
                         "epochs; give one value per epoch (NaN where not recorded)"
                     )
             setattr(self, key, values)
         if all(values is None for values in given.values()):
-            raise ValueError(
+            raise InputError(
                 "no curve to draw: give at least one of train_loss, valid_loss, train_acc, "
                 "valid_acc"
             )
@@ -232,7 +233,7 @@ class LossCurveDisplay:
         if isinstance(history, dict):
             unknown = set(history) - {"epoch", *CURVE_KEYS}
             if "epoch" not in history or unknown:
-                raise ValueError(
+                raise InputError(
                     "a dict history must hold 'epoch' and curves among "
                     f"{', '.join(CURVE_KEYS)}; got keys {sorted(history)}"
                 )

@@ -9,6 +9,7 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from .._sklearn_compat import Options, StrOptions, validate_params
+from ..exceptions import InputError, InputTypeError
 from ..inspection import _class_scores
 from ..metrics import COLUMNS, PerClassMetrics, per_class_metrics
 from ._layout import axes_or_new, figure_size, legend_outside, longest, readable_ticks
@@ -76,7 +77,7 @@ class PerClassMetricsDisplay:
 
     def __init__(self, metrics):
         if not isinstance(metrics, PerClassMetrics):
-            raise TypeError(
+            raise InputTypeError(
                 f"expected PerClassMetrics (from skimgclf.metrics.per_class_metrics), got "
                 f"{type(metrics).__name__}"
             )
@@ -107,7 +108,7 @@ class PerClassMetricsDisplay:
             columns = [columns]
         columns = list(columns)
         if not columns:
-            raise ValueError("columns is empty; name at least one metric column to draw")
+            raise InputError("columns is empty; name at least one metric column to draw")
         for column in columns + ([sort_by] if sort_by else []):
             metrics[column]  # raises a KeyError naming the valid columns
         order = np.arange(len(metrics))
@@ -204,7 +205,7 @@ class PerClassMetricsDisplay:
             When the estimator was not fitted.
         """
         if not is_classifier(estimator):
-            raise ValueError(
+            raise InputError(
                 f"{cls.__name__}.from_estimator needs a classifier; got "
                 f"{type(estimator).__name__}"
             )

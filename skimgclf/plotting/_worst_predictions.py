@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._images import check_images
 from .._sklearn_compat import Interval, validate_params
+from ..exceptions import InputError, InputTypeError
 from ._layout import axes_or_new, figure_size, grid_shape, text_width
 
 __all__ = ["WorstPredictionsDisplay", "plot_worst_predictions", "worst_predictions"]
@@ -146,7 +147,7 @@ class WorstPredictionsDisplay:
         y_true, y_proba, classes = _check_predictions(y_true, y_proba, classes)
         self.images = _read_images(images, image_shape, channels_first)
         if len(self.images) != len(y_true):
-            raise ValueError(
+            raise InputError(
                 f"images has {len(self.images)} images but y_true has {len(y_true)} labels; "
                 "pass one label per image"
             )
@@ -154,7 +155,7 @@ class WorstPredictionsDisplay:
         if target_names is not None:
             target_names = [str(name) for name in target_names]
             if len(target_names) != len(classes):
-                raise ValueError(
+                raise InputError(
                     f"target_names has {len(target_names)} names but there are {len(classes)} "
                     "classes; pass one name per class, in classes order"
                 )
@@ -182,7 +183,7 @@ class WorstPredictionsDisplay:
             This display, with ``axes_``, ``images_``, ``ax_`` and ``figure_`` set.
         """
         if n_cols is not None and (not isinstance(n_cols, Integral) or n_cols < 1):
-            raise ValueError(f"n_cols must be None or a positive int; got {n_cols!r}")
+            raise InputError(f"n_cols must be None or a positive int; got {n_cols!r}")
         n = len(self.images)
         rows, cols = grid_shape(n, n_cols)
         ax, fig = axes_or_new(ax, figure_size("worst_predictions", n_images=n, n_cols=n_cols))
@@ -296,7 +297,7 @@ class WorstPredictionsDisplay:
         """
         check_is_fitted(estimator)
         if not hasattr(estimator, "predict_proba"):
-            raise TypeError(
+            raise InputTypeError(
                 f"{type(estimator).__name__} has no predict_proba, and the worst predictions "
                 "are ranked by log-loss; use a probabilistic classifier (or wrap it in "
                 "sklearn.calibration.CalibratedClassifierCV)"
@@ -388,7 +389,7 @@ class WorstPredictionsDisplay:
         images = _read_images(X, image_shape, channels_first)
         y_true, y_proba, classes = _check_predictions(y_true, y_proba, classes)
         if len(images) != len(y_true):
-            raise ValueError(
+            raise InputError(
                 f"X has {len(images)} images but y_true has {len(y_true)} labels; pass the "
                 "images the predictions are for"
             )
@@ -507,19 +508,19 @@ def _check_predictions(y_true, y_proba, classes):
     y_true = np.asarray(y_true)
     y_proba = np.asarray(y_proba, dtype=float)
     if y_true.ndim != 1:
-        raise ValueError(f"y_true must be 1-D class labels; got shape {y_true.shape}")
+        raise InputError(f"y_true must be 1-D class labels; got shape {y_true.shape}")
     if y_proba.ndim != 2:
-        raise ValueError(
+        raise InputError(
             f"y_proba must be (n_samples, n_classes) probabilities; got shape {y_proba.shape}"
         )
     classes = np.arange(y_proba.shape[1]) if classes is None else np.asarray(classes)
     if y_proba.shape != (len(y_true), len(classes)):
-        raise ValueError(
+        raise InputError(
             f"y_proba has shape {y_proba.shape}; expected ({len(y_true)}, {len(classes)}): one "
             "row per sample, one column per class of classes=estimator.classes_"
         )
     if not np.isfinite(y_proba).all() or (y_proba < 0).any() or (y_proba > 1 + 1e-6).any():
-        raise ValueError(
+        raise InputError(
             "y_proba must hold probabilities in [0, 1] (predict_proba), not scores such as "
             "decision_function's"
         )
@@ -531,7 +532,7 @@ def _log_losses(y_true, y_proba, classes):
     try:
         column = np.array([lookup[c] for c in y_true.tolist()], dtype=int)
     except KeyError as e:
-        raise ValueError(
+        raise InputError(
             f"y_true holds {e.args[0]!r}, which is not in classes; pass classes=estimator.classes_"
         ) from None
     return -np.log(np.clip(y_proba[np.arange(len(y_true)), column], 1e-15, None))

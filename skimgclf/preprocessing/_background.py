@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from .._images import PIXEL_MAX, bool_as_pixels, check_images, looks_unit_scaled
 from .._sklearn_compat import StrOptions, _fit_context, validate_params
+from ..exceptions import InputError
 
 __all__ = ["BackgroundRemover", "otsu_thresholds", "remove_background"]
 
@@ -63,7 +64,7 @@ def remove_background(X, threshold=255, fill=0):
     """
     X = bool_as_pixels(np.asarray(X))
     if X.ndim < 1 or X.dtype.kind not in "uif":
-        raise ValueError(
+        raise InputError(
             f"X must be an array of images with numeric pixels; got shape {X.shape} and dtype "
             f"{X.dtype}"
         )
@@ -124,7 +125,7 @@ def otsu_thresholds(X) -> np.ndarray:
     n = X.shape[0]
     flat = X.reshape(n, -1)
     if flat.shape[1] == 0:
-        raise ValueError(f"X holds images without pixels (shape {X.shape})")
+        raise InputError(f"X holds images without pixels (shape {X.shape})")
     if X.dtype != np.uint8:
         return np.array([threshold_otsu(image) for image in flat], dtype=X.dtype)
     bins = np.arange(n, dtype=np.int64)[:, None] * 256 + flat
@@ -149,12 +150,12 @@ def otsu_thresholds(X) -> np.ndarray:
 def _check_threshold(threshold, X):
     """Refuse a threshold no pixel of ``X`` can reach (every image would come out blank)."""
     if np.issubdtype(X.dtype, np.integer) and threshold > np.iinfo(X.dtype).max:
-        raise ValueError(
+        raise InputError(
             f"threshold={threshold!r} is above the largest {X.dtype} value "
             f"({np.iinfo(X.dtype).max}): every pixel would become background"
         )
     if threshold > 1 and looks_unit_scaled(X):
-        raise ValueError(
+        raise InputError(
             f"threshold={threshold!r} is in 0-{PIXEL_MAX} units, but X is float and lies within "
             "[0, 1]: every pixel would become background. Pass a threshold in the units of X "
             "(threshold=1.0 keeps the pixels equal to 1), or 0-255 images (e.g. uint8)"
@@ -165,7 +166,7 @@ def _check_fill(fill, dtype):
     if np.issubdtype(dtype, np.integer):
         info = np.iinfo(dtype)
         if float(fill) != int(fill) or not info.min <= fill <= info.max:
-            raise ValueError(
+            raise InputError(
                 f"fill={fill!r} cannot be stored in {dtype} images (range {info.min}..{info.max}); "
                 f"pass an integer fill in that range or convert X to float"
             )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from ..exceptions import InputError
+
 __all__ = ["Components", "label_stack", "min_area_rectangles", "HEURISTICS"]
 
 #: The four size measures a component can be ranked by, and what each measures.
@@ -61,7 +63,7 @@ class Components:
             return min_area_rectangles(self)[0]
         if heuristic == "rotated_side":
             return min_area_rectangles(self)[1]
-        raise ValueError(f"unknown heuristic {heuristic!r}; choose one of {sorted(HEURISTICS)}")
+        raise InputError(f"unknown heuristic {heuristic!r}; choose one of {sorted(HEURISTICS)}")
 
 
 def label_stack(mask: np.ndarray, merge_distance: int = 0) -> Components:

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._images import check_images
 from .._sklearn_compat import Interval, StrOptions, _fit_context, validate_params
+from ..exceptions import InputError
 from ._chunks import DEFAULT_CHUNK_SIZE, map_chunks
 from ._components import HEURISTICS, label_stack
 
@@ -97,7 +98,7 @@ default="rotated_side"
     """
     images = np.asarray(images)
     if images.ndim != 4:
-        raise ValueError(
+        raise InputError(
             f"images must be a 4-D (n, H, W, C) array; got shape {images.shape} (the "
             "LargestDigitExtractor estimator takes every layout)"
         )
@@ -129,11 +130,11 @@ def _as_dtype(out, dtype):
 def _check_output_shape(output_shape, margin):
     shape = tuple(output_shape)
     if len(shape) != 2 or not all(isinstance(s, Integral) and s > 0 for s in shape):
-        raise ValueError(
+        raise InputError(
             f"output_shape must be (height, width) with positive integers; got {output_shape!r}"
         )
     if min(shape) - 2 * margin < 1:
-        raise ValueError(
+        raise InputError(
             f"margin={margin} leaves no room in output_shape={shape}; use a margin below "
             f"{(min(shape) + 1) // 2}"
         )

@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._images import check_images
 from .._sklearn_compat import Interval, StrOptions, _fit_context, validate_params
+from ..exceptions import InputError
 from ._chunks import map_chunks
 
 __all__ = ["HOGFeatures", "hog_features", "hog_feature_count"]
@@ -60,7 +61,7 @@ def hog_feature_count(image_shape, orientations=9, pixels_per_cell=(8, 8),
     cells = [image_shape[i] // pixels_per_cell[i] for i in range(2)]
     blocks = [cells[i] - cells_per_block[i] + 1 for i in range(2)]
     if min(blocks) < 1:
-        raise ValueError(
+        raise InputError(
             f"images of {image_shape[0]}x{image_shape[1]} pixels are too small for one HOG block "
             f"of cells_per_block={tuple(cells_per_block)} cells of pixels_per_cell="
             f"{tuple(pixels_per_cell)} pixels; use smaller cells or blocks"
@@ -126,19 +127,19 @@ def hog_features(images, *, orientations=9, pixels_per_cell=(8, 8), cells_per_bl
     """
     images = np.asarray(images)
     if images.ndim != 4:
-        raise ValueError(
+        raise InputError(
             f"images must be a 4-D (n, H, W, C) array; got shape {images.shape} (the HOGFeatures "
             "estimator takes every layout)"
         )
     if colour is None:
         colour = images.shape[3] > 1
     elif not colour and images.shape[3] != 1:
-        raise ValueError(
+        raise InputError(
             f"colour=False needs grayscale images, but images have {images.shape[3]} channels; "
             "pass colour=True or colour=None"
         )
     if transform_sqrt and images.size and images.min() < 0:
-        raise ValueError(
+        raise InputError(
             "transform_sqrt=True takes the square root of the pixels, but the images have "
             "negative values; rescale them to non-negative values or set transform_sqrt=False"
         )
@@ -359,7 +360,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         images, layout = check_images(self, X, reset=reset, image_shape=self.image_shape,
                                       channels_first=self.channels_first)
         if self.transform_sqrt and np.any(images < 0):
-            raise ValueError(
+            raise InputError(
                 "transform_sqrt=True takes the square root of the pixels, but X has negative "
                 "values; rescale X to non-negative values or set transform_sqrt=False"
             )
@@ -398,4 +399,4 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
 def _check_pairs(**pairs):
     for name, value in pairs.items():
         if len(value) != 2 or not all(isinstance(v, Integral) and v > 0 for v in value):
-            raise ValueError(f"{name} must be two positive integers; got {value!r}")
+            raise InputError(f"{name} must be two positive integers; got {value!r}")
