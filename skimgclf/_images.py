@@ -264,6 +264,8 @@ def check_images(
     _refuse_image_sources(estimator, X)
     X = _as_array(X)
     _check_dtype(X)
+    if not reset:
+        _check_batch_axis(estimator, X, channels_first)
     if X.ndim in (3, 4):
         fitted = None if reset else getattr(estimator, "image_shape_", None)
         chw = X.ndim == 4 and reads_channels_first(X, channels_first, fitted)
@@ -483,6 +485,46 @@ def _check_not_empty(estimator, X, shape):
             f"X holds images of shape {_fmt(shape)}, which have no pixels; "
             f"{type(estimator).__name__} needs images of at least 1x1"
         )
+
+
+def _check_batch_axis(estimator, X, channels_first=None):
+    """Refuse one image given without its batch axis, saying so, where no batch reading fits.
+
+    ``X`` is taken for one image only when, read as one image, it has exactly the fitted
+    ``(H, W, C)`` and, read as a batch (its first axis as ``n``, the layouts of this module), it
+    matches no fitted shape: then the batch reading would be refused anyway (with a message
+    about feature counts that does not say why), so no legitimate input is refused here. E.g. for
+    a 28x28 grayscale model a (28, 28) array reads as 28 flat rows of 28 features, which can
+    never be the 784 expected; but for a model of 1xW images, a (1, W) array is one flat row.
+    """
+    fitted = getattr(estimator, "image_shape_", None)
+    shape = getattr(X, "shape", None)
+    if fitted is None or shape is None or len(shape) not in (2, 3):
+        return
+    fitted, shape = tuple(fitted), tuple(shape)
+    h, w, c = fitted
+    if len(shape) == 2:
+        # one grayscale image (H, W); as a batch, (n, d) flat rows of d = W features
+        one = c == 1 and shape == (h, w)
+        as_batch = shape[1] == h * w * c
+        described = _fmt(shape)
+    else:
+        # one (H, W, C) image, or, for channels-first readers, one (C, H, W) image; as a
+        # batch, (n, H, W) grayscale images
+        hwc = shape == fitted and channels_first is not True
+        chw = (shape[1], shape[2], shape[0]) == fitted and channels_first is not False and c > 1
+        one = hwc or chw
+        as_batch = (shape[1], shape[2], 1) == fitted
+        described = _fmt(shape) + (" (C, H, W)" if chw and not hwc else "")
+    if not one or as_batch:
+        return
+    raise InputError(
+        f"X looks like one {described} image; add the batch axis: X[np.newaxis] (or "
+        f"X.reshape(1, {', '.join(map(str, shape))})). {type(estimator).__name__} was fitted on "
+        f"images of {_fmt(fitted[:2] if c == 1 else fitted)} and takes a batch of them, "
+        f"(n, {', '.join(map(str, fitted[:2] if c == 1 else fitted))}) or (n, {h * w * c}) "
+        "flat rows"
+    )
 
 
 def _check_fitted_shape(estimator, shape):

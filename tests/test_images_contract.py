@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from skimgclf.exceptions import InputError
 from skimgclf.neural import CNNClassifier, TorchMLPClassifier
 from skimgclf.preprocessing import (
     BackgroundRemover,
@@ -228,6 +229,67 @@ def test_string_images_are_refused(step):
 def test_images_without_pixels_are_refused(step):
     with pytest.raises(ValueError, match="which have no pixels"):
         step.fit(np.zeros((2, 0, 5)))
+
+
+# ------------------------------------------------------------------------- one image, no batch axis
+def _apply(step):
+    return step.predict if hasattr(step, "predict") else step.transform
+
+
+@pytest.mark.parametrize("step", _steps(), ids=lambda s: type(s).__name__)
+def test_one_gray_image_without_batch_axis_is_named(step):
+    """(28, 28) given to a 28x28 model: 28 flat rows of 28 features can never be the 784
+    expected, so it is one image, and the message says how to add the batch axis."""
+    _fit(step, GRAY)
+    with pytest.raises(InputError, match=re.escape(
+            "X looks like one 28x28 image; add the batch axis: X[np.newaxis] (or "
+            "X.reshape(1, 28, 28))")):
+        _apply(step)(GRAY[0])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", BLANK_MSG)
+        assert len(_apply(step)(GRAY[0][np.newaxis])) == 1  # the fix the message gives works
+
+
+@pytest.mark.parametrize("step", _steps(), ids=lambda s: type(s).__name__)
+def test_one_colour_image_without_batch_axis_is_named(step):
+    rgb = RNG.integers(0, 256, size=(4, 28, 28, 3), dtype=np.uint8)
+    _fit(step, rgb)
+    with pytest.raises(InputError, match=re.escape(
+            "X looks like one 28x28x3 image; add the batch axis: X[np.newaxis] (or "
+            "X.reshape(1, 28, 28, 3))")):
+        _apply(step)(rgb[0])
+    # channels first, as PyTorch stores one image: the same hint, naming the layout
+    with pytest.raises(InputError, match=re.escape(
+            "X looks like one 3x28x28 (C, H, W) image; add the batch axis: X[np.newaxis]")):
+        _apply(step)(np.moveaxis(rgb[0], 2, 0))
+
+
+# (fitted on, given at predict): arrays that a single-image reading would also match, but that
+# are legitimate batches -- the batch-axis hint must never refuse them.
+LEGITIMATE_BATCHES = {
+    "n flat rows, n == H": ((5, 4, 4), (4, 16)),
+    "one flat row of a 1xW model": ((5, 1, 10), (1, 10)),
+    "gray 3x3 batch that looks like one 3x3x3 image": ((5, 3, 3), (3, 3, 3)),
+    "gray batch of 28x3 images": ((5, 28, 3), (28, 28, 3)),
+    "one 1x1 gray image as a batch": ((5, 1, 1), (1, 1, 1)),
+}
+
+
+@pytest.mark.parametrize(("fit_shape", "shape"), LEGITIMATE_BATCHES.values(),
+                         ids=LEGITIMATE_BATCHES)
+def test_batches_that_look_like_one_image_are_still_read_as_batches(fit_shape, shape):
+    X = RNG.integers(0, 256, size=fit_shape, dtype=np.uint8)
+    step = Normalizer(mode="pixel").fit(X)
+    out = step.transform(RNG.integers(0, 256, size=shape, dtype=np.uint8))
+    assert out.shape == shape
+
+
+def test_a_colour_model_does_not_take_a_gray_batch_for_one_image():
+    """(3, 3, 3) for a 3x3x3 model is one image; for a 3x3 gray model it is 3 images."""
+    cube = RNG.integers(0, 256, size=(3, 3, 3), dtype=np.uint8)
+    with pytest.raises(InputError, match="X looks like one 3x3x3 image"):
+        Normalizer().fit(cube[np.newaxis]).transform(cube)
+    assert Normalizer().fit(cube).transform(cube).shape == (3, 3, 3)
 
 
 # ------------------------------------------------------------------------- blank fallbacks
