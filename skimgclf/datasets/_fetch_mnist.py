@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import string
 
 from .._sklearn_compat import StrOptions, validate_params
-from ..exceptions import InputError
-from ._bunch import image_bunch
-from ._idx import load_idx
-from ._registry import DATASETS, EMNIST_SPLITS, ensure_subset
+from ._lookup import load_named
+from ._names import EMNIST_SPLITS
 
 __all__ = ["fetch_mnist", "fetch_fashion_mnist", "fetch_kmnist", "fetch_emnist"]
 
@@ -19,12 +16,14 @@ _COMMON_PARAMS = """
     subset : {"train", "test"}, default="train"
         The official split.
     data_home : str, path-like or None, default=None
-        Cache root; None takes the environment variable ``SKIMGCLF_DATA``, else
-        ``~/skimgclf_data``. Files live in ``<data_home>/<name>/`` under their official names.
+        Data home; None takes the environment variable ``SKIMGCLF_DATA``, else
+        ``~/skimgclf_data``. Downloaded files live in ``<data_home>/<key>/`` under their
+        official names; a local copy (whole files or ``.partKKofNN`` parts) in
+        ``<data_home>/<name>/`` is read in place, verified against the originals' checksums.
     download : bool, default=True
         Download missing files (checksum-verified, written atomically). With False, only the
-        cache is used -- fully offline -- and a missing file raises ``FileNotFoundError``
-        naming it.
+        cache and local copies are used -- fully offline -- and a missing file raises
+        ``FileNotFoundError`` naming it.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
     base_url : str or None, default=None
@@ -57,23 +56,9 @@ _FETCH_CONSTRAINTS = {
 _validate_fetch = validate_params(_FETCH_CONSTRAINTS, prefer_skip_nested_validation=True)
 
 
-def _fetch_idx_set(name, subset, data_home, download, base_url, target_names, return_X_y):
-    images_path, labels_path = ensure_subset(
-        name, subset, data_home=data_home, download=download, base_url=base_url
-    )
-    images, target = load_idx(images_path), load_idx(labels_path)
-    _check_lengths(images, target, images_path, labels_path)
-    spec = DATASETS[name]
-    descr = (f"{spec.title}, {subset} split: {len(images)} images of {images.shape[1]}x"
-             f"{images.shape[2]} uint8, {len(target_names)} classes.\n"
-             f"Source: {spec.homepage}\nLicence: {spec.licence}\n")
-    return image_bunch(images, target, target_names, descr, return_X_y=return_X_y)
-
-
-def _check_lengths(images, target, images_path, labels_path):
-    if len(images) != len(target):
-        raise InputError(f"{images_path} holds {len(images)} images but {labels_path} holds "
-                         f"{len(target)} labels; delete both and fetch them again")
+def _fetch_idx_set(key, subset, data_home, download, base_url, return_X_y):
+    return load_named(key, subset, data_home=data_home, download=download, base_url=base_url,
+                      return_X_y=return_X_y)
 
 
 @_validate_fetch
@@ -94,8 +79,7 @@ def fetch_mnist(*, subset="train", data_home=None, download=True, return_X_y=Fal
     ...
     FileNotFoundError: ...train-images-idx3-ubyte.gz is not in the cache and download=False...
     """
-    return _fetch_idx_set("mnist", subset, data_home, download, base_url,
-                          [str(i) for i in range(10)], return_X_y)
+    return _fetch_idx_set("mnist", subset, data_home, download, base_url, return_X_y)
 
 
 @_validate_fetch
@@ -116,10 +100,7 @@ def fetch_fashion_mnist(*, subset="train", data_home=None, download=True, return
     ...
     FileNotFoundError: ...t10k-images-idx3-ubyte.gz is not in the cache and download=False...
     """
-    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-             "Sneaker", "Bag", "Ankle boot"]
-    return _fetch_idx_set("fashion_mnist", subset, data_home, download, base_url, names,
-                          return_X_y)
+    return _fetch_idx_set("fashion_mnist", subset, data_home, download, base_url, return_X_y)
 
 
 @_validate_fetch
@@ -140,21 +121,7 @@ def fetch_kmnist(*, subset="train", data_home=None, download=True, return_X_y=Fa
     ...
     FileNotFoundError: ...train-images-idx3-ubyte.gz is not in the cache and download=False...
     """
-    names = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
-    return _fetch_idx_set("kmnist", subset, data_home, download, base_url, names, return_X_y)
-
-
-_MERGED = set("cijklmopsuvwxyz")  # lower-case letters merged into their upper case
-_EMNIST_NAMES = {
-    "byclass": list(string.digits + string.ascii_uppercase + string.ascii_lowercase),
-    "bymerge": list(string.digits + string.ascii_uppercase)
-    + [c for c in string.ascii_lowercase if c not in _MERGED],
-    "digits": list(string.digits),
-    "mnist": list(string.digits),
-    # Labels run 1-26 (upper and lower case merged); index 0 is unused.
-    "letters": ["N/A"] + list(string.ascii_uppercase),
-}
-_EMNIST_NAMES["balanced"] = _EMNIST_NAMES["bymerge"]
+    return _fetch_idx_set("kmnist", subset, data_home, download, base_url, return_X_y)
 
 
 @validate_params(
@@ -178,7 +145,7 @@ def fetch_emnist(*, split="balanced", subset="train", data_home=None, download=T
     data_home : str, path-like or None, default=None
         Cache root, as in :func:`fetch_mnist`.
     download : bool, default=True
-        Download missing files; with False only the cache is used (fully offline).
+        Download missing files; with False only the cache and local copies are used (offline).
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
     base_url : str or None, default=None
@@ -194,18 +161,8 @@ def fetch_emnist(*, split="balanced", subset="train", data_home=None, download=T
     ...
     FileNotFoundError: ...emnist-letters-train-images-idx3-ubyte.gz is not in the cache...
     """
-    images_path, labels_path = ensure_subset(
-        "emnist", f"{split}/{subset}", data_home=data_home, download=download, base_url=base_url
-    )
-    images, target = load_idx(images_path), load_idx(labels_path)
-    _check_lengths(images, target, images_path, labels_path)
-    images = images.transpose(0, 2, 1)  # stored column-major: make the characters upright
-    names = _EMNIST_NAMES[split]
-    spec = DATASETS["emnist"]
-    descr = (f"{spec.title}, split {split!r}, {subset}: {len(images)} upright 28x28 uint8 "
-             f"images, {len(names) - (split == 'letters')} classes.\n"
-             f"Source: {spec.homepage}\nLicence: {spec.licence}\n")
-    return image_bunch(images, target, names, descr, return_X_y=return_X_y)
+    return load_named("emnist", subset, variant=split, data_home=data_home, download=download,
+                      base_url=base_url, return_X_y=return_X_y)
 
 
 def _fill_doc(func, **blocks):
