@@ -27,6 +27,7 @@ _LAZY = {
     "load_idx": "_idx",
     "load_idx_folder": "_idx_folder",
     "load_image_folder": "_folder",
+    "load_images": "_read_images",
     "load_olivetti_faces": "_local",
     "make_modified_mnist": "_modified_mnist",
 }

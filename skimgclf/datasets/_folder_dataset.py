@@ -1,8 +1,9 @@
 """A folder with one sub-folder per class, read image by image as batches ask for them.
 
 :func:`~skimgclf.datasets.load_image_folder` decodes every file into one array; this data set
-lists the files only and decodes each when it is read, with the same reader (the same colour
-conversion, resizing and uint8 scaling), so a folder larger than memory can be trained on.
+lists the files only and decodes each when it is read, with the same reader
+(:mod:`skimgclf.datasets._read_images`: the same depth, alpha and colour conversions, resizing
+and uint8 scaling), so a folder larger than memory can be trained on.
 """
 
 from __future__ import annotations
@@ -13,13 +14,8 @@ import numpy as np
 
 from .._sources import ImageDataset
 from ..exceptions import InputError
-from ._folder import (
-    IMAGE_EXTENSIONS,
-    _check_image_shape,
-    _list_image_folder,
-    _read,
-    _unreadable_text,
-)
+from ._folder import _list_image_folder
+from ._read_images import IMAGE_EXTENSIONS, check_size, read_image, unreadable_text
 
 __all__ = ["ImageFolderDataset"]
 
@@ -46,8 +42,11 @@ class ImageFolderDataset(ImageDataset):
         None keeps the size of the first file, which every file must then have.
     color : {"gray", "rgb"} or None, default=None
         ``"gray"`` gives one channel of luminance, ``"rgb"`` three channels (a grayscale file
-        is repeated on them, an alpha channel is dropped). None reads the files as they are,
-        as the first file decides: grayscale files give one channel, colour files three.
+        is repeated on them; an alpha channel is dropped when fully opaque, else composited
+        onto white). None reads the files as they are, as the first file decides (the files
+        are read one at a time, so unlike :func:`load_image_folder` a mix of grayscale and
+        colour files is not seen in advance): grayscale files give one channel, colour files
+        three.
     extensions : tuple of str, default=IMAGE_EXTENSIONS
         The file name endings read as images (case does not matter); other files are ignored.
 
@@ -111,7 +110,7 @@ class ImageFolderDataset(ImageDataset):
     def __init__(self, root, image_shape=None, color=None, *, extensions=IMAGE_EXTENSIONS):
         if color is not None and color not in _COLORS:
             raise InputError(f"color must be 'gray', 'rgb' or None; got {color!r}")
-        self._resize_to = None if image_shape is None else _check_image_shape(image_shape)
+        self._resize_to = None if image_shape is None else check_size(image_shape)
         self.root = os.fspath(root)
         self.extensions = _check_extensions(extensions)
         self.classes, files_per_class = _list_image_folder(self.root, self.extensions)
@@ -149,10 +148,10 @@ class ImageFolderDataset(ImageDataset):
     def _decode(self, fname, color):
         """One file as load_image_folder reads it; a reader failure names the file."""
         try:
-            return _read(fname, color, self._resize_to)
+            return read_image(fname, color, self._resize_to)[0]
         except Exception as exc:  # any reader failure means "unreadable"
             raise InputError(
-                f"could not read an image: {_unreadable_text(fname, exc)}") from exc
+                f"could not read an image: {unreadable_text(fname, exc)}") from exc
 
 
 def _check_extensions(extensions):
