@@ -207,6 +207,45 @@ def test_load_image_folder_mixed_modes_and_sizes(cifar_part, tmp_path):
     assert gray.images.shape == (3, 16, 16)
 
 
+def test_load_image_folder_keeps_grayscale_files_grayscale(tmp_path):
+    """color=None (the default) gives what the files are: a folder of grayscale PNGs gives
+    (n, H, W), so a model trained on it takes MNIST; a mix of gray and colour files gives RGB,
+    and says so."""
+    rng = np.random.default_rng(0)
+    gray = rng.integers(0, 256, (4, 28, 28), dtype=np.uint8)
+    _write_folder(tmp_path, gray, [0, 0, 1, 1], ["a", "b"])
+    b = load_image_folder(tmp_path)
+    np.testing.assert_array_equal(b.images, gray)
+    assert b.data.shape == (4, 784) and b.conversions == []
+    assert load_image_folder(tmp_path, color="rgb").images.shape == (4, 28, 28, 3)
+    skimage.io.imsave(tmp_path / "b" / "colour.png", rng.integers(0, 256, (28, 28, 3),
+                                                                  dtype=np.uint8),
+                      check_contrast=False)
+    mixed = load_image_folder(tmp_path)
+    assert mixed.images.shape == (5, 28, 28, 3)
+    assert mixed.conversions == [
+        "4 of 5 images converted from grayscale to RGB (the gray level on all three channels)",
+        "the files mix grayscale and colour images: all read as RGB (pass color='gray' for "
+        "grayscale)"]
+
+
+def test_load_image_folder_resizes_mixed_sizes_to_image_shape(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    skimage.io.imsave(tmp_path / "a" / "small.png", np.zeros((20, 24), np.uint8),
+                      check_contrast=False)
+    skimage.io.imsave(tmp_path / "b" / "big.png", np.full((32, 32), 255, np.uint8),
+                      check_contrast=False)
+    with pytest.raises(ValueError, match=r"different sizes \(.*small\.png is 20x24, .*big\.png "
+                                         r"is 32x32\); pass image_shape=\(H, W\)"):
+        load_image_folder(tmp_path)
+    b = load_image_folder(tmp_path, image_shape=(28, 28))
+    assert b.images.shape == (2, 28, 28) and b.images[1].min() == 255
+    assert b.conversions == [
+        "1 of 2 images resized from 20x24 to 28x28 (skimage.transform.resize, anti-aliased)",
+        "1 of 2 images resized from 32x32 to 28x28 (skimage.transform.resize, anti-aliased)"]
+
+
 def test_load_image_folder_names_unreadable_files(cifar_part, tmp_path):
     _write_folder(tmp_path, cifar_part.images[:2], [0, 1], ["x", "y"])
     (tmp_path / "x" / "broken.png").write_bytes(b"\x89PNG not really")
