@@ -18,6 +18,9 @@ MODEL_PRESETS = {
     "fast": "a narrow CNN, one epoch: MNIST-like digits in seconds (99.2 % on MNIST)",
     "modified-mnist": "the Modified-MNIST study on raw 64x64 composites: background removal, "
                       "largest digit, a CNN trained with rotations",
+    "pretrained": "frozen ImageNet features (EfficientNet-Lite0 at 128 px), standardised, then "
+                  "logistic regression: the best route on small colour sets (0.76 on CIFAR-10 "
+                  "from 5,000 images); needs the pretrained extra",
 }
 
 # Preset -> its Pipeline steps, (step name, class name), in order; the classifier is "clf".
@@ -32,6 +35,8 @@ PRESET_STEPS = {
     "fast": (("scale", "Normalizer"), ("clf", "CNNClassifier")),
     "modified-mnist": (("background", "BackgroundRemover"), ("digit", "LargestDigitExtractor"),
                        ("scale", "Normalizer"), ("clf", "CNNClassifier")),
+    "pretrained": (("features", "PretrainedFeatures"), ("std", "StandardScaler"),
+                   ("clf", "LogisticRegression")),
 }
 
 
