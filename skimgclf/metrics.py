@@ -1,22 +1,16 @@
 """Per-class metrics as the studies report them, computed with scikit-learn's own functions.
 
-Definitions (for each class ``k``, read one-vs-rest from the confusion matrix: ``TP`` = samples of
-``k`` predicted ``k``, ``FP`` = other samples predicted ``k``, ``FN`` = samples of ``k`` predicted
-something else, ``TN`` = the rest, ``N`` = all samples):
-
-- **accuracy** = ``(TP + TN) / N``: the accuracy of the binary "is it ``k``?" classifier that the
-  multi-class model induces. This is the face-identity study's per-class accuracy, reported beside
-  precision and recall (so it cannot be recall, which it would duplicate). It is high for every
-  class when there are many classes, because ``TN`` dominates; the fraction of class ``k`` that is
-  recognised is the **recall** column. The mean of this column is *not* the overall accuracy
-  (fraction of all samples classified correctly), which is reported on its own.
-- **precision** = ``TP / (TP + FP)``, **recall** = ``TP / (TP + FN)``, **f1** = their harmonic
-  mean (all from :func:`sklearn.metrics.precision_recall_fscore_support`).
-- **bcr** = ``(precision + recall) / 2`` (the face study's BCR).
-- **aggregate** = mean of accuracy, precision, recall and BCR (the face study's "aggregated" score).
-- **area_ratio** = ``2 * AUC - 1`` of the one-vs-rest ROC curve from scores (the dense-vs-conv
-  study's lift-curve area ratio); NaN without scores, or when the class is absent from ``y_true``.
-- **support** = number of true samples of ``k``.
+Each column of the table is one entry of :data:`METRIC_COLUMNS` (its name, its heading, how it is
+computed, its format, whether it needs scores, what it means), read one-vs-rest from the confusion
+matrix of each class ``k``: ``TP`` = samples of ``k`` predicted ``k``, ``FP`` = other samples
+predicted ``k``, ``FN`` = samples of ``k`` predicted something else, ``TN`` = the rest, ``N`` =
+all samples. The tables, the Markdown report and the per-class bars all follow that one list, in
+its order: recall (the share of a class's samples that are recognised, the class's accuracy in
+the usual sense) and precision first. The one-vs-rest accuracy ``(TP + TN) / N`` is named as such
+(``ovr_accuracy``): it is high for every class when there are many classes, because ``TN``
+dominates, and its mean is *not* the overall accuracy (the fraction of all samples classified
+correctly), which is reported on its own. A column that needs scores (the area ratio) is left
+out of a table computed without them.
 
 Undefined ratios (a class never predicted has no precision; a class never present has no recall)
 take the ``zero_division`` value, exactly as in scikit-learn, and BCR / aggregate follow from it.
@@ -29,7 +23,10 @@ with a message that says which input holds them and where.
 from __future__ import annotations
 
 import numbers
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -44,12 +41,14 @@ from sklearn.utils.multiclass import unique_labels
 
 from ._labels import as_labels
 from ._markdown import markdown_table
-from ._sklearn_compat import Interval, Options, StrOptions, validate_params
+from ._sklearn_compat import CustomConstraint, Interval, Options, StrOptions, validate_params
 from .exceptions import InputError
 
 __all__ = [
     "COLUMNS",
+    "METRIC_COLUMNS",
     "ConfusedPair",
+    "MetricColumn",
     "PerClassMetrics",
     "classification_report",
     "most_confused",
@@ -57,19 +56,223 @@ __all__ = [
     "top_classes",
 ]
 
-#: The per-class columns, in table order.
-COLUMNS = ("accuracy", "precision", "recall", "f1", "bcr", "aggregate", "area_ratio", "support")
+# Old column names: they still answer, with a FutureWarning, until the release named here.
+_RENAMED = {"accuracy": ("ovr_accuracy", "0.1", "0.3")}
 
-_HEADERS = {
-    "accuracy": "accuracy",
-    "precision": "precision",
-    "recall": "recall",
-    "f1": "f1-score",
-    "bcr": "BCR",
-    "aggregate": "aggregate",
-    "area_ratio": "area ratio",
-    "support": "support",
-}
+
+@dataclass(frozen=True)
+class MetricColumn:
+    """One column of the per-class metric table: what it is called, computed from and shown as.
+
+    :data:`METRIC_COLUMNS` lists them in table order; the text and Markdown tables of
+    :class:`PerClassMetrics`, the Markdown of :class:`~skimgclf.report.ModelReport` and the bars
+    of :class:`~skimgclf.plotting.PerClassMetricsDisplay` all read that list, so that adding a
+    column is adding one entry.
+
+    Parameters
+    ----------
+    name : str
+        Key of the column (``metrics[name]``, ``to_dict``, ``columns=``, ``by=``, ``sort_by=``).
+    label : str
+        Heading of the column in tables and its name in legends and axis labels.
+    compute : callable
+        ``compute(t)`` returns one value per class, in ``t.labels`` order. ``t[name]`` is another
+        column (computed once), ``t.tp``, ``t.fp``, ``t.fn``, ``t.tn`` the one-vs-rest counts
+        per class, ``t.n`` the number of samples, ``t.prfs`` the output of
+        :func:`sklearn.metrics.precision_recall_fscore_support`, and ``t.y_true``, ``t.y_pred``,
+        ``t.y_score`` (checked, ``(n_samples, n_classes)``, or None), ``t.labels``,
+        ``t.zero_division`` the inputs.
+    description : str
+        What the column means, for the documentation and the report.
+    kind : {"ratio", "count"}, default="ratio"
+        A ratio is shown with the table's decimals and averaged over the classes (macro, and
+        weighted by support); a count is shown as an int and summed.
+    needs_scores : bool, default=False
+        The column is computed only when scores are given (``y_score``); otherwise the table
+        leaves it out rather than holding a column of NaN.
+
+    See Also
+    --------
+    per_class_metrics : Computes the columns of :data:`METRIC_COLUMNS`.
+
+    Examples
+    --------
+    >>> [column.name for column in METRIC_COLUMNS]
+    ['recall', 'precision', 'f1', 'support', 'bcr', 'ovr_accuracy', 'aggregate', 'area_ratio']
+    >>> miss = MetricColumn("miss_rate", "miss rate", lambda t: 1 - t["recall"],
+    ...                     "share of the class's samples predicted as another class")
+    >>> miss.format(0.25, 2), miss.needs_scores
+    ('0.25', False)
+    """
+
+    name: str
+    label: str
+    compute: Callable = field(repr=False)
+    description: str = ""
+    kind: str = "ratio"
+    needs_scores: bool = False
+
+    def format(self, value, digits) -> str:
+        """One cell of a text or Markdown table.
+
+        Parameters
+        ----------
+        value : float or int
+            The value of one class (or an average).
+        digits : int
+            Decimal places of a ratio.
+
+        Returns
+        -------
+        str
+            A count as an int, a ratio with ``digits`` decimals, NaN as ``"nan"``.
+
+        Examples
+        --------
+        >>> METRIC_COLUMNS[0].format(2 / 3, 3), METRIC_COLUMNS[3].format(12, 3)
+        ('0.667', '12')
+        """
+        if value is None or np.isnan(value):
+            return "nan"
+        if self.kind == "count":
+            return str(int(value))
+        return f"{value:.{digits}f}"
+
+
+#: The per-class columns, in table order (recall and precision first). Every output of the
+#: per-class metrics reads this list; see :class:`MetricColumn`.
+METRIC_COLUMNS = (
+    MetricColumn(
+        "recall", "recall", lambda t: t.prfs[1],
+        "share of the class's samples predicted as the class, TP / (TP + FN): the class's "
+        "accuracy in the usual sense",
+    ),
+    MetricColumn(
+        "precision", "precision", lambda t: t.prfs[0],
+        "share of the samples predicted as the class that belong to it, TP / (TP + FP)",
+    ),
+    MetricColumn("f1", "F1", lambda t: t.prfs[2], "harmonic mean of precision and recall"),
+    MetricColumn(
+        "support", "support", lambda t: t.prfs[3].astype(int),
+        "number of samples of the class", kind="count",
+    ),
+    MetricColumn(
+        "bcr", "BCR", lambda t: (t["precision"] + t["recall"]) / 2,
+        "(precision + recall) / 2, the face-identity study's BCR",
+    ),
+    MetricColumn(
+        "ovr_accuracy", "one-vs-rest accuracy", lambda t: (t.tp + t.tn) / t.n,
+        "(TP + TN) / N, the accuracy of the binary 'is it this class?' decision (the face "
+        "study's per-class accuracy); high for every class when there are many classes, as "
+        "the true negatives dominate, and its mean is not the overall accuracy",
+    ),
+    MetricColumn(
+        "aggregate", "aggregate",
+        lambda t: (t["ovr_accuracy"] + t["precision"] + t["recall"] + t["bcr"]) / 4,
+        "mean of one-vs-rest accuracy, precision, recall and BCR (the face study's aggregated "
+        "score)",
+    ),
+    MetricColumn(
+        "area_ratio", "area ratio", lambda t: _area_ratios(t.y_true, t.y_score, t.labels),
+        "2 AUC - 1 of the class's one-vs-rest ROC curve (the dense-vs-convolutional study's "
+        "lift-curve area ratio); only with scores, NaN for a class absent from y_true",
+        needs_scores=True,
+    ),
+)
+
+#: The names of :data:`METRIC_COLUMNS`, in table order.
+COLUMNS = tuple(column.name for column in METRIC_COLUMNS)
+
+
+def _metric_column(name, stacklevel=3) -> MetricColumn:
+    """The entry of :data:`METRIC_COLUMNS` called ``name`` (an old name warns); else KeyError.
+
+    ``stacklevel`` counts the frames from here to the user's call (this one is 1), so that the
+    warning names the line that used the old name.
+    """
+    if name in _RENAMED:
+        new, since, until = _RENAMED[name]
+        warnings.warn(
+            f"the per-class column {name!r} was renamed {new!r} in {since} and the old name "
+            f"will be removed in {until}; it is the one-vs-rest accuracy (TP + TN) / N, while "
+            "the share of a class's samples that are recognised is 'recall'",
+            FutureWarning,
+            stacklevel=stacklevel,
+        )
+        name = new
+    for column in METRIC_COLUMNS:  # read at call time: a column added to the list is found
+        if column.name == name:
+            return column
+    raise KeyError(
+        f"unknown column {name!r}; choose one of "
+        f"{', '.join(column.name for column in METRIC_COLUMNS)}"
+    )
+
+
+class _ColumnName(CustomConstraint):
+    """A name of :data:`METRIC_COLUMNS` (or an old name, which warns when it is read)."""
+
+    def is_satisfied_by(self, val):
+        return isinstance(val, str) and (
+            val in _RENAMED or any(val == column.name for column in METRIC_COLUMNS)
+        )
+
+    def __str__(self):
+        names = ", ".join(repr(column.name) for column in METRIC_COLUMNS)
+        return f"a column name of skimgclf.metrics.METRIC_COLUMNS ({names})"
+
+
+class _Columns(dict):
+    """A dict of columns where an old column name still answers, with a FutureWarning."""
+
+    def __missing__(self, key):
+        if key in _RENAMED:
+            return self[_metric_column(key).name]
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        if key in _RENAMED:
+            return self[_metric_column(key).name]
+        return super().get(key, default)
+
+
+class _Inputs:
+    """What a :class:`MetricColumn` computes from; each column is computed once, on demand."""
+
+    def __init__(self, y_true, y_pred, y_score, labels, zero_division):
+        self.y_true, self.y_pred, self.y_score = y_true, y_pred, y_score
+        self.labels, self.zero_division = labels, zero_division
+        self.n = len(y_true)
+        self._done = {}
+
+    @cached_property
+    def _counts(self):
+        mcm = multilabel_confusion_matrix(self.y_true, self.y_pred, labels=self.labels)
+        return {key: mcm[:, i, j] for key, (i, j) in
+                {"tn": (0, 0), "fp": (0, 1), "fn": (1, 0), "tp": (1, 1)}.items()}
+
+    tp = property(lambda self: self._counts["tp"])
+    fp = property(lambda self: self._counts["fp"])
+    fn = property(lambda self: self._counts["fn"])
+    tn = property(lambda self: self._counts["tn"])
+
+    @cached_property
+    def prfs(self):
+        return precision_recall_fscore_support(
+            self.y_true, self.y_pred, labels=self.labels, average=None,
+            zero_division=self.zero_division,
+        )
+
+    def __getitem__(self, name):
+        if name not in self._done:
+            values = np.asarray(_metric_column(name).compute(self))
+            if values.shape != (len(self.labels),):
+                raise ValueError(
+                    f"the per-class column {name!r} computed values of shape {values.shape}; "
+                    f"it must give one value per class, ({len(self.labels)},)"
+                )
+            self._done[name] = values
+        return self._done[name]
 
 
 class ConfusedPair(NamedTuple):
@@ -119,10 +322,11 @@ class PerClassMetrics:
     names : list of str
         Display names of the rows (``target_names`` or ``str(label)``).
     columns : dict of str to ndarray
-        One array of length ``n_classes`` per name in :data:`COLUMNS`.
+        One array of length ``n_classes`` per column of :data:`METRIC_COLUMNS` computed: those
+        that need scores only when scores were given.
     averages : dict of str to dict
-        ``{"macro": {...}, "weighted": {...}}``, each mapping a column to a float (``support``:
-        the total). Empty for a :func:`top_classes` selection.
+        ``{"macro": {...}, "weighted": {...}}``, each mapping a column to a float (a count
+        column, ``support``: the total). Empty for a :func:`top_classes` selection.
     accuracy_overall : float
         Fraction of all samples classified correctly (``accuracy_score``).
     confusion_matrix : ndarray of shape (n_classes, n_classes) or None
@@ -150,13 +354,42 @@ class PerClassMetrics:
     accuracy_overall: float = float("nan")
     confusion_matrix: np.ndarray | None = None
 
+    def __post_init__(self):
+        # An old column name keeps answering (with a FutureWarning) in every dict of the table.
+        object.__setattr__(self, "columns", _Columns(self.columns))
+        object.__setattr__(
+            self, "averages", {kind: _Columns(values) for kind, values in self.averages.items()}
+        )
+
     def __getitem__(self, column: str) -> np.ndarray:
-        if column not in self.columns:
-            raise KeyError(f"unknown column {column!r}; choose one of {', '.join(COLUMNS)}")
-        return self.columns[column]
+        spec = _metric_column(column)  # unknown -> KeyError naming the columns
+        if spec.name not in self.columns:
+            if spec.needs_scores:
+                raise KeyError(
+                    f"column {column!r} was not computed: it needs scores; pass y_score= "
+                    "(predict_proba or decision_function) to per_class_metrics"
+                )
+            raise KeyError(
+                f"column {column!r} is not in this table, which holds "
+                f"{', '.join(self.columns)}; compute it again with per_class_metrics"
+            )
+        return self.columns[spec.name]
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    @property
+    def metric_columns(self) -> list:
+        """The entries of :data:`METRIC_COLUMNS` this table holds, in table order.
+
+        A column that needs scores is missing from a table computed without them.
+
+        Examples
+        --------
+        >>> [c.label for c in per_class_metrics([0, 0, 1, 1], [0, 1, 1, 1]).metric_columns]
+        ['recall', 'precision', 'F1', 'support', 'BCR', 'one-vs-rest accuracy', 'aggregate']
+        """
+        return [column for column in METRIC_COLUMNS if column.name in self.columns]
 
     def to_dict(self) -> dict:
         """Nested dict in the shape of ``sklearn.metrics.classification_report(output_dict=True)``.
@@ -172,12 +405,13 @@ class PerClassMetrics:
         >>> per_class_metrics(["a", "b"], ["a", "a"], zero_division=0.0).to_dict()["b"]["recall"]
         0.0
         """
+        shown = [column.name for column in self.metric_columns]
         out = {
-            name: {c: _scalar(self.columns[c][i]) for c in COLUMNS}
+            name: _Columns({c: _scalar(self.columns[c][i]) for c in shown})
             for i, name in enumerate(self.names)
         }
         for kind, values in self.averages.items():
-            out[f"{kind} avg"] = {c: _scalar(values[c]) for c in COLUMNS}
+            out[f"{kind} avg"] = _Columns({c: _scalar(values[c]) for c in shown})
         if self.averages:
             out["accuracy"] = float(self.accuracy_overall)
         return out
@@ -202,11 +436,13 @@ class PerClassMetrics:
         Examples
         --------
         >>> text = per_class_metrics([0, 0, 1, 1], [0, 1, 1, 1]).to_text(digits=3)
+        >>> print(text.splitlines()[0])
+                recall  precision     F1  support    BCR  one-vs-rest accuracy  aggregate
         >>> print(text.splitlines()[2])
-                   0     0.750      1.000   0.500     0.667  0.750      0.750         nan        2
+                   0   0.500      1.000  0.667        2  0.750                 0.750      0.750
         """
         rows = self._rows(digits)
-        headers = [_HEADERS[c] for c in COLUMNS]
+        headers = [column.label for column in self.metric_columns]
         name_width = max([len(r[0]) for r in rows] + [len("weighted avg")])
         widths = [max(len(h), *(len(r[j + 1]) for r in rows)) for j, h in enumerate(headers)]
         header = "".join(f"  {h:>{w}}" for h, w in zip(headers, widths, strict=True))
@@ -243,10 +479,10 @@ class PerClassMetrics:
         --------
         >>> md = per_class_metrics([0, 0, 1, 1], [0, 1, 1, 1]).to_markdown(digits=2)
         >>> print(md[md.index("| 0 |"):])
-        | 0 | 0.75 | 1.00 | 0.50 | 0.67 | 0.75 | 0.75 | nan | 2 |
-        | 1 | 0.75 | 0.67 | 1.00 | 0.80 | 0.83 | 0.81 | nan | 2 |
-        | **macro avg** | 0.75 | 0.83 | 0.75 | 0.73 | 0.79 | 0.78 | nan | 4 |
-        | **weighted avg** | 0.75 | 0.83 | 0.75 | 0.73 | 0.79 | 0.78 | nan | 4 |
+        | 0 | 0.50 | 1.00 | 0.67 | 2 | 0.75 | 0.75 | 0.75 |
+        | 1 | 1.00 | 0.67 | 0.80 | 2 | 0.83 | 0.75 | 0.81 |
+        | **macro avg** | 0.75 | 0.83 | 0.73 | 4 | 0.79 | 0.75 | 0.78 |
+        | **weighted avg** | 0.75 | 0.83 | 0.73 | 4 | 0.79 | 0.75 | 0.78 |
         <BLANKLINE>
         Overall accuracy (fraction correct): 0.75
         """
@@ -254,7 +490,8 @@ class PerClassMetrics:
             (f"**{name}**" if i >= len(self.names) else name, *cells)  # averages in bold
             for i, (name, *cells) in enumerate(self._rows(digits))
         ]
-        text = markdown_table(["class", *(_HEADERS[c] for c in COLUMNS)], rows) + "\n"
+        headers = [column.label for column in self.metric_columns]
+        text = markdown_table(["class", *headers], rows) + "\n"
         if self.averages:
             text += f"\nOverall accuracy (fraction correct): {self.accuracy_overall:.{digits}f}\n"
         return text
@@ -318,13 +555,14 @@ class PerClassMetrics:
         return _pairs_from_matrix(self.confusion_matrix, self.labels, k)
 
     def _rows(self, digits):
+        shown = self.metric_columns
         rows = []
         for i, name in enumerate(self.names):
-            rows.append([str(name)] + [_fmt(c, self.columns[c][i], digits) for c in COLUMNS])
+            rows.append([str(name)] + [c.format(self.columns[c.name][i], digits) for c in shown])
         for kind in ("macro", "weighted"):
             if kind in self.averages:
                 values = self.averages[kind]
-                rows.append([f"{kind} avg"] + [_fmt(c, values[c], digits) for c in COLUMNS])
+                rows.append([f"{kind} avg"] + [c.format(values[c.name], digits) for c in shown])
         return rows
 
 
@@ -351,9 +589,10 @@ def per_class_metrics(
     target_names=None,
     zero_division="warn",
 ) -> PerClassMetrics:
-    """Per-class accuracy, precision, recall, F1, BCR, aggregate, area ratio and support.
+    """Per-class recall, precision, F1, support, BCR, one-vs-rest accuracy, aggregate, area ratio.
 
-    See the module docstring for the definitions. Precision, recall, F1, support, the confusion
+    The columns are those of :data:`METRIC_COLUMNS`, in its order; see :class:`MetricColumn`
+    and the module docstring for the definitions. Precision, recall, F1, support, the confusion
     matrix and the ROC AUC come from :mod:`sklearn.metrics`.
 
     Parameters
@@ -365,8 +604,9 @@ def per_class_metrics(
     y_score : array-like of shape (n_samples, n_classes) or (n_samples,), default=None
         Scores (``predict_proba`` or ``decision_function``) with columns in ``labels`` order;
         1-D scores are those of the positive (second) class of a binary problem. Without it,
-        ``area_ratio`` is NaN. Each column is ranked on its own (one-vs-rest), so the rows
-        need not sum to 1; the values must be finite.
+        the columns that need scores (``area_ratio``) are left out of the table. Each column
+        is ranked on its own (one-vs-rest), so the rows need not sum to 1; the values must be
+        finite.
     labels : array-like of shape (n_classes,), default=None
         Classes to report, in order. Default: the sorted union of ``y_true`` and ``y_pred``. Pass
         ``estimator.classes_`` when giving scores or when a class may be absent from both. As in
@@ -385,6 +625,14 @@ def per_class_metrics(
         One row per class of ``labels``, the macro and weighted averages and the confusion
         matrix.
 
+    Notes
+    -----
+    .. versionchanged:: 0.1
+       The one-vs-rest accuracy column is ``"ovr_accuracy"`` (it was ``"accuracy"``, which
+       read as the class's accuracy: that is ``"recall"``). The old key still answers, with a
+       FutureWarning, until 0.3. Recall and precision come first, and ``area_ratio`` is left
+       out without scores instead of being NaN.
+
     See Also
     --------
     classification_report : The same metrics as a text report.
@@ -396,39 +644,37 @@ def per_class_metrics(
     Class 2 is never predicted, so its precision is undefined and takes ``zero_division``:
 
     >>> m = per_class_metrics([0, 1, 2, 2], [0, 1, 1, 0], zero_division=0.0)
-    >>> m["accuracy"], m["precision"], m["recall"]
-    (array([0.75, 0.75, 0.5 ]), array([0.5, 0.5, 0. ]), array([1., 1., 0.]))
+    >>> m["recall"], m["precision"], m["ovr_accuracy"]
+    (array([1., 1., 0.]), array([0.5, 0.5, 0. ]), array([0.75, 0.75, 0.5 ]))
     >>> m["bcr"], m["support"]
     (array([0.75, 0.75, 0.  ]), array([1, 1, 2]))
+
+    The area ratio needs scores; without them it is not in the table:
+
+    >>> "area_ratio" in m.columns
+    False
+    >>> m = per_class_metrics([0, 0, 1, 1], [0, 1, 1, 1], y_score=[0.1, 0.6, 0.7, 0.9])
+    >>> m["area_ratio"]
+    array([1., 1.])
     """
     y_true, y_pred, labels = _check_targets(y_true, y_pred, labels)
     names = _names(labels, target_names)
-
-    mcm = multilabel_confusion_matrix(y_true, y_pred, labels=labels)
-    tn, fp, fn, tp = (mcm[:, i, j] for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)))
-    accuracy = (tp + tn) / len(y_true)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, average=None, zero_division=zero_division
-    )
-    bcr = (precision + recall) / 2
-    aggregate = (accuracy + precision + recall + bcr) / 4
-    area_ratio = _area_ratios(y_true, y_score, labels)
-    columns = {
-        "accuracy": accuracy,
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "bcr": bcr,
-        "aggregate": aggregate,
-        "area_ratio": area_ratio,
-        "support": support.astype(int),
-    }
-    averages = {
-        "macro": {c: _nanaverage(v) for c, v in columns.items() if c != "support"},
-        "weighted": {c: _nanaverage(v, support) for c, v in columns.items() if c != "support"},
-    }
-    for values in averages.values():
-        values["support"] = int(support.sum())
+    if y_score is not None:
+        y_score = _check_scores(y_score, y_true, labels)
+    inputs = _Inputs(y_true, y_pred, y_score, labels, zero_division)
+    # Without scores a column that needs them is left out: a column of NaN would read as a
+    # result.
+    wanted = [c for c in METRIC_COLUMNS if y_score is not None or not c.needs_scores]
+    columns = {c.name: inputs[c.name] for c in wanted}
+    support = inputs.prfs[3]
+    averages = {"macro": {}, "weighted": {}}
+    for c in wanted:
+        values = columns[c.name]
+        if c.kind == "count":
+            averages["macro"][c.name] = averages["weighted"][c.name] = int(values.sum())
+        else:
+            averages["macro"][c.name] = _nanaverage(values)
+            averages["weighted"][c.name] = _nanaverage(values, support)
     return PerClassMetrics(
         labels=labels,
         names=names,
@@ -443,7 +689,7 @@ def per_class_metrics(
     {
         "metrics": [PerClassMetrics],
         "k": [Interval(numbers.Integral, 1, None, closed="left")],
-        "by": [StrOptions(set(COLUMNS))],
+        "by": [_ColumnName()],
         "worst": ["boolean"],
     },
     prefer_skip_nested_validation=True,
@@ -460,7 +706,7 @@ def top_classes(metrics: PerClassMetrics, k: int = 5, *, by: str = "aggregate", 
     k : int, default=5
         Number of classes (all of them if fewer).
     by : str, default="aggregate"
-        Any name in :data:`COLUMNS`.
+        Any name in :data:`COLUMNS` that the table holds.
     worst : bool, default=False
         Lowest values first instead of highest.
 
@@ -479,13 +725,13 @@ def top_classes(metrics: PerClassMetrics, k: int = 5, *, by: str = "aggregate", 
     >>> top_classes(m, 2, by="recall").names, top_classes(m, 1, by="recall", worst=True).names
     (['0', '1'], ['1'])
     """
-    values = np.asarray(metrics.columns[by], dtype=float)
+    values = np.asarray(metrics[_metric_column(by, stacklevel=4).name], dtype=float)
     key = np.where(np.isnan(values), np.inf, values if worst else -values)
     order = np.argsort(key, kind="stable")[:k]
     return PerClassMetrics(
         labels=metrics.labels[order],
         names=[metrics.names[i] for i in order],
-        columns={c: v[order] for c, v in metrics.columns.items()},
+        columns={c: np.asarray(v)[order] for c, v in metrics.columns.items()},
     )
 
 
@@ -561,15 +807,16 @@ def classification_report(
 ):
     """Text report of the per-class metrics, like :func:`sklearn.metrics.classification_report`.
 
-    Columns: accuracy (one-vs-rest), precision, recall, f1-score, BCR, aggregate, area ratio,
-    support; then the macro and support-weighted averages and the overall accuracy.
+    Columns: those of :data:`METRIC_COLUMNS`, in order (recall, precision, F1, support, BCR,
+    one-vs-rest accuracy, aggregate, and the area ratio when scores are given); then the macro
+    and support-weighted averages and the overall accuracy (fraction correct).
 
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n_samples,)
         True and predicted labels.
     y_score : array-like, default=None
-        Scores for the area ratio; see :func:`per_class_metrics`.
+        Scores for the area ratio (left out without them); see :func:`per_class_metrics`.
     labels : array-like of shape (n_classes,), default=None
         Classes to report, in order; as in :func:`per_class_metrics`.
     target_names : list of str, default=None
@@ -594,13 +841,13 @@ def classification_report(
     Examples
     --------
     >>> print(classification_report([0, 0, 1, 1], [0, 1, 1, 1], target_names=["cat", "dog"]))
-                  accuracy  precision  recall  f1-score   BCR  aggregate  area ratio  support
+                  recall  precision    F1  support   BCR  one-vs-rest accuracy  aggregate
     <BLANKLINE>
-             cat      0.75       1.00    0.50      0.67  0.75       0.75         nan        2
-             dog      0.75       0.67    1.00      0.80  0.83       0.81         nan        2
+             cat    0.50       1.00  0.67        2  0.75                  0.75       0.75
+             dog    1.00       0.67  0.80        2  0.83                  0.75       0.81
     <BLANKLINE>
-       macro avg      0.75       0.83    0.75      0.73  0.79       0.78         nan        4
-    weighted avg      0.75       0.83    0.75      0.73  0.79       0.78         nan        4
+       macro avg    0.75       0.83  0.73        4  0.79                  0.75       0.78
+    weighted avg    0.75       0.83  0.73        4  0.79                  0.75       0.78
     <BLANKLINE>
     overall accuracy (fraction correct): 0.75
     <BLANKLINE>
@@ -684,11 +931,8 @@ def _names(labels, target_names):
     return names
 
 
-def _area_ratios(y_true, y_score, labels):
-    """``2 * AUC - 1`` per class, one-vs-rest; NaN where the AUC is undefined."""
-    out = np.full(len(labels), np.nan)
-    if y_score is None:
-        return out
+def _check_scores(y_score, y_true, labels):
+    """``y_score`` as a float array of shape ``(n_samples, n_classes)``, or a clear error."""
     y_score = _as_scores(y_score)
     if y_score.ndim == 1:
         if len(labels) != 2:
@@ -704,6 +948,12 @@ def _area_ratios(y_true, y_score, labels):
             f"{len(labels)} classes {_preview(labels)}; give one column per class and pass "
             "labels=estimator.classes_ so that the columns line up"
         )
+    return y_score
+
+
+def _area_ratios(y_true, y_score, labels):
+    """``2 * AUC - 1`` per class, one-vs-rest; NaN where the AUC is undefined."""
+    out = np.full(len(labels), np.nan)
     for i, label in enumerate(labels):
         positive = y_true == label
         if positive.all() or not positive.any():
@@ -771,9 +1021,3 @@ def _pairs_from_matrix(cm, labels, k):
 def _scalar(value):
     """numpy scalars -> Python ones, so that dicts and reprs read naturally."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _fmt(column, value, digits):
-    if column == "support":
-        return str(int(value))
-    return "nan" if np.isnan(value) else f"{value:.{digits}f}"

@@ -7,6 +7,7 @@ import sklearn.metrics
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -348,6 +349,46 @@ def test_worst_predictions_bad_input(logreg, digits):
         plot_worst_predictions(X[:2], [0, 1], np.ones((2, 2)) / 2, k=0)
 
 
+def test_worst_predictions_read_4d_images_as_normalizer_does():
+    from skimgclf.preprocessing import Normalizer
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (4, 1, 8, 8), dtype=np.uint8)
+    proba = rng.dirichlet([1, 1], size=4)
+    y = np.array([0, 1, 1, 0])
+    # (4, 1, 8, 8): four 8x8 grayscale images to Normalizer (the one image rule), and here
+    assert Normalizer().fit(X).image_shape_ == (8, 8, 1)
+    disp = WorstPredictionsDisplay.from_predictions(X, y, proba, ax=_axes()[1])
+    assert disp.images.shape == (4, 8, 8, 1)
+    order, _ = worst_predictions(y, proba)
+    for image, i in zip(disp.images_, order, strict=True):
+        assert_array_equal(image.get_array(), X[i, 0])
+    assert WorstPredictionsDisplay(X, y, proba).images.shape == (4, 8, 8, 1)
+    assert plot_worst_predictions(X, y, proba, ax=_axes()[1])[0].images[0].get_array().shape == (
+        8, 8)
+    # the caller's answer stands: 1x8 images of 8 channels
+    assert WorstPredictionsDisplay(X, y, proba, channels_first=False).images.shape == (4, 1, 8, 8)
+
+
+def test_worst_predictions_from_estimator_read_an_ambiguous_shape_as_it_does():
+    from skimgclf.preprocessing import Normalizer
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (30, 3, 4, 4), dtype=np.uint8)  # (n, C, H, W) or (n, H, W, C)?
+    y = np.arange(30) % 2
+    flatten = FunctionTransformer(lambda a: np.asarray(a).reshape(len(a), -1))
+    pipe = make_pipeline(Normalizer(channels_first=True), flatten,
+                         LogisticRegression(max_iter=100)).fit(X, y)
+    disp = WorstPredictionsDisplay.from_estimator(pipe, X, y, k=3, ax=_axes()[1])
+    assert disp.images.shape == (3, 4, 4, 3)  # as the pipeline's first step read them at fit
+    order, _ = worst_predictions(y, pipe.predict_proba(X), k=3)
+    assert_array_equal(disp.images, np.moveaxis(X[order], 1, 3))
+    # a model without an image shape: the rule alone, which reads this shape channels-last
+    plain = make_pipeline(flatten, LogisticRegression(max_iter=100)).fit(X, y)
+    disp = WorstPredictionsDisplay.from_estimator(plain, X, y, k=3, ax=_axes()[1])
+    assert disp.images.shape == (3, 3, 4, 4)
+
+
 # --- per-class metrics ---------------------------------------------------------------------
 
 
@@ -388,6 +429,50 @@ def test_per_class_display_bad_input():
         PerClassMetricsDisplay.from_metrics(m, sort_by="speed")
     with pytest.raises(NotFittedError):
         PerClassMetricsDisplay.from_estimator(LogisticRegression(), [[0.0], [1.0]], [0, 1])
+
+
+def test_per_class_display_columns_follow_the_metric_table():
+    m = per_class_metrics([0, 0, 1, 1], [0, 1, 1, 1])  # no scores: no area ratio
+    disp = PerClassMetricsDisplay(m).plot(ax=_axes()[1])
+    # by default a class's recall (its accuracy in the usual sense) comes first
+    assert [t.get_text() for t in disp.legend_.get_texts()] == ["recall", "precision", "F1"]
+    disp = PerClassMetricsDisplay(m).plot(ax=_axes()[1], columns=["ovr_accuracy", "support"])
+    assert [t.get_text() for t in disp.legend_.get_texts()] == ["one-vs-rest accuracy",
+                                                                "support"]
+    assert disp.ax_.get_ylabel() == "value"  # a count beside a ratio
+    with pytest.raises(KeyError, match="needs scores; pass y_score="):
+        PerClassMetricsDisplay(m).plot(ax=_axes()[1], columns=["area_ratio"])
+    with pytest.warns(FutureWarning, match="'accuracy' was renamed 'ovr_accuracy'") as caught:
+        disp = PerClassMetricsDisplay(m).plot(ax=_axes()[1], columns=["accuracy", "recall"])
+    assert caught[0].filename == __file__
+    assert list(disp.bars_) == ["ovr_accuracy", "recall"]
+    with pytest.warns(FutureWarning, match="renamed 'ovr_accuracy'"):
+        disp = PerClassMetricsDisplay.from_predictions([0, 0, 1], [0, 1, 1], sort_by="accuracy",
+                                                       ax=_axes()[1])
+    assert disp.ax_.get_xlabel() == "class (sorted by one-vs-rest accuracy)"
+
+
+def test_per_class_display_asks_for_scores_only_for_columns_that_need_them(logreg, digits):
+    X, y = digits
+    flat = X.reshape(len(X), -1)
+
+    class LabelsOnly(ClassifierMixin, BaseEstimator):
+        """Labels and no scores: the logistic regression's predictions."""
+
+        def fit(self, X, y):
+            self.classes_ = logreg.classes_
+            return self
+
+        def predict(self, X):
+            return logreg.predict(X)
+
+    labels_only = LabelsOnly().fit(flat, y)
+    disp = PerClassMetricsDisplay.from_estimator(labels_only, flat, y, ax=_axes()[1])
+    assert "area_ratio" not in disp.metrics.columns and list(disp.bars_) == [
+        "recall", "precision", "f1"]
+    disp = PerClassMetricsDisplay.from_estimator(logreg, flat, y, columns=["area_ratio"],
+                                                 ax=_axes()[1])
+    assert np.isfinite(disp.metrics["area_ratio"]).all()
 
 
 def test_per_class_display_47_long_names():

@@ -12,7 +12,9 @@ from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.metrics import (
     COLUMNS,
+    METRIC_COLUMNS,
     ConfusedPair,
+    MetricColumn,
     classification_report,
     most_confused,
     per_class_metrics,
@@ -32,7 +34,7 @@ def test_hand_computed_values_with_a_class_never_predicted():
     assert_array_equal(m.confusion_matrix, [[2, 1, 0], [1, 1, 0], [1, 2, 0]])
     # one-vs-rest counts (TP, FP, FN, TN): class 0 (2, 2, 1, 3), class 1 (1, 3, 1, 3),
     # class 2 (0, 0, 3, 5)
-    assert_allclose(m["accuracy"], [5 / 8, 4 / 8, 5 / 8])
+    assert_allclose(m["ovr_accuracy"], [5 / 8, 4 / 8, 5 / 8])
     assert_allclose(m["precision"], [2 / 4, 1 / 4, 0.0])
     assert_allclose(m["recall"], [2 / 3, 1 / 2, 0 / 3])
     assert_allclose(m["f1"], [4 / 7, 1 / 3, 0.0])
@@ -46,13 +48,13 @@ def test_hand_computed_values_with_a_class_never_predicted():
         ],
     )
     assert_array_equal(m["support"], [3, 2, 3])
-    assert np.isnan(m["area_ratio"]).all()  # no scores given
+    assert "area_ratio" not in m.columns  # no scores given: no column of NaN
     assert m.accuracy_overall == pytest.approx(3 / 8)
     assert m.averages["macro"]["precision"] == pytest.approx((1 / 2 + 1 / 4 + 0) / 3)
     assert m.averages["weighted"]["recall"] == pytest.approx((3 * 2 / 3 + 2 * 1 / 2 + 0) / 8)
     assert m.averages["weighted"]["support"] == 8
     # the mean one-vs-rest accuracy is tied to the overall error: every error is one FP + one FN
-    assert m.averages["macro"]["accuracy"] == pytest.approx(1 - 2 * (1 - 3 / 8) / 3)
+    assert m.averages["macro"]["ovr_accuracy"] == pytest.approx(1 - 2 * (1 - 3 / 8) / 3)
 
 
 @pytest.mark.parametrize("zero_division", [0.0, 1.0, np.nan])
@@ -136,7 +138,7 @@ def test_class_absent_from_y_true_and_y_pred():
     y_true, y_pred = ["a", "b", "a", "b"], ["a", "b", "a", "b"]
     m = per_class_metrics(y_true, y_pred, y_score=proba, labels=labels, zero_division=0.0)
     assert m.names == labels and m["support"][2] == 0
-    assert m["accuracy"][2] == 1.0  # no sample is "c" and none is predicted "c"
+    assert m["ovr_accuracy"][2] == 1.0  # no sample is "c" and none is predicted "c"
     assert np.isnan(m["area_ratio"][2])  # AUC undefined without positives
     assert m["area_ratio"][0] == pytest.approx(1.0)
     # a zero-support class carries no weight
@@ -156,8 +158,8 @@ def test_clear_errors():
     with pytest.raises(ValueError, match="empty"):
         per_class_metrics([], [])
     m = per_class_metrics(Y_TRUE, Y_PRED, zero_division=0.0)
-    with pytest.raises(InvalidParameterError, match="'by' parameter of top_classes must be a str "
-                       "among .*'recall'.* Got 'speed'"):
+    with pytest.raises(InvalidParameterError, match="'by' parameter of top_classes must be a "
+                       "column name of .*METRIC_COLUMNS .*'recall'.* Got 'speed'"):
         top_classes(m, by="speed")
     with pytest.raises(InvalidParameterError, match=r"'k' parameter of top_classes must be an int "
                        r"in the range \[1, inf\)"):
@@ -309,8 +311,8 @@ def test_top_classes_order_ties_and_nan():
     m = per_class_metrics(Y_TRUE, Y_PRED, zero_division=np.nan, target_names=["x", "y", "z"])
     assert top_classes(m, 3, by="precision").names == ["x", "y", "z"]  # NaN last
     assert top_classes(m, 3, by="precision", worst=True).names == ["y", "x", "z"]
-    # classes 0 and 2 tie on accuracy (5/8): the original order is kept
-    assert top_classes(m, 2, by="accuracy").names == ["x", "z"]
+    # classes 0 and 2 tie on one-vs-rest accuracy (5/8): the original order is kept
+    assert top_classes(m, 2, by="ovr_accuracy").names == ["x", "z"]
     best = m.top_classes(1, by="support", worst=True)
     assert best.names == ["y"] and best["support"].tolist() == [2]
     assert len(top_classes(m, 10)) == 3
@@ -336,21 +338,110 @@ def test_text_and_markdown_reports():
         Y_TRUE, Y_PRED, target_names=["cat", "dog", "owl"], zero_division=0.0, digits=3
     )
     lines = text.splitlines()
-    for header in (
-        "accuracy",
-        "precision",
-        "recall",
-        "f1-score",
-        "BCR",
-        "aggregate",
-        "area ratio",
-        "support",
-    ):
-        assert header in lines[0]
+    # recall (the class's accuracy in the usual sense) and precision first; no area ratio
+    # without scores
+    assert lines[0].split() == ["recall", "precision", "F1", "support", "BCR", "one-vs-rest",
+                                "accuracy", "aggregate"]
     owl = next(line for line in lines if line.strip().startswith("owl"))
-    assert owl.split() == ["owl", "0.625", "0.000", "0.000", "0.000", "0.000", "0.156", "nan", "3"]
+    assert owl.split() == ["owl", "0.000", "0.000", "0.000", "3", "0.000", "0.625", "0.156"]
     assert any(line.strip().startswith("macro avg") for line in lines)
     assert "overall accuracy (fraction correct): 0.375" in text
     md = per_class_metrics(["a|b", "c"], ["a|b", "c"]).to_markdown()
     assert "| a\\|b |" in md and "**weighted avg**" in md
-    assert set(per_class_metrics(Y_TRUE, Y_PRED, zero_division=0).columns) == set(COLUMNS)
+    assert set(per_class_metrics(Y_TRUE, Y_PRED, zero_division=0).columns) == set(COLUMNS) - {
+        "area_ratio"}
+
+
+# --- the column table --------------------------------------------------------------------------
+
+
+def test_recall_and_precision_come_first_in_every_table():
+    assert COLUMNS[:4] == ("recall", "precision", "f1", "support")
+    assert [c.name for c in METRIC_COLUMNS] == list(COLUMNS)
+    m = per_class_metrics(Y_TRUE, Y_PRED, y_score=np.eye(3)[Y_PRED], zero_division=0.0)
+    assert list(m.columns)[:2] == ["recall", "precision"]
+    assert list(m.to_dict()["0"])[:2] == ["recall", "precision"]
+    assert m.to_text().split()[:2] == ["recall", "precision"]
+    assert m.to_markdown().startswith("| class | recall | precision | F1 | support |")
+    # the one-vs-rest accuracy is named as such, never plain "accuracy"
+    assert "| one-vs-rest accuracy |" in m.to_markdown()
+    assert "ovr_accuracy" in m.columns and "accuracy" not in m.columns
+
+
+def test_a_column_that_needs_scores_is_left_out_without_them():
+    m = per_class_metrics(Y_TRUE, Y_PRED, zero_division=0.0)
+    assert [c.name for c in METRIC_COLUMNS if c.needs_scores] == ["area_ratio"]
+    assert "area_ratio" not in m.columns
+    assert all("area_ratio" not in values for values in m.averages.values())
+    assert "area ratio" not in m.to_text() and "area ratio" not in m.to_markdown()
+    assert "area_ratio" not in m.to_dict()["0"] and "nan" not in m.to_text()
+    with pytest.raises(KeyError, match="needs scores; pass y_score="):
+        m["area_ratio"]
+    with pytest.raises(InvalidParameterError, match="'by' parameter"):
+        top_classes(m, by="speed")
+    with pytest.raises(KeyError, match="needs scores"):
+        top_classes(m, by="area_ratio")
+    # with scores it is there, in table order (last)
+    scored = per_class_metrics(Y_TRUE, Y_PRED, y_score=np.eye(3)[Y_PRED], zero_division=0.0)
+    assert list(scored.columns)[-1] == "area_ratio"
+    assert scored.to_text().splitlines()[0].rstrip().endswith("area ratio")
+
+
+def test_the_old_accuracy_key_warns_and_answers_the_one_vs_rest_accuracy():
+    m = per_class_metrics(Y_TRUE, Y_PRED, zero_division=0.0)
+    expected = m["ovr_accuracy"]
+    match = r"'accuracy' was renamed 'ovr_accuracy' in 0\.1 .* removed in 0\.3"
+    uses = {
+        "m[...]": lambda: m["accuracy"],
+        "columns[...]": lambda: m.columns["accuracy"],
+        "columns.get": lambda: m.columns.get("accuracy"),
+        "averages": lambda: m.averages["macro"]["accuracy"],
+        "to_dict": lambda: m.to_dict()["0"]["accuracy"],
+        "top_classes": lambda: top_classes(m, 3, by="accuracy")["ovr_accuracy"],
+    }
+    for where, use in uses.items():
+        with pytest.warns(FutureWarning, match=match) as caught:
+            value = use()
+        assert caught[0].filename == __file__, where  # points at the line using the old name
+        reference = {"averages": m.averages["macro"]["ovr_accuracy"],
+                     "to_dict": expected[0],
+                     "top_classes": np.sort(expected)[::-1]}.get(where, expected)
+        assert_allclose(value, reference, err_msg=where)
+    # the new name is silent, and an unknown name is still an error
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m["ovr_accuracy"], m.to_dict(), m.to_text(), top_classes(m, by="ovr_accuracy")
+    assert m.columns.get("speed") is None
+
+
+def test_adding_a_column_is_one_entry(monkeypatch):
+    import skimgclf.metrics as metrics_module
+
+    miss = MetricColumn("miss_rate", "miss rate", lambda t: 1 - t["recall"],
+                        "share of the class's samples predicted as another class")
+    scored = MetricColumn("mean_score", "mean score",
+                          lambda t: np.array([t.y_score[t.y_true == c, i].mean()
+                                              for i, c in enumerate(t.labels)]),
+                          "mean score of the class's samples", needs_scores=True)
+    monkeypatch.setattr(metrics_module, "METRIC_COLUMNS", (*METRIC_COLUMNS, miss, scored))
+    m = per_class_metrics(Y_TRUE, Y_PRED, zero_division=0.0)
+    assert_allclose(m["miss_rate"], 1 - m["recall"])
+    assert m.averages["macro"]["miss_rate"] == pytest.approx(1 - m.averages["macro"]["recall"])
+    assert "mean_score" not in m.columns  # needs scores, none given
+    assert m.to_text().splitlines()[0].rstrip().endswith("miss rate")
+    assert "| miss rate |" in m.to_markdown() and "mean score" not in m.to_markdown()
+    assert top_classes(m, 1, by="miss_rate").names == ["2"]
+    assert "miss_rate" in m.to_dict()["macro avg"]
+    proba = np.eye(3)[Y_PRED]
+    with_scores = per_class_metrics(Y_TRUE, Y_PRED, y_score=proba, zero_division=0.0)
+    assert_allclose(with_scores["mean_score"], [2 / 3, 1 / 2, 0.0])
+    assert with_scores.to_text().splitlines()[0].rstrip().endswith("mean score")
+
+
+def test_a_column_must_give_one_value_per_class(monkeypatch):
+    import skimgclf.metrics as metrics_module
+
+    bad = MetricColumn("scalar", "scalar", lambda t: np.float64(1.0), "one number")
+    monkeypatch.setattr(metrics_module, "METRIC_COLUMNS", (*METRIC_COLUMNS, bad))
+    with pytest.raises(ValueError, match=r"'scalar' computed values of shape \(\)"):
+        per_class_metrics(Y_TRUE, Y_PRED, zero_division=0.0)

@@ -190,3 +190,110 @@ def test_library_versions():
     assert versions["numpy"] == np.__version__
     assert versions["torch"].split("+")[0] == torch.__version__.split("+")[0]
     assert {"python", "skimgclf", "skorch", "matplotlib"} <= set(versions)
+
+
+# --- the per-class columns come from one table ---------------------------------------------
+
+
+class _LabelsOnly(DummyClassifier):
+    """A classifier that gives labels and no scores (no predict_proba, no decision_function)."""
+
+    def __getattribute__(self, name):
+        if name in ("predict_proba", "predict_log_proba", "decision_function"):
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+
+def _per_class_section(md):
+    return md[md.index("## Per-class metrics"):md.index("## Averages")]
+
+
+def test_per_class_section_order_definitions_and_no_nan_column_without_scores():
+    X = np.zeros((6, 4))
+    y = np.array([0, 0, 0, 1, 1, 2])
+    report = ModelReport.from_estimator(_LabelsOnly(strategy="most_frequent").fit(X, y), X, y)
+    md = report.to_markdown()
+    section = _per_class_section(md)
+    header = next(line for line in section.splitlines() if line.startswith("| class |"))
+    assert header == ("| class | recall | precision | F1 | support | BCR | one-vs-rest accuracy "
+                      "| aggregate |")
+    # no scores: no area ratio anywhere, rather than a column of nan
+    assert "area ratio" not in md and "nan" not in section
+    averages = md[md.index("## Averages"):md.index("## Best")]
+    assert "| average | recall | precision | F1 | BCR | one-vs-rest accuracy | aggregate |" in (
+        averages)
+    # each column shown is defined once, from its entry of the table
+    assert "- **recall**: share of the class's samples predicted as the class" in section
+    assert "- **one-vs-rest accuracy**: (TP + TN) / N" in section
+    assert sorted(report.make_figures()) == ["confusion_matrix", "per_class"]
+
+
+def test_a_column_added_to_the_table_reaches_metrics_markdown_and_plot(monkeypatch):
+    from matplotlib.figure import Figure
+
+    import skimgclf.metrics as metrics_module
+    from skimgclf.metrics import METRIC_COLUMNS, MetricColumn, per_class_metrics
+    from skimgclf.plotting import PerClassMetricsDisplay
+
+    miss = MetricColumn("miss_rate", "miss rate", lambda t: 1 - t["recall"],
+                        "share of the class's samples predicted as another class")
+    monkeypatch.setattr(metrics_module, "METRIC_COLUMNS", (*METRIC_COLUMNS, miss))
+    X = np.zeros((6, 4))
+    y = np.array([0, 0, 0, 1, 1, 2])
+    # the metrics table
+    m = per_class_metrics(y, np.zeros(6, dtype=int), zero_division=0.0)
+    assert_allclose(m["miss_rate"], [0.0, 1.0, 1.0])
+    # the Markdown report: per-class table, its definition, the averages, the best/worst tables
+    report = ModelReport.from_estimator(DummyClassifier().fit(X, y), X, y)
+    md = report.to_markdown()
+    section = _per_class_section(md)
+    assert "| aggregate | area ratio | miss rate |" in section
+    assert "- **miss rate**: share of the class's samples predicted as another class." in section
+    assert "| average |" in md and "| miss rate |\n|---|" in md[md.index("## Averages"):]
+    assert md.count("| miss rate |") == 4  # per-class, averages, best and worst tables
+    # the plot's choices, with the column's label
+    disp = PerClassMetricsDisplay.from_metrics(m, columns=["recall", "miss_rate"],
+                                               sort_by="miss_rate", ax=Figure().subplots())
+    assert [t.get_text() for t in disp.legend_.get_texts()] == ["recall", "miss rate"]
+    assert_allclose([b.get_height() for b in disp.bars_["miss_rate"]], [1.0, 1.0, 0.0])
+    assert disp.ax_.get_xlabel() == "class (sorted by miss rate)"
+
+
+# --- 4-D images are read as every step reads them ---------------------------------------------
+
+
+def _flatten(a):
+    return np.asarray(a).reshape(len(a), -1)
+
+
+def _index_of(proba, row):
+    """The sample whose predicted probabilities are ``row`` (random images: all differ)."""
+    return int(np.flatnonzero(np.all(proba == row, axis=1))[0])
+
+
+def test_report_reads_4d_images_as_the_estimator_does():
+    from skimgclf.preprocessing import Normalizer
+
+    rng = np.random.default_rng(0)
+    y = np.array([0, 1] * 10)
+    # (n, 1, 8, 8): 8x8 grayscale images to Normalizer, so to the report
+    X = rng.integers(0, 256, (20, 1, 8, 8), dtype=np.uint8)
+    assert Normalizer().fit(X).image_shape_ == (8, 8, 1)
+    pipe = make_pipeline(Normalizer(), FunctionTransformer(_flatten),
+                         LogisticRegression(max_iter=200)).fit(X, y)
+    report = ModelReport.from_estimator(pipe, X, y, n_worst=4)
+    assert report.worst["images"].shape == (4, 8, 8, 1)
+    i = _index_of(pipe.predict_proba(X), report.worst["y_proba"][0])
+    assert_allclose(report.worst["images"][0, ..., 0], X[i, 0])
+    # (n, 3, 4, 4) reads both ways; the Normalizer fitted channels-first decides, at fit time
+    X = rng.integers(0, 256, (20, 3, 4, 4), dtype=np.uint8)
+    pipe = make_pipeline(Normalizer(channels_first=True), FunctionTransformer(_flatten),
+                         LogisticRegression(max_iter=200)).fit(X, y)
+    assert pipe[0].image_shape_ == (4, 4, 3)
+    report = ModelReport.from_estimator(pipe, X, y, n_worst=4)
+    assert report.worst["images"].shape == (4, 4, 4, 3)
+    i = _index_of(pipe.predict_proba(X), report.worst["y_proba"][0])
+    assert_allclose(report.worst["images"][0], np.moveaxis(X[i], 0, 2))
+    # the caller's answer stands
+    report = ModelReport.from_estimator(pipe, X, y, n_worst=4, channels_first=False)
+    assert report.worst["images"].shape == (4, 3, 4, 4)

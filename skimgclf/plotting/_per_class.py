@@ -1,4 +1,8 @@
-"""Grouped bars of per-class metrics (precision, recall, F1, ...), one group per class."""
+"""Grouped bars of per-class metrics (recall, precision, F1, ...), one group per class.
+
+The metrics that can be drawn, their names and whether they need scores come from
+:data:`skimgclf.metrics.METRIC_COLUMNS`, read when a figure is drawn.
+"""
 
 from __future__ import annotations
 
@@ -11,26 +15,17 @@ from sklearn.utils.validation import check_is_fitted
 from .._sklearn_compat import Options, StrOptions, validate_params
 from ..exceptions import InputError, InputTypeError
 from ..inspection import _class_scores
-from ..metrics import COLUMNS, PerClassMetrics, per_class_metrics
+from ..metrics import PerClassMetrics, _ColumnName, _metric_column, per_class_metrics
 from ._layout import axes_or_new, figure_size, legend_outside, longest, readable_ticks
 
 __all__ = ["PerClassMetricsDisplay", "plot_per_class"]
 
-#: Legend and axis labels of the metric columns.
-LABELS = {
-    "accuracy": "accuracy (one-vs-rest)",
-    "precision": "precision",
-    "recall": "recall",
-    "f1": "F1",
-    "bcr": "BCR",
-    "aggregate": "aggregate",
-    "area_ratio": "area ratio",
-    "support": "support",
-}
+#: The columns drawn by default: a class's recall (its accuracy in the usual sense) first.
+DEFAULT_COLUMNS = ("recall", "precision", "f1")
 
 _PLOT_CONSTRAINTS = {
     "columns": ["array-like"],
-    "sort_by": [StrOptions(set(COLUMNS)), None],
+    "sort_by": [_ColumnName(), None],
     "ax": "no_validation",
     "bar_kwargs": [dict, None],
 }
@@ -42,7 +37,8 @@ class PerClassMetricsDisplay:
     Build it with :meth:`from_estimator`, :meth:`from_predictions` or :meth:`from_metrics`;
     the constructor takes a :class:`~skimgclf.metrics.PerClassMetrics` table. Class names are
     rotated when they do not fit side by side, the legend sits right of the axes, and the
-    metrics have readable names ("F1", "area ratio").
+    metrics have the names of :data:`~skimgclf.metrics.METRIC_COLUMNS` ("F1", "one-vs-rest
+    accuracy", "area ratio").
 
     Parameters
     ----------
@@ -73,6 +69,14 @@ class PerClassMetricsDisplay:
     [0.5, 1.0]
     >>> [text.get_text() for text in disp.legend_.get_texts()]
     ['recall', 'F1']
+
+    Any column of :data:`~skimgclf.metrics.METRIC_COLUMNS` can be drawn; those that need
+    scores (the area ratio) only from a table computed with them:
+
+    >>> disp = PerClassMetricsDisplay.from_predictions(
+    ...     [0, 0, 1, 1], [0, 1, 1, 1], columns=["ovr_accuracy"], ax=Figure().subplots())
+    >>> disp.ax_.get_ylabel()
+    'one-vs-rest accuracy'
     """
 
     def __init__(self, metrics):
@@ -83,7 +87,7 @@ class PerClassMetricsDisplay:
             )
         self.metrics = metrics
 
-    def plot(self, ax=None, *, columns=("precision", "recall", "f1"), sort_by=None,
+    def plot(self, ax=None, *, columns=DEFAULT_COLUMNS, sort_by=None,
              bar_kwargs=None):
         """Draw the bars.
 
@@ -91,8 +95,9 @@ class PerClassMetricsDisplay:
         ----------
         ax : matplotlib Axes, default=None
             Axes to draw on; default: a new figure sized for the number of classes.
-        columns : sequence of str, default=("precision", "recall", "f1")
-            Metric columns to draw (ratios in [0, 1]; the area ratio may be negative).
+        columns : sequence of str, default=("recall", "precision", "f1")
+            Names of :data:`~skimgclf.metrics.METRIC_COLUMNS` to draw (ratios in [0, 1]; the
+            area ratio may be negative), among those the table holds.
         sort_by : str, default=None
             Order the classes by this column, best first (NaN last); default: label order.
         bar_kwargs : dict, default=None
@@ -104,44 +109,43 @@ class PerClassMetricsDisplay:
             This display, with ``bars_``, ``ax_``, ``legend_`` and ``figure_`` set.
         """
         metrics = self.metrics
-        if isinstance(columns, str):
-            columns = [columns]
-        columns = list(columns)
-        if not columns:
+        specs = _column_specs(columns)
+        if not specs:
             raise InputError("columns is empty; name at least one metric column to draw")
-        for column in columns + ([sort_by] if sort_by else []):
-            metrics[column]  # raises a KeyError naming the valid columns
+        sort_spec = _column_specs([sort_by])[0] if sort_by else None
+        for spec in specs + ([sort_spec] if sort_spec else []):
+            metrics[spec.name]  # a KeyError naming the valid columns, or asking for scores
         order = np.arange(len(metrics))
-        if sort_by:
-            values = np.asarray(metrics[sort_by], dtype=float)
+        if sort_spec:
+            values = np.asarray(metrics[sort_spec.name], dtype=float)
             order = np.argsort(np.where(np.isnan(values), np.inf, -values), kind="stable")
         n = len(order)
         names = [str(metrics.names[i]) for i in order]
         ax, fig = axes_or_new(
             ax,
-            figure_size("per_class", n_classes=n, n_series=len(columns),
+            figure_size("per_class", n_classes=n, n_series=len(specs),
                         label_length=longest(names)),
         )
-        width = 0.8 / len(columns)
+        width = 0.8 / len(specs)
         x = np.arange(n)
         self.bars_ = {}
-        for j, column in enumerate(columns):
-            kwargs = {"width": width, "label": LABELS[column], **(bar_kwargs or {})}
-            self.bars_[column] = ax.bar(
-                x + (j - (len(columns) - 1) / 2) * width,
-                np.asarray(metrics[column], dtype=float)[order],
+        for j, spec in enumerate(specs):
+            kwargs = {"width": width, "label": spec.label, **(bar_kwargs or {})}
+            self.bars_[spec.name] = ax.bar(
+                x + (j - (len(specs) - 1) / 2) * width,
+                np.asarray(metrics[spec.name], dtype=float)[order],
                 **kwargs,
             )
         ax.set_xlim(-0.6, n - 0.4)
         readable_ticks(ax, "x", x, names)
-        ratios = "support" not in columns
-        ax.set_ylabel(("score" if ratios else "value") if len(columns) > 1 else LABELS[columns[0]])
-        ax.set_xlabel("class" + (f" (sorted by {LABELS[sort_by]})" if sort_by else ""))
+        ratios = all(spec.kind == "ratio" for spec in specs)
+        ax.set_ylabel(("score" if ratios else "value") if len(specs) > 1 else specs[0].label)
+        ax.set_xlabel("class" + (f" (sorted by {sort_spec.label})" if sort_spec else ""))
         self.legend_ = None
-        if len(columns) > 1:
+        if len(specs) > 1:
             handles = list(self.bars_.values())
-            self.legend_ = legend_outside(ax, handles, [LABELS[c] for c in columns])
-        ax.set_title("per-class " + ", ".join(LABELS[c] for c in columns))
+            self.legend_ = legend_outside(ax, handles, [spec.label for spec in specs])
+        ax.set_title("per-class " + ", ".join(spec.label for spec in specs))
         self.ax_, self.figure_ = ax, fig
         return self
 
@@ -165,7 +169,7 @@ class PerClassMetricsDisplay:
         *,
         target_names=None,
         zero_division=0.0,
-        columns=("precision", "recall", "f1"),
+        columns=DEFAULT_COLUMNS,
         sort_by=None,
         ax=None,
         bar_kwargs=None,
@@ -176,7 +180,7 @@ class PerClassMetricsDisplay:
         ----------
         estimator : fitted classifier, Pipeline or search
             Its ``predict`` gives the labels; ``predict_proba`` (or ``decision_function``)
-            the scores of the area ratio when that column is drawn.
+            the scores of a column that needs them (the area ratio) when one is drawn.
         X : array-like
             Input samples, as the estimator takes them.
         y : array-like of shape (n_samples,)
@@ -185,7 +189,7 @@ class PerClassMetricsDisplay:
             Class names in ``estimator.classes_`` order.
         zero_division : {"warn", 0.0, 1.0, np.nan}, default=0.0
             Value of undefined ratios, as in :func:`~skimgclf.metrics.per_class_metrics`.
-        columns : sequence of str, default=("precision", "recall", "f1")
+        columns : sequence of str, default=("recall", "precision", "f1")
             Metric columns to draw.
         sort_by : str, default=None
             Order the classes by this column, best first; default: label order.
@@ -210,8 +214,12 @@ class PerClassMetricsDisplay:
                 f"{type(estimator).__name__}"
             )
         check_is_fitted(estimator)
-        wanted = set(columns if not isinstance(columns, str) else [columns]) | {sort_by}
-        y_score = _class_scores(estimator, X) if "area_ratio" in wanted else None
+        specs = _column_specs(columns)
+        sort_spec = _column_specs([sort_by])[0] if sort_by else None
+        columns = [spec.name for spec in specs]  # old names warned once, here
+        sort_by = sort_spec.name if sort_spec else None
+        needs_scores = any(spec.needs_scores for spec in [*specs, sort_spec] if spec)
+        y_score = _class_scores(estimator, X) if needs_scores else None
         return cls.from_predictions(
             y,
             estimator.predict(X),
@@ -247,7 +255,7 @@ class PerClassMetricsDisplay:
         labels=None,
         target_names=None,
         zero_division=0.0,
-        columns=("precision", "recall", "f1"),
+        columns=DEFAULT_COLUMNS,
         sort_by=None,
         ax=None,
         bar_kwargs=None,
@@ -261,14 +269,15 @@ class PerClassMetricsDisplay:
         y_pred : array-like of shape (n_samples,)
             Predicted labels.
         y_score : array-like of shape (n_samples, n_classes), default=None
-            Scores for the area ratio, columns in ``labels`` order.
+            Scores for the columns that need them (the area ratio), columns in ``labels``
+            order.
         labels : array-like of shape (n_classes,), default=None
             Classes and their order; default: the sorted union of both.
         target_names : list of str, default=None
             Class names in ``labels`` order.
         zero_division : {"warn", 0.0, 1.0, np.nan}, default=0.0
             Value of undefined ratios.
-        columns : sequence of str, default=("precision", "recall", "f1")
+        columns : sequence of str, default=("recall", "precision", "f1")
             Metric columns to draw.
         sort_by : str, default=None
             Order the classes by this column, best first; default: label order.
@@ -298,7 +307,7 @@ class PerClassMetricsDisplay:
     @validate_params(
         {"metrics": "no_validation", **_PLOT_CONSTRAINTS}, prefer_skip_nested_validation=True
     )
-    def from_metrics(cls, metrics, *, columns=("precision", "recall", "f1"), sort_by=None,
+    def from_metrics(cls, metrics, *, columns=DEFAULT_COLUMNS, sort_by=None,
                      ax=None, bar_kwargs=None):
         """Plot a per-class metric table computed before.
 
@@ -306,7 +315,7 @@ class PerClassMetricsDisplay:
         ----------
         metrics : PerClassMetrics
             From :func:`~skimgclf.metrics.per_class_metrics` or ``top_classes``.
-        columns : sequence of str, default=("precision", "recall", "f1")
+        columns : sequence of str, default=("recall", "precision", "f1")
             Metric columns to draw.
         sort_by : str, default=None
             Order the classes by this column, best first; default: label order.
@@ -324,11 +333,11 @@ class PerClassMetricsDisplay:
 
 
 @validate_params(
-    {"metrics": "no_validation", "columns": ["array-like"], "sort_by": [str, None],
+    {"metrics": "no_validation", "columns": ["array-like"], "sort_by": [_ColumnName(), None],
      "ax": "no_validation"},
     prefer_skip_nested_validation=True,
 )
-def plot_per_class(metrics, *, columns=("precision", "recall", "f1"), sort_by=None, ax=None):
+def plot_per_class(metrics, *, columns=DEFAULT_COLUMNS, sort_by=None, ax=None):
     """Grouped bars of per-class metrics, one group per class.
 
     A shortcut for :meth:`PerClassMetricsDisplay.from_metrics` returning the Axes.
@@ -337,8 +346,9 @@ def plot_per_class(metrics, *, columns=("precision", "recall", "f1"), sort_by=No
     ----------
     metrics : PerClassMetrics
         From :func:`skimgclf.metrics.per_class_metrics` (or a :func:`top_classes` selection).
-    columns : sequence of str, default=("precision", "recall", "f1")
-        Metric columns to draw (ratios in [0, 1]; the ``area_ratio`` may be negative).
+    columns : sequence of str, default=("recall", "precision", "f1")
+        Names of :data:`~skimgclf.metrics.METRIC_COLUMNS` to draw (ratios in [0, 1]; the
+        ``area_ratio`` may be negative).
     sort_by : str, default=None
         Order the classes by this column, best first; default: label order.
     ax : matplotlib Axes, default=None
@@ -363,3 +373,16 @@ def plot_per_class(metrics, *, columns=("precision", "recall", "f1"), sort_by=No
     [0.5, 1.0]
     """
     return PerClassMetricsDisplay(metrics).plot(ax=ax, columns=columns, sort_by=sort_by).ax_
+
+
+def _column_specs(columns):
+    """The :class:`~skimgclf.metrics.MetricColumn` entries named (an old name warns once)."""
+    if isinstance(columns, str):
+        columns = [columns]
+    specs = []
+    for name in columns:
+        # an old name's warning points at the caller of plot (_metric_column, here, plot, it)
+        spec = _metric_column(name, stacklevel=4)
+        if spec not in specs:
+            specs.append(spec)
+    return specs

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from .._images import check_images
+from .._images import check_images, reads_channels_first
 from .._sklearn_compat import Interval, validate_params
 from ..exceptions import InputError, InputTypeError
 from ._layout import axes_or_new, figure_size, grid_shape, text_width
@@ -84,7 +84,7 @@ class WorstPredictionsDisplay:
     ----------
     images : array-like
         Images in any layout of the image contract: flat rows, ``(n, H, W)``,
-        ``(n, H, W, C)``, or ``(n, C, H, W)`` with ``channels_first=True``.
+        ``(n, H, W, C)`` or ``(n, C, H, W)``.
     y_true : array-like of shape (n,)
         True labels.
     y_proba : array-like of shape (n, n_classes)
@@ -95,8 +95,11 @@ class WorstPredictionsDisplay:
         Display names, one per class; default ``str(class)``.
     image_shape : tuple, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat rows that are not square grayscale.
-    channels_first : bool, default=False
-        Read 4-D ``images`` as ``(n, C, H, W)``.
+    channels_first : bool or None, default=None
+        Read 4-D ``images`` as ``(n, C, H, W)`` (True) or ``(n, H, W, C)`` (False); None
+        decides by the package's one rule, as every step does
+        (:func:`skimgclf.neural.reads_channels_first`: channels-first only when the shape
+        leaves no doubt, e.g. ``(n, 1, 8, 8)``).
 
     Attributes
     ----------
@@ -142,7 +145,7 @@ class WorstPredictionsDisplay:
         classes=None,
         target_names=None,
         image_shape=None,
-        channels_first=False,
+        channels_first=None,
     ):
         y_true, y_proba, classes = _check_predictions(y_true, y_proba, classes)
         self.images = _read_images(images, image_shape, channels_first)
@@ -233,7 +236,7 @@ class WorstPredictionsDisplay:
             "k": [Interval(Integral, 1, None, closed="left")],
             "target_names": ["array-like", None],
             "image_shape": [tuple, list, None],
-            "channels_first": ["boolean"],
+            "channels_first": ["boolean", None],
             "n_cols": [Interval(Integral, 1, None, closed="left"), None],
             "cmap": "no_validation",
             "ax": "no_validation",
@@ -250,7 +253,7 @@ class WorstPredictionsDisplay:
         k=16,
         target_names=None,
         image_shape=None,
-        channels_first=False,
+        channels_first=None,
         n_cols=None,
         cmap="gray",
         ax=None,
@@ -272,8 +275,11 @@ class WorstPredictionsDisplay:
             Display names, in ``estimator.classes_`` order.
         image_shape : tuple, default=None
             ``(H, W)`` or ``(H, W, C)`` of flat rows that are not square grayscale.
-        channels_first : bool, default=False
-            Read 4-D ``X`` as ``(n, C, H, W)``.
+        channels_first : bool or None, default=None
+            Read 4-D ``X`` as ``(n, C, H, W)`` (True) or ``(n, H, W, C)`` (False); None
+            reads it as the estimator does: by the package's one rule
+            (:func:`skimgclf.neural.reads_channels_first`), with the image shape its first
+            step saw at fit deciding a shape that could be read both ways.
         n_cols : int, default=None
             Grid columns; default: about square.
         cmap : str, default="gray"
@@ -310,7 +316,7 @@ class WorstPredictionsDisplay:
             target_names=target_names,
             k=k,
             image_shape=image_shape,
-            channels_first=channels_first,
+            channels_first=_channel_order(X, channels_first, estimator),
             n_cols=n_cols,
             cmap=cmap,
             ax=ax,
@@ -327,7 +333,7 @@ class WorstPredictionsDisplay:
             "target_names": ["array-like", None],
             "k": [Interval(Integral, 1, None, closed="left")],
             "image_shape": [tuple, list, None],
-            "channels_first": ["boolean"],
+            "channels_first": ["boolean", None],
             "n_cols": [Interval(Integral, 1, None, closed="left"), None],
             "cmap": "no_validation",
             "ax": "no_validation",
@@ -345,7 +351,7 @@ class WorstPredictionsDisplay:
         target_names=None,
         k=16,
         image_shape=None,
-        channels_first=False,
+        channels_first=None,
         n_cols=None,
         cmap="gray",
         ax=None,
@@ -370,8 +376,10 @@ class WorstPredictionsDisplay:
             How many images.
         image_shape : tuple, default=None
             ``(H, W)`` or ``(H, W, C)`` of flat rows that are not square grayscale.
-        channels_first : bool, default=False
-            Read 4-D ``X`` as ``(n, C, H, W)``.
+        channels_first : bool or None, default=None
+            Read 4-D ``X`` as ``(n, C, H, W)`` (True) or ``(n, H, W, C)`` (False); None
+            decides by the package's one rule
+            (:func:`skimgclf.neural.reads_channels_first`).
         n_cols : int, default=None
             Grid columns; default: about square.
         cmap : str, default="gray"
@@ -394,8 +402,9 @@ class WorstPredictionsDisplay:
                 "images the predictions are for"
             )
         order, _ = worst_predictions(y_true, y_proba, classes=classes, k=k)
+        # the images are (n, H, W, C) by now: no rule is to read them again
         display = cls(images[order], y_true[order], y_proba[order], classes=classes,
-                      target_names=target_names)
+                      target_names=target_names, channels_first=False)
         return display.plot(ax=ax, n_cols=n_cols, cmap=cmap, im_kw=im_kw)
 
 
@@ -409,7 +418,7 @@ class WorstPredictionsDisplay:
         "k": [Interval(Integral, 1, None, closed="left")],
         "n_cols": [Interval(Integral, 1, None, closed="left"), None],
         "image_shape": [tuple, list, None],
-        "channels_first": ["boolean"],
+        "channels_first": ["boolean", None],
         "cmap": "no_validation",
         "ax": "no_validation",
     },
@@ -425,7 +434,7 @@ def plot_worst_predictions(
     k=16,
     n_cols=None,
     image_shape=None,
-    channels_first=False,
+    channels_first=None,
     cmap="gray",
     ax=None,
 ):
@@ -436,8 +445,8 @@ def plot_worst_predictions(
     Parameters
     ----------
     X : array-like
-        Images in any layout of the image contract (flat rows, ``(n, H, W)``, ``(n, H, W, C)``,
-        or ``(n, C, H, W)`` with ``channels_first=True``).
+        Images in any layout of the image contract (flat rows, ``(n, H, W)``, ``(n, H, W, C)``
+        or ``(n, C, H, W)``).
     y_true : array-like of shape (n_samples,)
         True labels.
     y_proba : array-like of shape (n_samples, n_classes)
@@ -452,8 +461,9 @@ def plot_worst_predictions(
         Grid columns (default: about square).
     image_shape : tuple, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat rows that are not square grayscale.
-    channels_first : bool, default=False
-        Read 4-D ``X`` as ``(n, C, H, W)``.
+    channels_first : bool or None, default=None
+        Read 4-D ``X`` as ``(n, C, H, W)`` (True) or ``(n, H, W, C)`` (False); None decides by
+        the package's one rule (:func:`skimgclf.neural.reads_channels_first`).
     cmap : str, default="gray"
         For one-channel images.
     ax : matplotlib Axes, default=None
@@ -491,6 +501,35 @@ def plot_worst_predictions(
         cmap=cmap,
         ax=ax,
     ).axes_
+
+
+def _channel_order(X, channels_first, estimator):
+    """``channels_first`` for reading ``X`` as ``estimator`` reads it.
+
+    The caller's True or False stands. With None, the one rule of ``_images`` decides, given
+    the image shape the estimator's first step saw at fit when it kept one: a shape that could be
+    read both ways (``(n, 3, 3, 3)``) is then read as the estimator reads it.
+    """
+    fitted = _fitted_image_shape(estimator)
+    if channels_first is not None or fitted is None or getattr(X, "ndim", None) != 4:
+        return channels_first
+    return reads_channels_first(X, None, fitted)
+
+
+def _fitted_image_shape(estimator):
+    """``(H, W, C)`` that the step reading ``X`` saw at fit (through searches and Pipelines).
+
+    None when that step keeps no image shape (a scikit-learn model on flat rows).
+    """
+    for _ in range(20):  # nested searches and Pipelines, never a cycle
+        if hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        elif hasattr(estimator, "steps") and estimator.steps:
+            estimator = estimator.steps[0][1]
+        else:
+            break
+    shape = getattr(estimator, "image_shape_", None)
+    return tuple(shape) if shape is not None and len(shape) == 3 else None
 
 
 class _ImageReader(BaseEstimator):

@@ -28,7 +28,7 @@ def make_figures(report, *, dpi=100) -> dict:
     )
     figures["confusion_matrix"] = fig
     fig = new(figure_size("per_class", n_classes=n, n_series=3, label_length=length))
-    PerClassMetricsDisplay(m).plot(ax=fig.subplots(), columns=("precision", "recall", "f1"))
+    PerClassMetricsDisplay(m).plot(ax=fig.subplots(), columns=("recall", "precision", "f1"))
     figures["per_class"] = fig
     if report.curves is not None:
         fig = new(figure_size("loss_curves"))
@@ -50,6 +50,7 @@ def make_figures(report, *, dpi=100) -> dict:
             worst["y_proba"],
             classes=worst["classes"],
             target_names=[names[c] for c in worst["classes"].tolist()],
+            channels_first=False,  # kept as (n, H, W, C) by the report
         ).plot(ax=fig.add_axes((0.02, 0.02, 0.96, 0.96)))
         figures["worst_predictions"] = fig
     return figures

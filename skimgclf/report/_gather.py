@@ -65,7 +65,8 @@ def gather(
     time_taken, source = _fit_time(estimator, final, fit_time)
     worst = None
     if n_worst and y_score is not None and np.ndim(y_score) == 2:
-        worst = _worst(X, y_true, y_score, labels, n_worst, image_shape, channels_first)
+        worst = _worst(estimator, X, y_true, y_score, labels, n_worst, image_shape,
+                       channels_first)
     return dict(
         title=title or f"Report: {type(final).__name__}",
         estimator_name=_describe(estimator),
@@ -86,14 +87,17 @@ def gather(
     )
 
 
-def _worst(X, y_true, y_proba, classes, k, image_shape, channels_first):
+def _worst(estimator, X, y_true, y_proba, classes, k, image_shape, channels_first):
     """The worst-loss images and their labels, or None when X is not readable as images."""
     from ..plotting import WorstPredictionsDisplay, worst_predictions
+    from ..plotting._worst_predictions import _channel_order
 
     if not np.allclose(y_proba.sum(axis=1), 1, atol=1e-3) or (y_proba < 0).any():
         return None  # decision_function scores are no probabilities: no log-loss
     order, _ = worst_predictions(y_true, y_proba, classes=classes, k=k)
     try:
+        # decided on the whole X, as the estimator read it, not on the few images kept
+        channels_first = _channel_order(np.asarray(X), channels_first, estimator)
         display = WorstPredictionsDisplay(
             np.asarray(X)[order],
             y_true[order],

@@ -106,7 +106,7 @@ class ModelReport:
             "top_k": [Interval(Integral, 1, None, closed="left")],
             "n_worst": [Interval(Integral, 0, None, closed="left")],
             "image_shape": [tuple, list, None],
-            "channels_first": ["boolean"],
+            "channels_first": ["boolean", None],
             "zero_division": [Options(Real, {0.0, 1.0}), "nan", StrOptions({"warn"})],
         },
         prefer_skip_nested_validation=True,
@@ -123,7 +123,7 @@ class ModelReport:
         top_k=5,
         n_worst=16,
         image_shape=None,
-        channels_first=False,
+        channels_first=None,
         zero_division=0.0,
     ):
         """Predict ``X`` with a fitted estimator and gather the report.
@@ -152,8 +152,11 @@ class ModelReport:
             Worst-loss images to keep (0 for none).
         image_shape : tuple, default=None
             ``(H, W)`` or ``(H, W, C)`` of flat rows of ``X`` that are not square grayscale.
-        channels_first : bool, default=False
-            Read 4-D ``X`` as ``(n, C, H, W)``.
+        channels_first : bool or None, default=None
+            How to read a 4-D ``X`` for the worst-images figure: ``(n, C, H, W)`` (True) or
+            ``(n, H, W, C)`` (False). None reads it as the estimator does: by the package's one
+            rule (:func:`skimgclf.neural.reads_channels_first`), with the image shape the
+            estimator's first step saw at fit deciding a shape that could be read both ways.
         zero_division : {0.0, 1.0, np.nan, "warn"}, default=0.0
             Value of undefined ratios; classes never predicted are listed in the report.
 

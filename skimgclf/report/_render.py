@@ -11,16 +11,6 @@ from .._markdown import markdown_table
 from ..inspection import CURVE_KEYS
 from ..metrics import top_classes
 
-#: Averaged columns, in table order, and their headers.
-_AVERAGED = {
-    "accuracy": "accuracy",
-    "precision": "precision",
-    "recall": "recall",
-    "f1": "F1",
-    "bcr": "BCR",
-    "aggregate": "aggregate",
-    "area_ratio": "area ratio",
-}
 _CURVE_HEADERS = {
     "train_loss": "train loss",
     "valid_loss": "validation loss",
@@ -49,11 +39,13 @@ def render_markdown(report, *, figures=None, digits=3) -> str:
     ]
     out += ["", "## Per-class metrics", ""]
     out += [
-        "Accuracy is one-vs-rest, (TP + TN) / N; recall is the fraction of the class "
-        "recognised; BCR = (precision + recall) / 2; aggregate = mean of accuracy, precision, "
-        "recall and BCR; area ratio = 2 AUC - 1 (one-vs-rest, from scores).",
-        "",
         dataclasses.replace(m, averages={}).to_markdown(digits).rstrip(),
+        "",
+        "Read one-vs-rest for each class (TP: its samples predicted as it, FP: other samples "
+        "predicted as it, FN: its samples predicted as another class, TN: the rest, N: all "
+        "samples):",
+        "",
+        *_definitions(m),
     ]
     if report.never_predicted:
         out += [
@@ -74,7 +66,7 @@ def render_markdown(report, *, figures=None, digits=3) -> str:
     if len(m) <= 12:
         out += ["Rows are true classes, columns predicted classes.", "", _matrix(m)]
     if "per_class" in figures:
-        out += ["", "Per-class precision, recall and F1:", ""]
+        out += ["", "Per-class recall, precision and F1:", ""]
         out += _figure_link(figures, "per_class", "per-class metrics")
     if report.curves is not None:
         out += ["", "## Loss curves", ""]
@@ -97,12 +89,19 @@ def render_markdown(report, *, figures=None, digits=3) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)) + "\n"  # one blank line between blocks
 
 
+def _definitions(m):
+    """One line per column of the table, from its entry of ``METRIC_COLUMNS``."""
+    return [f"- **{c.label}**: {c.description}." for c in m.metric_columns]
+
+
 def _averages(m, digits):
+    # the averaged ratios; a count's average is its total, which the summary already gives
+    shown = [c for c in m.metric_columns if c.kind == "ratio"]
     rows = [
-        [kind, *(_value(m.averages[kind][c], digits) for c in _AVERAGED)]
+        [kind, *(c.format(m.averages[kind][c.name], digits) for c in shown)]
         for kind in ("macro", "weighted")
     ]
-    return markdown_table(["average", *_AVERAGED.values()], rows)
+    return markdown_table(["average", *(c.label for c in shown)], rows)
 
 
 def _confused(m, digits):
