@@ -9,19 +9,9 @@ from __future__ import annotations
 
 import sys
 
-from ._names import DATA_HOME_ENV, DATASET_NAMES, EMNIST_SPLITS, dataset_name, registry_key
+from ._names import DATA_HOME_ENV, DATASET_NAMES, DATASETS, EMNIST_SPLITS, dataset_name
 
 __all__ = ["add_parser", "run"]
-
-# User-facing name -> name of its fetcher in skimgclf.datasets.
-FETCHERS = {
-    "mnist": "fetch_mnist",
-    "fashion-mnist": "fetch_fashion_mnist",
-    "kmnist": "fetch_kmnist",
-    "emnist": "fetch_emnist",
-    "cifar10": "fetch_cifar10",
-    "svhn": "fetch_svhn",
-}
 
 
 def add_parser(subparsers, parents=(), formatter_class=None):
@@ -45,15 +35,17 @@ def add_parser(subparsers, parents=(), formatter_class=None):
         "datasets",
         parents=parents,
         help="list cached data sets or fetch one",
-        description="Fetch the public image data sets into the cache folder (default: "
-        f"${DATA_HOME_ENV}, else ~/skimgclf_data), or list what is cached and how big it is.",
+        description="Fetch the public image data sets into the data home (default: "
+        f"${DATA_HOME_ENV}, else ~/skimgclf_data), or list what is there (cached, or a local "
+        "copy in whole files or partKKofNN parts) and how big it is.",
         **style,
     )
     actions = parser.add_subparsers(dest="datasets_command", required=True, metavar="ACTION")
     listing = actions.add_parser(
         "list", parents=parents, help="show every data set, its cached subsets and sizes",
-        description="Every data set with its cached subsets, their size on disk, and the size "
-        "of what is not cached yet (a download); nothing is downloaded.", **style,
+        description="Every data set with its subsets found in the data home (in the cache, or "
+        "a local copy), their size on disk, and the size of what is not there yet (a "
+        "download); nothing is downloaded or read.", **style,
     )
     fetch = actions.add_parser("fetch", parents=parents,
                                help="download (if needed) and load one data set", **style)
@@ -70,7 +62,8 @@ def add_parser(subparsers, parents=(), formatter_class=None):
                        help="a mirror holding the official files under their official names")
     for p in (listing, fetch):
         p.add_argument("--data-home", default=None,
-                       help=f"cache folder (default: ${DATA_HOME_ENV}, else ~/skimgclf_data)")
+                       help="data home: the cache and local copies (default: "
+                       f"${DATA_HOME_ENV}, else ~/skimgclf_data)")
     parser.set_defaults(func=run)
     return parser
 
@@ -103,35 +96,34 @@ def run(args, out=None) -> int:
     name, split = _parse_name(args.name)
     if name is None:
         return _error(f"unknown data set {args.name!r}; choose one of "
-                      + ", ".join(FETCHERS) + " (or emnist-SPLIT)", 2)
+                      + ", ".join(DATASET_NAMES) + " (or emnist-SPLIT)", 2)
+    entry = DATASETS[DATASET_NAMES[name]]
+    if not entry.variants and split is not None:
+        return _error(f"unknown data set {args.name!r}; choose one of "
+                      + ", ".join(DATASET_NAMES) + " (or emnist-SPLIT)", 2)
     if split is not None and args.split is not None and split != args.split:
-        return _error(f"{args.name} names the EMNIST split {split!r} but --split says "
+        return _error(f"{args.name} names the {name.upper()} split {split!r} but --split says "
                       f"{args.split!r}; give the split once", 2)
-    split = split or args.split or "balanced"
-    if split not in EMNIST_SPLITS:
-        return _error(f"unknown EMNIST split {split!r}; choose one of "
-                      + ", ".join(EMNIST_SPLITS), 2)
-    from .. import datasets
+    split = (split or args.split or entry.variants[0]) if entry.variants else None
+    if entry.variants and split not in entry.variants:
+        return _error(f"unknown {name.upper()} split {split!r}; choose one of "
+                      + ", ".join(entry.variants), 2)
+    from ._lookup import load_named
 
-    fetcher = getattr(datasets, FETCHERS[name])
     subsets = [args.subset] if args.subset else ["train", "test"]
     for subset in subsets:
-        kwargs = {"subset": subset, "data_home": args.data_home, "base_url": args.base_url}
-        if name == "emnist":
-            kwargs["split"] = split
         try:
-            bunch = fetcher(**kwargs)
+            bunch = load_named(entry.key, subset, variant=split, data_home=args.data_home,
+                               base_url=args.base_url)
         except (NotADirectoryError, PermissionError) as exc:  # a --data-home the user got wrong
             return _error(exc, 2)
         except OSError as exc:  # unreachable server, checksum mismatch, interrupted transfer
             return _error(exc, 1)
+        except ValueError as exc:  # a subset the set does not have
+            return _error(exc, 2)
         print(f"{name} {subset}: {bunch.images.shape[0]} images of shape "
-              f"{bunch.images.shape[1:]}, {len(set(bunch.target.tolist()))} classes", file=out)
-    from ._download import data_home_path
-    from ._registry import DATASETS
-
-    print(f"cached in {data_home_path(args.data_home) / DATASETS[registry_key(name)].name}",
-          file=out)
+              f"{bunch.images.shape[1:]}, {len(set(bunch.target.tolist()))} classes "
+              f"({bunch.location})", file=out)
     return 0
 
 
@@ -139,37 +131,61 @@ def _parse_name(text):
     """``(user-facing name, EMNIST split or None)`` of a name as typed; ``(None, None)`` if
     unknown. ``emnist-letters`` (or ``emnist_letters``) carries its split."""
     key = str(text).strip().lower().replace("_", "-")
-    if key.startswith("emnist-"):
-        return "emnist", key[len("emnist-"):]
+    for entry in DATASETS.values():
+        if entry.variants and key.startswith(f"{entry.name}-"):
+            return entry.name, key[len(entry.name) + 1:]
     return dataset_name(key), None
 
 
 def _list(data_home, out) -> int:
     from ._download import data_home_path, format_size
-    from ._names import display_name
-    from ._registry import DATASETS, cached_size, cached_subsets, download_size
+    from ._lookup import find_local
+    from ._registry import cached_size, cached_subsets, download_size
 
     home = data_home_path(data_home)
     print(f"cache: {home}", file=out)
     print(f"{'name':<14} {'cached':<23} {'size':<24} data", file=out)
+    found_local = []
     for key, spec in DATASETS.items():
         cached = cached_subsets(key, data_home)
-        missing = [s for s in spec.subsets if s not in cached]
+        local = {}
+        for subset in spec.subsets:
+            if subset in cached:
+                continue
+            try:
+                found = find_local(spec, subset, data_home)
+            except (OSError, ValueError) as exc:  # an incomplete copy: say what is missing
+                found_local.append(f"{spec.name} {subset}: incomplete local copy ({exc})")
+                continue
+            if found is not None:
+                local[subset] = found
+        missing = [s for s in spec.subsets if s not in cached and s not in local]
         parts = []
-        if cached:
-            parts.append(f"{format_size(cached_size(key, data_home))} on disk")
+        on_disk = cached_size(key, data_home) + sum(
+            p.stat().st_size for f in local.values() for g in f.files for p in g)
+        if cached or local:
+            parts.append(f"{format_size(on_disk)} on disk")
         if missing:
             to_get = format_size(download_size(key, missing))
-            parts.append(f"{to_get} to download" if not cached else f"{to_get} more to download")
-        status = _cached_text(cached, spec)
-        print(f"{display_name(key):<14} {status:<23} {', '.join(parts):<24} {spec.title}",
-              file=out)
+            parts.append(f"{to_get} more to download" if cached or local
+                         else f"{to_get} to download")
+        status = _cached_text(cached, local, spec)
+        print(f"{spec.name:<14} {status:<23} {', '.join(parts):<24} {spec.title}", file=out)
+        for subset, found in local.items():
+            found_local.append(f"{spec.name} {subset}: {found.describe()}")
+    if found_local:
+        print("local copies:", file=out)
+        for line in found_local:
+            print(f"  {line}", file=out)
     return 0
 
 
-def _cached_text(cached, spec):
-    if not cached:
+def _cached_text(cached, local, spec):
+    if not cached and not local:
         return "not cached"
-    if len(cached) > 3:  # EMNIST: split/subset keys
-        return f"{len(cached)} of {len(spec.subsets)} subsets"
-    return ", ".join(cached)
+    if len(cached) + len(local) > 3:  # EMNIST: split/subset keys
+        return f"{len(cached) + len(local)} of {len(spec.subsets)} subsets"
+    shown = [", ".join(cached)] if cached else []
+    if local:
+        shown.append(", ".join(local) + " (local)")
+    return "; ".join(shown)
