@@ -625,6 +625,12 @@ def per_class_metrics(
         One row per class of ``labels``, the macro and weighted averages and the confusion
         matrix.
 
+    See Also
+    --------
+    classification_report : The same metrics as a text report.
+    most_confused : The most frequent confusions.
+    skimgclf.report.ModelReport : These metrics of a fitted model, with figures.
+
     Notes
     -----
     .. versionchanged:: 0.1
@@ -632,12 +638,6 @@ def per_class_metrics(
        read as the class's accuracy: that is ``"recall"``). The old key still answers, with a
        FutureWarning, until 0.3. Recall and precision come first, and ``area_ratio`` is left
        out without scores instead of being NaN.
-
-    See Also
-    --------
-    classification_report : The same metrics as a text report.
-    most_confused : The most frequent confusions.
-    skimgclf.report.ModelReport : These metrics of a fitted model, with figures.
 
     Examples
     --------

@@ -222,9 +222,8 @@ def test_worst_prediction_grid_any_layout(layout):
     y = np.array([0, 1, 1, 0, 1, 0])
     proba = rng.dirichlet([1, 1], size=6)
     fig, ax = _axes()
-    tiles = plot_worst_predictions(
-        X, y, proba, target_names=["no", "yes"], k=4, ax=ax, channels_first=layout == "chw_rgb"
-    )
+    # no channels_first: the image rule reads (6, 3, 8, 8) as channels-first, as every step does
+    tiles = plot_worst_predictions(X, y, proba, target_names=["no", "yes"], k=4, ax=ax)
     order, _ = worst_predictions(y, proba, k=4)
     assert len(tiles) == 4
     for tile, i in zip(tiles, order, strict=True):
