@@ -32,7 +32,7 @@ _LAZY = {
     "show_versions": "_versions",
 }
 _SUBMODULES = (
-    "cluster", "datasets", "demo", "ensemble", "exceptions", "inspection", "metrics",
+    "cluster", "datasets", "demo", "ensemble", "exceptions", "export", "inspection", "metrics",
     "model_selection", "nets", "neural", "plotting", "preprocessing", "presets", "report",
 )
 
