@@ -9,6 +9,7 @@ its output and figures; ``-D plot_gallery=0`` builds the gallery's pages without
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -85,15 +86,40 @@ sphinx_gallery_conf = {
     # The examples print their results (accuracy tables, epoch logs); nothing else is shown.
     "capture_repr": (),
     "min_reported_time": 1,
+    # Each figure is also saved at twice its resolution (the browser picks it on a high-density
+    # screen), and _link_gallery_figures below makes every figure a link to its largest file.
+    "image_srcset": ["2x"],
+    # Every example names its thumbnail figure (``# sphinx_gallery_thumbnail_number = N``, a
+    # comment left out of the rendered code); tests/test_examples.py checks that each has one.
+    "remove_config_comments": True,
 }
 
-html_theme = "alabaster"
+# pydata-sphinx-theme, as scikit-learn uses: a top bar with the sections, the section's pages on
+# the left, the page's contents on the right. The gallery's pages drop the right-hand column
+# and, like every page, use the full width of the window up to 100rem (docs/_static/custom.css):
+# figures are shown at full width, and long lines of code and output scroll inside their box.
+html_theme = "pydata_sphinx_theme"
 html_title = f"skimgclf {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 html_theme_options = {
-    "description": "scikit-learn compatible image classification",
-    "fixed_sidebar": True,
+    "logo": {"text": f"skimgclf {version}"},
+    "navbar_align": "left",
+    "header_links_before_dropdown": 6,
+    "show_toc_level": 2,
+    "show_prev_next": True,
+    # The page's contents and its source on the right, but not on the gallery's pages (each
+    # named: two patterns matching one page is a warning).
+    "secondary_sidebar_items": {
+        "**": ["page-toc", "sourcelink"],
+        "auto_examples/index": [],
+        **{f"auto_examples/{script.stem}": []
+           for script in (Path(__file__).parent / "../examples").glob("plot_*.py")},
+    },
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version", "theme-version"],
 }
+html_sidebars = {"index": [], "install": [], "quickstart": [], "contributing": []}
 
 
 def _skip_metadata_requests(app, what, name, obj, skip, options):
@@ -130,6 +156,31 @@ def _gallery_figure_or_caption(app, doctree):
             figure.replace_self(nodes.paragraph("", "", *(caption.children if caption else [])))
 
 
+_GALLERY_IMG = re.compile(
+    r'<img src="(?P<src>[^"]+)" srcset="(?P<srcset>[^"]*)"(?P<rest>[^>]*'
+    r'class = "sphx-glr-(?:single|multi)-img"[^>]*)/>'
+)
+
+
+def _gallery_img_link(match):
+    # The largest file of the srcset ("a.png, a_2_00x.png 2.00x"), else the figure itself.
+    largest = match["src"]
+    for entry in match["srcset"].split(","):
+        parts = entry.split()
+        if len(parts) == 2:
+            largest = parts[0]
+    return (f'<a class="sphx-glr-figure-link reference external" href="{largest}" '
+            f'title="open the full-size figure">{match[0]}</a>')
+
+
+def _link_gallery_figures(app, pagename, templatename, context, doctree):
+    # sphinx-gallery writes each figure as a bare <img> (its image-sg directive takes no
+    # :target:): wrap it in a link to its full-size file, so that a click opens the figure.
+    if pagename.startswith("auto_examples/") and "body" in context:
+        context["body"] = _GALLERY_IMG.sub(_gallery_img_link, context["body"])
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_metadata_requests)
+    app.connect("html-page-context", _link_gallery_figures)
     app.connect("doctree-read", _gallery_figure_or_caption, priority=400)

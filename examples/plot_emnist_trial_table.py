@@ -27,7 +27,8 @@ itself.
 
 ``python plot_emnist_trial_table.py`` takes minutes on a CPU; ``SKIMGCLF_EXAMPLES_FAST=1``
 shrinks the data, the grid and the training to a tiny run (what CI and the documentation build
-do).
+do). With ``SKIMGCLF_EXAMPLES_OUT=folder`` the figure is also saved as a PNG file in
+``folder/emnist_trial_table/``.
 """
 
 # %%
@@ -37,16 +38,19 @@ import os
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import GridSearchCV, StratifiedShuffleSplit, train_test_split
 
 from skimgclf.datasets import load_idx_folder
 from skimgclf.neural import CNNClassifier
 
-# The data folder and the run's size (see the docstring).
+# The data folder, the run's size and where the figure is also saved (see the docstring).
 HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()  # gallery: no __file__
 DATA = Path(os.environ.get("SKIMGCLF_SHARED_DATA", HERE / "../../shared/data")).resolve()
 FAST = os.environ.get("SKIMGCLF_EXAMPLES_FAST", "") not in ("", "0")
+OUT = os.environ.get("SKIMGCLF_EXAMPLES_OUT")
+OUT = Path(OUT, "emnist_trial_table") if OUT else None
 
 start = time.perf_counter()
 train = load_idx_folder(DATA / "fashion-mnist", subset="train")
@@ -94,8 +98,48 @@ for trial, i in enumerate(order, start=1):
           f"{res['mean_test_score'][i]:>9.3f}  {res['mean_fit_time'][i]:>6.1f}")
 
 best = search.best_params_
+test_accuracy = search.score(X_test, y_test)
 print(f"\nbest trial: widths {best['module__widths']}, fc {best['module__fc']}, "
       f"lr {best['lr']:g}: validation accuracy {search.best_score_:.3f}")
-print(f"test accuracy of the best trial (refit on all {len(y)} images): "
-      f"{search.score(X_test, y_test):.3f}")
+print(f"test accuracy of the best trial (refit on all {len(y)} images): {test_accuracy:.3f}")
 print(f"done in {time.perf_counter() - start:.0f} s")
+
+# %%
+# The trials at a glance
+# ----------------------
+# Validation accuracy of every trial, best at the top, and the best trial's test accuracy
+# (dashed).
+labels = [f"{'-'.join(str(w) for w in res['params'][i]['module__widths'])}, "
+          f"fc {res['params'][i]['module__fc']}, lr {res['params'][i]['lr']:g}" for i in order]
+scores = res["mean_test_score"][order]
+fig, ax = plt.subplots(figsize=(10, 0.5 * len(order) + 1.5))
+ax.barh(range(len(order)), scores, color=["tab:blue"] + ["tab:gray"] * (len(order) - 1))
+ax.set_yticks(range(len(order)), labels)
+ax.invert_yaxis()  # the best trial on top
+ax.axvline(test_accuracy, color="tab:orange", linestyle="--",
+           label=f"best trial, test accuracy {test_accuracy:.3f}")
+for k, score in enumerate(scores):
+    ax.text(score, k, f" {score:.3f}", va="center")
+ax.set_xlim(0, 1)
+ax.set_xlabel("validation accuracy")
+ax.set_title("Fashion-MNIST: one trial per row (conv widths, fc width, learning rate)")
+ax.legend(loc="lower right")
+fig.tight_layout()
+if OUT:
+    OUT.mkdir(parents=True, exist_ok=True)
+    fig.savefig(OUT / "trials.png", dpi=80)
+
+# %%
+# What the full run gives
+# -----------------------
+# This page shows the fast mode (``SKIMGCLF_EXAMPLES_FAST=1``, what CI and the documentation
+# build run): 4 trials of a narrowed network, 2 epochs each, on 1,000 images, far from what the
+# network can do. The full run (``python plot_emnist_trial_table.py``) runs 12 trials (conv
+# widths x fc width x 3 learning rates) of 8 epochs on 12,000 Fashion-MNIST images, and scores
+# the best on 5,000 test images. The study's figures (88.7 % validation, 88.43 % test) are on
+# EMNIST-balanced (47 classes, 100,000 training images) and are not comparable with
+# Fashion-MNIST's; ``fetch_emnist(split="balanced", download=True)`` runs the same trials there.
+
+plt.show()
+
+# sphinx_gallery_thumbnail_number = 1

@@ -207,4 +207,20 @@ print(f"\nsingle CNNs ({CNN_PARAMS['architecture']}, {N_VOTERS} seeds): validati
 print(f"majority vote of {N_VOTERS} CNNs: validation accuracy "
       f"{vote.score(X_valid, y_valid):.3f}")
 print(f"done in {time.perf_counter() - start:.0f} s")
+
+# %%
+# What the full run gives
+# -----------------------
+# This page shows the fast mode (``SKIMGCLF_EXAMPLES_FAST=1``, what CI and the documentation
+# build run): 800 training composites, 4 grid points, and three LeNet-5 networks trained for 4
+# epochs. That is far too little for the networks, which end near the logistic regression,
+# and three barely trained voters do not reliably beat the best of them. The extraction
+# accuracies do not depend on training and are already representative. The full run
+# (``python plot_modified_mnist.py``: 10,000 training and 2,000 validation composites, the
+# study's 24-point grid on 4,000 of them, and a vote of four BatchNorm CNNs trained for 10
+# epochs) takes minutes on a CPU. The study's vote of four CNNs reached
+# 92.6 % validation accuracy, with 40,000 training images, 1 % above its single networks.
+
 plt.show()
+
+# sphinx_gallery_thumbnail_number = 1

@@ -48,7 +48,7 @@ CHECKS = {
         ],
     ),
     "plot_emnist_trial_table": (
-        [],
+        ["trials.png"],
         [
             (r"best trial: .*validation accuracy ([\d.]+)", 0.5),  # 0.660-0.670
             (r"test accuracy of the best trial .*: ([\d.]+)", 0.55),  # 0.718-0.734
@@ -65,7 +65,7 @@ CHECKS = {
         ],
     ),
     "plot_transfer_learning": (
-        [],
+        ["accuracy.png"],
         [
             # the first match is the full training set; then the imbalanced one
             (r"baseline CNN \(scratch\)\s*: CV accuracy ([\d.]+)", 0.5),  # 0.825
@@ -76,7 +76,8 @@ CHECKS = {
         ],
     ),
     "plot_raw_hog_cnn": (
-        ["mnist.png", "fashion-mnist.png"],
+        ["mnist_confusion.png", "mnist_loss.png", "fashion-mnist_confusion.png",
+         "fashion-mnist_loss.png"],
         [
             (r"\nmnist raw MLP\s*: test accuracy ([\d.]+)", 0.7),  # 0.878
             (r"\nmnist HOG \+ MLP\s*: test accuracy ([\d.]+)", 0.7),  # 0.932
@@ -130,8 +131,15 @@ def test_every_example_is_checked_and_gallery_ready():
             assert variable in doc, f"{name}: the docstring does not explain {variable}"
         # Figures stay open: sphinx-gallery's matplotlib scraper shows the open ones inline.
         assert "plt.close" not in source and "matplotlib.use" not in source, name
-        if CHECKS[name][0]:
-            assert 'os.environ.get("SKIMGCLF_EXAMPLES_OUT")' in source, name
+        # Every example draws (and saves) a figure, and names the one its gallery thumbnail
+        # shows: no example gets the placeholder logo.
+        assert CHECKS[name][0], f"{name} draws no figure: its gallery card would have no image"
+        assert 'os.environ.get("SKIMGCLF_EXAMPLES_OUT")' in source, name
+        assert re.search(r"^# sphinx_gallery_thumbnail_number = [1-9]\d*$", source, re.MULTILINE), (
+            f"{name} does not name its thumbnail figure")
+        # Each page says what the full run gives next to the fast mode it shows.
+        assert "What the full run gives" in source, f"{name}: no word on the full run"
+        assert "FULL_RUN_RESULTS" not in source, f"{name}: a placeholder is left in the text"
 
 
 def test_missing_data_is_a_clear_error(tmp_path):
