@@ -195,3 +195,20 @@ def test_data_errors_are_input_errors():
         load_data("digits", color="blue")
     assert load_data("digits", color="rgb", limit=20, random_state=0).images.shape == (
         20, 8, 8, 3)
+
+
+def test_a_read_only_folder_named_as_the_cache_is_read_in_place(shared_data, tmp_path):
+    """A data home whose mnist/ holds the whole official test files but grants no write
+    permission (as the shared data does) is read as a local copy: no lock, no stamps beside
+    the files, even for root."""
+    home = _linked(shared_data, tmp_path, "mnist")
+    folder = home / "mnist"
+    folder.chmod(0o555)
+    try:
+        data = load_data("mnist", subset="test", data_home=home, download=False)
+        assert data.images.shape == (10000, 28, 28)
+        assert data.location.startswith("local copy in")
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            p.name for p in (shared_data / "mnist").iterdir())
+    finally:
+        folder.chmod(0o755)

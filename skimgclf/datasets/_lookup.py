@@ -6,7 +6,9 @@ under the data home ``H`` (``data_home``, else ``$SKIMGCLF_DATA``, else ``~/skim
 1. **The cache**, ``H/KEY/`` with every file of ``S`` under its official name: used as the
    fetchers always did (each file compared with its stamp; a file copied there by hand is
    verified once against its published checksum and stamped; a damaged one fetched again,
-   or refused offline).
+   or refused offline). A folder whose mode grants no write permission (``chmod a-w``, a
+   read-only share) is no cache, even to root, who may write anywhere: its files are read in
+   place as a local copy (2.), and no lock or stamp is written beside them.
 2. **A local copy**, in each layout of the entry (:meth:`Dataset.layouts`): the official files
    in ``H/NAME/`` (or ``H/KEY/``, ``H/ALIAS/``), each whole or split into parts
    ``STEM.partKKofNN.EXT``, then the entry's other layouts (e.g. CIFAR-10's npz parts in
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,7 +148,20 @@ def find_local(entry: Dataset, subset: str, data_home=None) -> Found | None:
 
 def _in_cache(entry: Dataset, subset: str, data_home) -> bool:
     folder = data_home_path(data_home) / entry.key
-    return all((folder / rel).is_file() for rel in entry.subsets[subset])
+    return _meant_to_be_written(folder) and all(
+        (folder / rel).is_file() for rel in entry.subsets[subset])
+
+
+def _meant_to_be_written(folder: Path) -> bool:
+    """Whether ``folder`` may hold the cache's lock and stamps: writable, by its mode bits as
+    well as by ``os.access`` (root passes ``os.access`` everywhere; the bits still say that a
+    shared copy of the data is not to be written)."""
+    try:
+        mode = folder.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) and os.access(
+        folder, os.W_OK)
 
 
 def locate(entry: Dataset, subset: str, data_home=None) -> str | None:
