@@ -12,9 +12,12 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from skimgclf import cli
+from skimgclf._cli import _data, _errors, _models
+from skimgclf._datasource import DataError
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.cli import classify_error, main
 from skimgclf.datasets import load_digits_images
+from skimgclf.exceptions import InputError, InputTypeError
 
 
 def _idx(path, array):
@@ -109,7 +112,8 @@ CASES = [
     (["train", "labels_2d.npz"], "labels_2d.npz: the labels have shape (5, 2)"),
     ([*TRAIN, "one_class.npz"], "one_class.npz holds labels of one class only (0.0)"),
     (["train", "flat_rgb.npz"], "flat_rgb.npz holds flat rows of 3072 values, which are not"),
-    (["train", "flat_rgb.npz", "--image-shape", "32x32"], "images of 32x32 (the image shape"),
+    (["train", "flat_rgb.npz", "--image-shape", "32x32"],
+     "flat_rgb.npz holds flat rows of 3072 values, but images of 32x32"),
     (["train", "bad_shape.npz"], "bad_shape.npz holds flat rows of 3072 values, but images of"),
     (["train", "digits", "--image-shape", "28x28"], "digits holds images of 8x8, not of the"),
     (["train", "objects.npz"], "objects.npz: array 'X' holds Python objects"),
@@ -213,7 +217,7 @@ def _raise(exc):
 
 
 def test_a_bug_keeps_its_traceback_and_says_to_report_it(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "_load", _raise(ZeroDivisionError("division by zero")))
+    monkeypatch.setattr(_data, "load", _raise(ZeroDivisionError("division by zero")))
     assert main(["train", "digits"]) == 1
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err and "ZeroDivisionError" in err
@@ -225,13 +229,13 @@ def test_a_value_error_from_deep_inside_numpy_is_a_bug(monkeypatch, capsys):
     def load(args, subset):
         return np.zeros(4).reshape(3, 3), None  # a bug of ours handing numpy bad input
 
-    monkeypatch.setattr(cli, "_load", load)
+    monkeypatch.setattr(_data, "load", load)
     assert main(["train", "digits"]) == 1
     assert "internal error: ValueError: cannot reshape" in capsys.readouterr().err
 
 
 def test_the_network_failing_is_exit_1_in_one_line(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "_load", _raise(ConnectionResetError("the server hung up")))
+    monkeypatch.setattr(_data, "load", _raise(ConnectionResetError("the server hung up")))
     assert main(["train", "mnist"]) == 1
     err = capsys.readouterr().err
     assert err.strip() == ("skimgclf train: error: the server hung up (rerun with --debug for "
@@ -244,7 +248,7 @@ def test_the_network_failing_is_exit_1_in_one_line(monkeypatch, capsys):
         (lambda: FileNotFoundError("x"), "usage"),
         (lambda: IsADirectoryError("x"), "usage"),
         (lambda: PermissionError(13, "Permission denied", "m.joblib"), "usage"),
-        (lambda: cli.UserError("x"), "usage"),
+        (lambda: _errors.UserError("x"), "usage"),
         (lambda: ValueError("raised without a traceback"), "bug"),
         (lambda: TypeError("x"), "bug"),
         (lambda: RuntimeError("x"), "bug"),
@@ -301,7 +305,7 @@ GPU_ERRORS = {
 
 
 def _train_out_of_memory(monkeypatch, capsys, make, model="cnn"):
-    monkeypatch.setattr(cli, "_build_model", lambda name, X, args, progress=False:
+    monkeypatch.setattr(_models, "build_model", lambda name, X, args, progress=False:
                         _RunsOutOfMemory(make))
     assert main(["train", "digits", "--model", model, "-o", "unused.joblib"]) == 1
     err = capsys.readouterr().err.strip()
@@ -351,57 +355,98 @@ def test_evaluate_out_of_memory_suggests_fewer_images(in_bad_files, fitted_model
     def predict_everything(model, y, args):  # stands for the predictions of too many images
         raise MemoryError()
 
-    monkeypatch.setattr(cli, "_check_labels", predict_everything)
+    monkeypatch.setattr(_data, "check_labels", predict_everything)
     assert main(["evaluate", str(fitted_model), "digits.npz"]) == 1
     assert capsys.readouterr().err.strip() == (
         "skimgclf evaluate: error: out of memory (RAM); use less at once: use fewer images "
         "(--limit N) (rerun with --debug for the traceback)")
 
 
-def test_classify_error_reads_the_raise_site():
-    from sklearn.utils.validation import check_array
-
+def test_classify_error_goes_by_type_not_by_where_it_was_raised():
     from skimgclf._images import image_shape_from_flat
 
-    with pytest.raises(ValueError) as ours:
+    with pytest.raises(InputError) as ours:
         image_shape_from_flat(785)
     assert classify_error(ours.value) == "usage"  # our validation: "not a square image"
-    with pytest.raises(ValueError) as sklearn:
-        check_array(np.array([[np.nan]]))
-    assert classify_error(sklearn.value) == "usage"  # scikit-learn's validation
+    assert classify_error(InputTypeError("a list where an array is expected")) == "usage"
+    assert classify_error(InvalidParameterError("the 'C' parameter must be a float")) == "usage"
+    assert classify_error(DataError("x.npz holds no images")) == "usage"
+    # A plain ValueError or TypeError is a bug, wherever it comes from: input refused on
+    # purpose raises an InputError, with a message saying what to do.
+    for exc in (ValueError("raised on purpose, but not as an InputError"), TypeError("x")):
+        assert classify_error(exc) == "bug"
 
 
-def test_an_accident_in_a_frame_of_ours_is_a_bug(tmp_path):
-    source = tmp_path / "fake.py"
-    source.write_text("def check(v):\n    if v == -1:\n        raise ValueError('v is -1')\n"
-                      "    low, high = v\n")
-    scope = {"__name__": "skimgclf._fake"}  # as if the module were part of skimgclf
-    exec(compile(source.read_text(), str(source), "exec"), scope)
-    with pytest.raises(ValueError) as on_purpose:
-        scope["check"](-1)
-    assert classify_error(on_purpose.value) == "usage"
-    with pytest.raises(ValueError) as accident:
-        scope["check"]([1, 2, 3])  # unpacking fails: no raise statement, a bug
-    assert classify_error(accident.value) == "bug"
+def _refuse(value):
+    if value < 0:
+        raise InputTypeError(f"{value} is negative")
+    return value
 
 
-def test_classify_error_reads_a_joblib_worker_traceback():
+def test_joblib_workers_errors_keep_their_type():
     from joblib import Parallel, delayed
-    from sklearn.utils.validation import check_array
 
-    with pytest.raises(ValueError) as remote:
-        Parallel(n_jobs=2)(delayed(check_array)(np.array([[v]])) for v in (1.0, np.nan))
+    with pytest.raises(InputTypeError) as remote:
+        Parallel(n_jobs=2)(delayed(_refuse)(v) for v in (1, -1))
     assert classify_error(remote.value) == "usage"
     with pytest.raises(ValueError) as deep:
         Parallel(n_jobs=2)(delayed(np.reshape)(np.zeros(4), s) for s in ((2, 2), (3, 3)))
     assert classify_error(deep.value) == "bug"
 
 
+def test_an_internal_plain_value_error_in_a_command_is_a_bug_with_its_traceback(
+    in_bad_files, monkeypatch, capsys
+):
+    def check_labels(model, y, args):  # stands for a check of ours that trips over itself
+        raise ValueError("operands could not be broadcast together")
+
+    monkeypatch.setattr(_data, "check_labels", check_labels)
+    assert main(["evaluate", "lr.joblib", "digits.npz"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert "internal error: ValueError: operands could not be broadcast" in err
+    assert "please report it" in err
+
+
+def test_an_input_type_error_in_a_command_is_a_usage_error(in_bad_files, fitted_model,
+                                                           monkeypatch, capsys):
+    def check_labels(model, y, args):
+        raise InputTypeError("labels must be integers or strings, got a list of dicts")
+
+    monkeypatch.setattr(_data, "check_labels", check_labels)
+    assert main(["evaluate", "lr.joblib", "digits.npz"]) == 2
+    assert capsys.readouterr().err.strip() == ("skimgclf evaluate: error: labels must be "
+                                               "integers or strings, got a list of dicts")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["search", "digits.npz", "--grid", "lr.json", "--limit", "20", "--cv", "5"],
+     "--cv 5: the largest class of digits.npz holds 2 images, fewer than the folds"),
+    (["search", "digits.npz", "--grid", "lr_cv.json", "--limit", "20"],
+     "cv = 4 of lr_cv.json: the largest class of digits.npz holds 2 images"),
+    (["search", "digits.npz", "--grid", "lr_scoring.json"], "unknown scoring 'acuracy'; did you "
+     "mean accuracy"),
+    (["demo", "--cv", "1000", "--out", "d"], "--cv 1000: the demo cross-validates 75% of the "
+     "embedded digits"),
+])
+def test_what_scikit_learn_refuses_with_a_plain_value_error_is_checked_first(
+    argv, message, in_bad_files, capsys
+):
+    (in_bad_files / "lr_cv.json").write_text(json.dumps(
+        {"cv": 4, "models": {"lr": {"preset": "logreg"}}}))
+    (in_bad_files / "lr_scoring.json").write_text(json.dumps(
+        {"scoring": "acuracy", "models": {"lr": {"preset": "logreg"}}}))
+    (in_bad_files / "lr.json").write_text(json.dumps({"models": {"lr": {"preset": "logreg"}}}))
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err, err
+
+
 def test_one_line_of_a_long_or_multiline_message():
-    message = cli._one_line(ValueError("first\nsecond   third " + "x" * 1000))
+    message = _errors.one_line(ValueError("first\nsecond   third " + "x" * 1000))
     assert "\n" not in message and message.startswith("first second third")
     assert len(message) <= 500 and message.endswith("...")
-    assert cli._one_line(PermissionError(13, "Permission denied", "m.joblib")) == (
+    assert _errors.one_line(PermissionError(13, "Permission denied", "m.joblib")) == (
         "Permission denied: m.joblib"
     )
 
@@ -410,7 +455,7 @@ def test_an_unwritable_output_is_a_usage_error(in_bad_files, monkeypatch, capsys
     def refuse(model, path):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(cli, "_save", refuse)
+    monkeypatch.setattr(_models, "save", refuse)
     argv = [*TRAIN, "digits.npz", "-o", "out/m.joblib", "--param", "clf__max_iter=20"]
     assert main(argv) == 2
     assert capsys.readouterr().err.strip() == "skimgclf train: error: Permission denied: " \

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from skimgclf import cli
+from skimgclf._cli import _models
 from skimgclf.cli import main
 
 pytestmark = pytest.mark.skipif(
@@ -69,7 +69,7 @@ class _StopsOnCtrlC(_SwallowsCtrlC):
 
 
 def _use(monkeypatch, estimator):
-    monkeypatch.setattr(cli, "_build_model", lambda name, X, args, progress=False: estimator)
+    monkeypatch.setattr(_models, "build_model", lambda name, X, args, progress=False: estimator)
 
 
 def test_a_swallowed_ctrl_c_saves_nothing_at_the_output(tmp_path, monkeypatch, capsys):
@@ -140,7 +140,7 @@ def test_outside_training_no_library_can_swallow_ctrl_c(monkeypatch, capsys):
                 carried_on.append(True)
         raise AssertionError("not reached")
 
-    monkeypatch.setattr(cli, "_load_model", load_model)
+    monkeypatch.setattr(_models, "load_model", load_model)
     assert main(["evaluate", "m.joblib", "digits"]) == 130
     assert carried_on == []
     assert capsys.readouterr().err.strip() == "skimgclf evaluate: interrupted"
@@ -151,7 +151,7 @@ def test_outside_training_sigterm_ends_the_command_with_143(monkeypatch, capsys)
         _raise(signal.SIGTERM)
         raise AssertionError("not reached")
 
-    monkeypatch.setattr(cli, "_load_model", load_model)
+    monkeypatch.setattr(_models, "load_model", load_model)
     assert main(["evaluate", "m.joblib", "digits"]) == 143
     assert capsys.readouterr().err.strip() == "skimgclf evaluate: terminated by SIGTERM"
 

@@ -13,6 +13,7 @@ import pytest
 from conftest import HANG_TIMEOUT
 
 from skimgclf import cli
+from skimgclf._cli import _models
 from skimgclf.cli import main
 
 EPOCH_ROW = re.compile(r"^\s+\d+\s+\d+\.\d+")
@@ -39,11 +40,11 @@ def test_train_logs_plain_epoch_lines_when_not_a_terminal(tmp_path, capsys):
 def test_a_terminal_gets_the_progress_bar_and_colours(monkeypatch, terminal):
     import numpy as np
 
-    monkeypatch.setattr(cli, "_isatty", lambda stream: terminal)
-    model = cli._preset("cnn", np.zeros((2, 8, 8)), _args(), progress=True)
+    monkeypatch.setattr(_models, "_isatty", lambda stream: terminal)
+    model = _models.preset("cnn", np.zeros((2, 8, 8)), _args(), progress=True)
     params = model.get_params()
     assert params["clf__verbose"] == 1 and params["clf__progress_bar"] is terminal
-    quiet = cli._preset("cnn", np.zeros((2, 8, 8)), _args(argv=["-q"]), progress=True)
+    quiet = _models.preset("cnn", np.zeros((2, 8, 8)), _args(argv=["-q"]), progress=True)
     assert quiet.get_params()["clf__verbose"] == 0
     assert quiet.get_params()["clf__progress_bar"] is False
 

@@ -130,3 +130,25 @@ def test_search_verbose_prints_a_line_per_fit(in_tmp, capsys):
     assert main(["search", "d.npz", "--grid", grid, "--cv", "2"]) == 0
     out = capsys.readouterr().out
     assert "[CV] END" not in out and "--verbose 2 prints a line per fit" in out
+
+
+# ---------------------------------------------------------------------- routed parameters
+@pytest.mark.parametrize("name", ["CNNClassifier", "TorchMLPClassifier"])
+def test_the_routing_prefixes_are_the_networks_own(name):
+    import skimgclf
+    from skimgclf._cli._params import routing_prefixes
+    from skimgclf.neural._params import ROUTING_PREFIXES
+
+    net = getattr(skimgclf, name)()
+    assert set(ROUTING_PREFIXES) <= routing_prefixes(net)  # what the network checks at fit
+    assert set(net.prefixes_) <= routing_prefixes(net)  # what skorch routes
+    assert routing_prefixes(make_model("logreg", image_shape=(8, 8))[-1]) == frozenset()
+
+
+def test_every_routed_prefix_reaches_the_network_without_its_step(in_tmp):
+    argv = ["train", "d.npz", "--model", "mlp", "--max-epochs", "1", "-o", "m.joblib", "-q"]
+    assert main([*argv, "--param", "compile__mode=default", "--param",
+                 "criterion__label_smoothing=0.1", "--param", "optimizer__eps=1e-7"]) == 0
+    params = joblib.load("m.joblib").named_steps["clf"].get_params()
+    assert params["compile__mode"] == "default" and params["criterion__label_smoothing"] == 0.1
+    assert params["optimizer__eps"] == 1e-7

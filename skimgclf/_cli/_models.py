@@ -1,0 +1,148 @@
+"""Models of the command line: the presets with the user's parameters, and model files (written
+atomically, opened with every failure naming the file)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .._console import isatty as _isatty
+from . import _params
+from ._errors import UserError, one_line
+
+
+def build_model(name, X, args, *, progress=False):
+    """A preset pipeline for images of ``X``'s shape with the user's --param values;
+    ``progress`` shows each network's epoch log (plain lines where the output is not a
+    terminal) and, on a terminal, a progress bar over its batches."""
+    model = preset(name, X, args, progress=progress)
+    for key, (value, text) in _params.parse_params(args.param).items():
+        shown = f"--param {key}={text}"
+        _params.set_param(model, _params.param_name(model, key, shown, name), value, shown, name)
+    return model
+
+
+def preset(name, X, args, *, progress=False):
+    """The preset ``name`` for images of ``X``'s shape, seeded by --random-state, with
+    --max-epochs; its logs on only with ``progress`` (and not --quiet)."""
+    from ..presets import make_model
+
+    model = make_model(
+        name,
+        image_shape=tuple(X.shape[1:]),
+        random_state=args.random_state,
+        max_epochs=args.max_epochs,
+    )
+    show = progress and not args.quiet
+    quiet = {}
+    for key in model.get_params():
+        if key.endswith("__verbose"):
+            quiet[key] = int(show)
+        if key.endswith("__progress_bar"):  # a network
+            quiet[key] = show and _isatty(sys.stderr)  # epoch lines go out plain off a tty
+    model.set_params(**quiet)
+    return model
+
+
+def output_path(path, option) -> Path:
+    """``path`` as a file to write, checked before any work is done."""
+    out = Path(path)
+    if out.is_dir():
+        raise UserError(f"{option} {path} is a directory; give a file name, e.g. "
+                        f"{out / 'model.joblib'}")
+    make_folder(out.parent, f"{option} {path}")
+    return out
+
+
+def output_folder(path, option):
+    """``path`` must be a folder, or nothing yet (it is created)."""
+    if Path(path).exists() and not Path(path).is_dir():
+        raise UserError(f"{option} {path} is a file; give a folder (created if needed)")
+
+
+def make_folder(folder, what):
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UserError(f"{what}: cannot create the folder {folder}, a file is in the way") \
+            from None
+
+
+def write_atomically(path: Path, write):
+    """Call ``write(file)`` on a temporary file beside ``path``, then give it the name ``path``:
+    a file at ``path`` is either whole or not there.
+
+    The temporary file is on the same file system (where ``os.replace`` is atomic) and flushed
+    to the disk before it takes the name, so that an error, a signal or a crash leaves the
+    previous file or the new one, never part of one. Only a SIGKILL or a power cut during the
+    write leaves the hidden ``.NAME.PID.tmp`` behind.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save(model, path: Path):
+    """Write ``model`` atomically at ``path`` (see :func:`write_atomically`)."""
+    import joblib
+
+    write_atomically(path, lambda f: joblib.dump(model, f))
+
+
+def partial_path(out: Path) -> Path:
+    """Where ``train`` keeps a network stopped mid-training: ``STEM.partial.SUFFIX``."""
+    return out.with_name(f"{out.stem}.partial{out.suffix}")
+
+
+def epochs_done(model):
+    history = getattr(model.steps[-1][1], "history_", None) if hasattr(model, "steps") else None
+    return len(history) if history is not None else None
+
+
+def keep_class_names(model, data):
+    """Store the data's class names on the fitted model, in ``classes_`` order, as
+    ``class_names_``: ``evaluate`` and ``report`` name the classes with them. (An attribute of
+    the saved Pipeline: the file stays an ordinary scikit-learn model.)"""
+    from .._datasource import class_names_for
+
+    names = class_names_for(getattr(model, "classes_", []), data.target_names)
+    if names is not None:
+        model.class_names_ = names
+
+
+def load_model(path):
+    """The fitted estimator saved at ``path``; every failure names the file."""
+    import joblib
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    if os.path.isdir(path):
+        raise UserError(f"{path} is a directory; expected a model file saved by 'skimgclf train'")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"model file not found: {path}")
+    try:
+        model = joblib.load(path)
+    except ModuleNotFoundError as exc:
+        raise UserError(f"{path} needs the module {exc.name!r}, which is not installed here; "
+                        "load it where it was saved") from exc
+    except Exception as exc:  # whatever the unpickler trips on, the file is at fault
+        raise UserError(f"{path} is not a model saved by 'skimgclf train' (joblib cannot read "
+                        f"it: {type(exc).__name__}: {one_line(exc)[:120]})") from exc
+    if not (hasattr(model, "fit") and hasattr(model, "predict")):
+        raise UserError(f"{path} holds a {type(model).__name__}, not a scikit-learn model; "
+                        "give a model saved by 'skimgclf train'")
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        raise UserError(f"{path} holds an unfitted {type(model).__name__}; fit it first "
+                        "(skimgclf train)") from None
+    return model

@@ -1,0 +1,42 @@
+"""``skimgclf report``: a Markdown report with figures of a saved model on data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import _data, _models
+from ._parser import STYLE, add_data_args
+
+
+def add_parser(subparsers, parents=()):
+    report = subparsers.add_parser(
+        "report", parents=list(parents),
+        help="write a Markdown report with figures for a saved model",
+        description="Write report.md and its figures (confusion matrix, per-class metrics, "
+        "loss curves, kernels, worst predictions) for a saved model on data, with the classes "
+        "named as in 'evaluate'.", **STYLE,
+    )
+    report.add_argument("model", help="a model saved by 'skimgclf train' (joblib)")
+    add_data_args(report, "test", "report on")
+    report.add_argument("--out", default="skimgclf-report", help="folder for report.md and figures")
+    report.set_defaults(func=run)
+    return report
+
+
+def run(args) -> int:
+    from ..report import ModelReport
+
+    _models.output_folder(args.out, "--out")
+    model = _models.load_model(args.model)
+    data = _data.load(args, args.subset, class_names=None)
+    X, y = data.images, data.target
+    _data.check_input(model, X, args)
+    _data.check_labels(model, y, args)
+    names = _data.model_class_names(model, data, args)
+    title = f"{Path(args.model).name} on {_data.data_name(args)}"
+    report = ModelReport.from_estimator(model, X, y, title=title, target_names=names,
+                                        fit_time=getattr(model, "fit_time_", None))
+    path = report.save(args.out)
+    if not args.quiet:
+        print(f"report written to {path}")
+    return 0
