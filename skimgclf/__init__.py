@@ -33,7 +33,8 @@ _LAZY = {
 }
 _SUBMODULES = (
     "cluster", "datasets", "demo", "ensemble", "exceptions", "export", "inspection", "metrics",
-    "model_selection", "nets", "neural", "plotting", "preprocessing", "presets", "report",
+    "model_selection", "nets", "neural", "persistence", "plotting", "preprocessing", "presets",
+    "report",
 )
 
 __all__ = [*_LAZY, "__version__"]
