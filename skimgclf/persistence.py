@@ -177,6 +177,14 @@ def save_model(model, path):
     InputError
         When ``path`` is a directory, or the model holds objects the format cannot store
         (e.g. a network whose ``module`` parameter is a module instance rather than a class).
+    FileNotFoundError
+        When the folder of ``path`` does not exist.
+
+    Warns
+    -----
+    UserWarning
+        When the model holds types :func:`load_model` does not trust by default (your own
+        classes or functions): the file is written, and reading it will need ``trusted=``.
 
     See Also
     --------
@@ -189,17 +197,18 @@ def save_model(model, path):
     >>> from skimgclf.datasets import load_digits_images
     >>> from skimgclf.persistence import load_model, save_model
     >>> X, y = load_digits_images(return_X_y=True)
-    >>> model = LogisticRegression(max_iter=200).fit(X.reshape(len(X), -1)[:200], y[:200])
+    >>> model = LogisticRegression(max_iter=200).fit(X[:200], y[:200])  # flat rows
     >>> path = save_model(model, pathlib.Path(tempfile.mkdtemp()) / "digits.skimgclf")
-    >>> (load_model(path).predict(X.reshape(len(X), -1)) == model.predict(
-    ...     X.reshape(len(X), -1))).all()
-    np.True_
+    >>> bool((load_model(path).predict(X) == model.predict(X)).all())
+    True
     """
     import skops.io as sio
 
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path} is a directory; give a file name, e.g. {path / 'model.skimgclf'}")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
     nets = _find_nets(model)
     references, net_entries, parts, net_classes = {}, [], {}, []
     for index, net in enumerate(nets):
@@ -208,10 +217,10 @@ def save_model(model, path):
         references[id(net)] = reference
         net_entries.append(entry)
         parts.update(net_parts)
-    # A copy of the model in which each network is its reference (deepcopy takes the memo's
-    # object for an id it holds): the model itself is not touched.
-    stored = copy.deepcopy(model, dict(references)) if references else model
     try:
+        # A copy of the model in which each network is its reference (deepcopy takes the
+        # memo's object for an id it holds): the model itself is not touched.
+        stored = copy.deepcopy(model, dict(references)) if references else model
         skops_bytes = sio.dumps(stored, compression=zipfile.ZIP_DEFLATED)
     except Exception as exc:
         raise InputError(f"cannot save {type(model).__name__} to {path}: it holds an object "
@@ -276,15 +285,22 @@ _LEAVES = (str, bytes, bytearray, numbers.Number, type, types.FunctionType,
 
 
 def _find_nets(model):
-    """The skorch networks anywhere in ``model``, each once, in a stable order.
-
-    Walks containers, object arrays (``cv_results_``) and the attributes of objects; torch
-    modules and tensors are leaves. Without skorch imported no network can exist."""
+    """The skorch networks anywhere in ``model``, each once, in a stable order (none without
+    skorch imported: no network can exist then)."""
     if "skorch" not in sys.modules:
         return []
-    import numpy as np
     import torch
     from skorch import NeuralNet
+
+    return _find(model, NeuralNet, skip=(torch.Tensor, torch.nn.Module, torch.optim.Optimizer))
+
+
+def _find(model, kind, skip=()):
+    """The objects of type ``kind`` anywhere in ``model``, each once, depth first.
+
+    Walks containers, object arrays (``cv_results_``) and the attributes of objects, not into
+    ``kind`` nor the types of ``skip`` (torch modules and tensors)."""
+    import numpy as np
 
     found, seen, stack = [], set(), [model]
     while stack:
@@ -292,10 +308,10 @@ def _find_nets(model):
         if id(obj) in seen or isinstance(obj, _LEAVES):
             continue
         seen.add(id(obj))
-        if isinstance(obj, NeuralNet):
+        if isinstance(obj, kind):
             found.append(obj)
             continue
-        if isinstance(obj, (torch.Tensor, torch.nn.Module, torch.optim.Optimizer)):
+        if isinstance(obj, skip):
             continue
         if isinstance(obj, np.ndarray):
             if obj.dtype == object:
@@ -448,8 +464,8 @@ def load_model(path, *, trusted=None, trusted_pickle=False):
     >>> model.class_names_ = [str(c) for c in model.classes_]
     >>> path = save_model(model, pathlib.Path(tempfile.mkdtemp()) / "digits.skimgclf")
     >>> loaded = load_model(path)
-    >>> (loaded.predict(X) == model.predict(X)).all(), loaded.class_names_[:3]
-    (np.True_, ['0', '1', '2'])
+    >>> bool((loaded.predict(X) == model.predict(X)).all()), loaded.class_names_[:3]
+    (True, ['0', '1', '2'])
     """
     path = Path(path)
     if path.is_dir():
@@ -601,7 +617,7 @@ def _put_nets(path, zf, model, net_entries):
     """The model with each reference replaced by its rebuilt network (see save_model)."""
     entries = {entry["index"]: entry for entry in net_entries}
     nets, memo = {}, {}
-    for ref in _find_references(model):
+    for ref in _find(model, _NetReference):
         if ref.index not in entries:
             raise InputError(f"{path}: network {ref.index!r} is not in its {_MANIFEST}")
         if ref.index not in nets:
@@ -610,32 +626,6 @@ def _put_nets(path, zf, model, net_entries):
     # deepcopy takes the memo's object for an id it holds: a copy of the model with the nets in
     # their places (tuples included), shared references staying shared.
     return copy.deepcopy(model, memo) if memo else model
-
-
-def _find_references(model):
-    import numpy as np
-
-    found, seen, stack = [], set(), [model]
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen or isinstance(obj, _LEAVES):
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, _NetReference):
-            found.append(obj)
-            continue
-        if isinstance(obj, np.ndarray):
-            if obj.dtype == object:
-                stack.extend(obj.ravel().tolist())
-            continue
-        if isinstance(obj, dict):
-            stack.extend(v for kv in obj.items() for v in kv)
-        elif isinstance(obj, (list, tuple, set, frozenset)):
-            stack.extend(obj)
-        state = getattr(obj, "__dict__", None)
-        if isinstance(state, dict):
-            stack.extend(state.values())
-    return found
 
 
 def _build_net(path, zf, ref, entry):
@@ -734,7 +724,8 @@ _PLAIN = (
     ("sklearn.metrics._scorer", "_Scorer"),
     ("sklearn.metrics._scorer", "_PassthroughScorer"),
     ("sklearn.metrics._scorer", "_MultimetricScorer"),
-    # print: the default sink of skorch's PrintLog and EarlyStopping; it writes its arguments
+    # print: the default sink of skorch's PrintLog and EarlyStopping. Called by a hostile file,
+    # it writes that file's text to stdout, which the file's class names do anyway.
     ("builtins", "print"),
 )
 # The functions of sklearn.metrics the scorers call: they compute on arrays, nothing else.

@@ -243,18 +243,23 @@ def test_subprocess_predicts_the_same(digits, tmp_path):
     X, y = digits
     model = make_model("hog-mlp", image_shape=(8, 8), random_state=0, max_epochs=1).fit(X, y)
     path = save_model(model, tmp_path / "model.skimgclf")
+    linear = make_model("logreg").fit(X, y)
+    linear_path = save_model(linear, tmp_path / "linear.skimgclf")
     np.save(tmp_path / "X.npy", X)
     code = textwrap.dedent(f"""
         import json, numpy as np
         from skimgclf.persistence import load_model
-        model = load_model({str(path)!r})
         X = np.load({str(tmp_path / "X.npy")!r})
-        print(json.dumps(model.predict(X).tolist()))
+        linear = load_model({str(linear_path)!r}).predict(X).tolist()
+        model = load_model({str(path)!r})
+        print(json.dumps([model.predict(X).tolist(), linear]))
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=HANG_TIMEOUT)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == model.predict(X).tolist()
+    predicted, predicted_linear = json.loads(done.stdout)
+    assert predicted == model.predict(X).tolist()
+    assert predicted_linear == linear.predict(X).tolist()
 
 
 def test_trusted_pickle_reads_joblib_and_pickle(digits, tmp_path):
@@ -400,6 +405,8 @@ def test_missing_file_and_directory(tmp_path):
         load_model(tmp_path)
     with pytest.raises(InputError, match="is a directory"):
         save_model(LogisticRegression(), tmp_path)
+    with pytest.raises(FileNotFoundError, match="no-folder"):
+        save_model(LogisticRegression(), tmp_path / "no-folder" / "m.skimgclf")
 
 
 def test_damaged_files_are_named(digits, tmp_path):
