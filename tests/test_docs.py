@@ -186,6 +186,9 @@ def html(tmp_path_factory):
 @pytest.mark.slow
 def test_html_builds_without_warnings(html):
     assert (html / "index.html").is_file()
+    # pydata-sphinx-theme with our stylesheet (full-width article, code that scrolls in its box)
+    index = (html / "index.html").read_text(encoding="utf-8")
+    assert "pydata-sphinx-theme" in index and "_static/custom.css" in index
     for page in PAGES:
         built = html / page.relative_to(DOCS).with_suffix(".html")
         assert built.is_file(), f"{_page_id(page)} was not built (missing from every toctree?)"
