@@ -24,9 +24,10 @@ that folder, download the official files once instead: replace the loading lines
 (cached under ``~/skimgclf_data``).
 
 ``python plot_raw_hog_cnn.py`` takes a long while on a CPU (30 epochs of six models on 60,000
-images); ``SKIMGCLF_EXAMPLES_FAST=1`` shrinks the data and the training to a tiny run (what CI
-and the documentation build do). With ``SKIMGCLF_EXAMPLES_OUT=folder`` the figures are also
-saved as PNG files in ``folder/raw_hog_cnn/``.
+images: about 16 minutes at one torch thread); ``SKIMGCLF_EXAMPLES_FAST=1`` shrinks the data
+and the training to a tiny run (what CI and the documentation build do). With
+``SKIMGCLF_EXAMPLES_OUT=folder`` the figures are also saved as PNG files in
+``folder/raw_hog_cnn/``.
 """
 
 # %%
@@ -110,9 +111,19 @@ for data_name in ("mnist", "fashion-mnist"):
 # for free, so in fast mode the CNN can score *below* the HOG model (and the raw MLP), the
 # opposite of the study. The full run (``python plot_raw_hog_cnn.py``: all 60,000 training
 # images, 10 % of them for validation, 30 epochs, larger batches) is close to the study's
-# setting, where the study reported about 98.2 %
-# (raw MLP), up to 98.4 % (HOG + MLP) and up to 98.99 % (CNN) on MNIST, and 90.55 % for its
-# best Fashion-MNIST CNN.
+# setting, where the study reported about 98.2 % (raw MLP), up to 98.4 % (HOG + MLP) and up
+# to 98.99 % (CNN) on MNIST, and 90.55 % for its best Fashion-MNIST CNN.
+#
+# One full run on a CPU (one torch thread, 16 minutes; the last digit varies with the machine)
+# gave these test accuracies, in the study's order: the CNN first, then HOG + MLP, then the
+# raw MLP.
+#
+# =============  =======  =========  =====
+# data set       raw MLP  HOG + MLP  CNN
+# =============  =======  =========  =====
+# MNIST          0.976    0.980      0.994
+# Fashion-MNIST  0.874    0.881      0.891
+# =============  =======  =========  =====
 #
 # The figures below are those of this page's run, one per cell: the confusion matrices, then
 # the loss curves, for MNIST and then for Fashion-MNIST.
