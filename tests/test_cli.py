@@ -2,12 +2,12 @@
 
 import json
 
-import joblib
 import numpy as np
 import pytest
 
 from skimgclf.cli import main
 from skimgclf.datasets import load_digits_images
+from skimgclf.persistence import load_model
 
 
 @pytest.fixture()
@@ -31,10 +31,10 @@ def test_demo_compares_models_and_writes_a_report(tmp_path, capsys):
 
 
 def test_train_evaluate_report_round_trip(tmp_path, capsys, digits_npz):
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skimgclf"
     argv = ["train", str(digits_npz), "--model", "hog-logreg", "-o", str(model)]
     assert main([*argv, "--param", "clf__C=0.5"]) == 0
-    fitted = joblib.load(model)
+    fitted = load_model(model)
     assert fitted.named_steps["clf"].C == 0.5
     assert fitted.named_steps["hog"].pixels_per_cell == (2, 2)  # sized for 8x8 images
     assert "saved to" in capsys.readouterr().out
@@ -46,13 +46,13 @@ def test_train_evaluate_report_round_trip(tmp_path, capsys, digits_npz):
     assert "bcr" in printed.lower() and "area" in printed.lower()
 
     assert main(["report", str(model), str(digits_npz), "--out", str(tmp_path / "r"), "-q"]) == 0
-    assert (tmp_path / "r" / "report.md").read_text().startswith("# m.joblib on")
+    assert (tmp_path / "r" / "report.md").read_text().startswith("# m.skimgclf on")
 
 
 def test_train_reads_idx_parts(tmp_path, shared_data):
     images = shared_data / "mnist" / "t10k-images-idx3-ubyte.gz"
     labels = shared_data / "mnist" / "t10k-labels-idx1-ubyte.gz"
-    model = tmp_path / "lr.joblib"
+    model = tmp_path / "lr.skimgclf"
     code = main(
         [
             "train",
@@ -67,7 +67,7 @@ def test_train_reads_idx_parts(tmp_path, shared_data):
         ]
     )
     assert code == 0
-    assert joblib.load(model).named_steps["clf"].n_features_in_ == 784
+    assert load_model(model).named_steps["clf"].n_features_in_ == 784
 
 
 @pytest.mark.parametrize("suffix", [".json", ".toml"])
@@ -89,7 +89,7 @@ def test_search_from_a_grid_file(tmp_path, capsys, digits_npz, suffix):
             'cv = 2\n[models.lr]\npreset = "logreg"\ngrid = { C = [0.01, 1.0] }\n'
             '[models.hog]\npreset = "hog-logreg"\n'
         )
-    best = tmp_path / "best.joblib"
+    best = tmp_path / "best.skimgclf"
     assert main(["search", str(digits_npz), "--grid", str(grid), "-o", str(best), "-q"]) == 0
     table = capsys.readouterr().out
     assert table.count("| lr |") == 2 and table.count("| hog |") == 1
@@ -99,7 +99,7 @@ def test_search_from_a_grid_file(tmp_path, capsys, digits_npz, suffix):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["evaluate", "no-such-model.joblib", "digits"], "model file not found: no-such-model"),
+        (["evaluate", "no-such-model.skimgclf", "digits"], "model file not found: no-such-model"),
         (["train", "no-such.npz", "--model", "logreg"], "data file not found: no-such.npz"),
         (["train", "imagenet"], "unknown data 'imagenet'"),
         (["train", "digits", "--param", "clf__C"], "--param takes NAME=VALUE"),

@@ -18,6 +18,7 @@ from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.cli import classify_error, main
 from skimgclf.datasets import load_digits_images
 from skimgclf.exceptions import InputError, InputTypeError
+from skimgclf.persistence import save_model
 
 
 def _idx(path, array):
@@ -86,13 +87,13 @@ def in_bad_files(bad_files, monkeypatch):
 
 @pytest.fixture(scope="module")
 def fitted_model(bad_files):
-    """lr.joblib: logistic regression fitted on 8x8 digits."""
+    """lr.skimgclf: logistic regression fitted on 8x8 digits."""
     X, y = load_digits_images(return_X_y=True)
     from skimgclf.presets import make_model
 
     model = make_model("logreg", image_shape=(8, 8)).set_params(clf__max_iter=50)
-    joblib.dump(model.fit(X[:300].reshape(-1, 8, 8), y[:300]), bad_files / "lr.joblib")
-    return bad_files / "lr.joblib"
+    save_model(model.fit(X[:300].reshape(-1, 8, 8), y[:300]), bad_files / "lr.skimgclf")
+    return bad_files / "lr.skimgclf"
 
 
 TRAIN = ["train", "--model", "logreg", "-q"]
@@ -123,7 +124,7 @@ CASES = [
     (["train", "imagenet"], "unknown data 'imagenet'"),
     (["train", "kmnist", "--offline", "--data-home", "cache"],
      "kmnist (train) is not in the cache (cache/kmnist/"),
-    (["evaluate", "lr.joblib", "cifar10", "--offline", "--data-home", "cache"],
+    (["evaluate", "lr.skimgclf", "cifar10", "--offline", "--data-home", "cache"],
      "--offline forbids downloading; drop --offline, or run 'skimgclf datasets fetch cifar10'"),
     (["train", "idx:labels.gz:images.gz"], "labels.gz holds an array of shape (2,), not images"),
     (["train", "idx:images.gz:labels.gz"], "images.gz holds 3 images but 2 labels"),
@@ -153,19 +154,24 @@ CASES = [
     (["datasets", "fetch", "imagenet"], "unknown data set 'imagenet'"),
     # model files
     (["evaluate", "missing.joblib", "digits"], "model file not found: missing.joblib"),
-    (["evaluate", "notmodel.joblib", "digits"], "notmodel.joblib is not a model saved by"),
-    (["evaluate", "digits.npz", "digits"], "digits.npz is not a model saved by"),
-    (["evaluate", "dict.joblib", "digits"], "dict.joblib holds a dict, not a scikit-learn model"),
-    (["evaluate", "unfitted.joblib", "digits"], "unfitted.joblib holds an unfitted"),
+    (["evaluate", "notmodel.joblib", "digits"], "notmodel.joblib is not a model file"),
+    (["evaluate", "notmodel.joblib", "digits", "--trust"], "notmodel.joblib is not a model"),
+    (["evaluate", "digits.npz", "digits"], "digits.npz is a zip file but not a model file"),
+    (["evaluate", "dict.joblib", "digits"], "dict.joblib is a pickle/joblib file, and opening "
+     "one runs code stored in it: give --trust to open it"),
+    (["evaluate", "dict.joblib", "digits", "--trust"], "dict.joblib holds a dict, not a"),
+    (["evaluate", "unfitted.joblib", "digits", "--trust"], "unfitted.joblib holds an unfitted"),
     (["evaluate", "a_folder", "digits"], "a_folder is a directory; expected a model file"),
     (["report", "notmodel.joblib", "digits", "--out", "r"], "notmodel.joblib is not a model"),
-    (["evaluate", "lr.joblib", "big.npz"], "lr.joblib was trained on images of 8x8"),
-    (["evaluate", "lr.joblib", "other_labels.npz"], "no label of other_labels.npz is one of"),
-    (["evaluate", "lr.joblib", "string_labels.npz"], "no label of string_labels.npz"),
+    (["predict", "notmodel.joblib", "a.png"], "notmodel.joblib is not a model file"),
+    (["export", "notmodel.joblib"], "notmodel.joblib is not a model file"),
+    (["evaluate", "lr.skimgclf", "big.npz"], "lr.skimgclf was trained on images of 8x8"),
+    (["evaluate", "lr.skimgclf", "other_labels.npz"], "no label of other_labels.npz is one of"),
+    (["evaluate", "lr.skimgclf", "string_labels.npz"], "no label of string_labels.npz"),
     # output paths
     ([*TRAIN, "digits", "-o", "a_folder"], "-o a_folder is a directory; give a file name"),
     ([*TRAIN, "digits", "-o", "a_file/model.joblib"], "cannot create the folder a_file"),
-    (["report", "lr.joblib", "digits.npz", "--out", "a_file"], "--out a_file is a file"),
+    (["report", "lr.skimgclf", "digits.npz", "--out", "a_file"], "--out a_file is a file"),
     (["demo", "--out", "a_file"], "--out a_file is a file"),
     # grid files
     (["search", "digits", "--grid", "missing.json"], "grid file not found: missing.json"),
@@ -395,13 +401,13 @@ def test_joblib_workers_errors_keep_their_type():
 
 
 def test_an_internal_plain_value_error_in_a_command_is_a_bug_with_its_traceback(
-    in_bad_files, monkeypatch, capsys
+    in_bad_files, fitted_model, monkeypatch, capsys
 ):
     def check_labels(model, y, args):  # stands for a check of ours that trips over itself
         raise ValueError("operands could not be broadcast together")
 
     monkeypatch.setattr(_data, "check_labels", check_labels)
-    assert main(["evaluate", "lr.joblib", "digits.npz"]) == 1
+    assert main(["evaluate", "lr.skimgclf", "digits.npz"]) == 1
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err
     assert "internal error: ValueError: operands could not be broadcast" in err
@@ -414,7 +420,7 @@ def test_an_input_type_error_in_a_command_is_a_usage_error(in_bad_files, fitted_
         raise InputTypeError("labels must be integers or strings, got a list of dicts")
 
     monkeypatch.setattr(_data, "check_labels", check_labels)
-    assert main(["evaluate", "lr.joblib", "digits.npz"]) == 2
+    assert main(["evaluate", "lr.skimgclf", "digits.npz"]) == 2
     assert capsys.readouterr().err.strip() == ("skimgclf evaluate: error: labels must be "
                                                "integers or strings, got a list of dicts")
 

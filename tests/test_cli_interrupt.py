@@ -12,13 +12,13 @@ import sys
 import threading
 import time
 
-import joblib
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from skimgclf._cli import _models
 from skimgclf.cli import main
+from skimgclf.persistence import load_model
 
 pytestmark = pytest.mark.skipif(
     not hasattr(signal, "SIGINT") or sys.platform == "win32",
@@ -68,17 +68,23 @@ class _StopsOnCtrlC(_SwallowsCtrlC):
         raise AssertionError("not reached")
 
 
+def _load(path):
+    """A saved stand-in: its class is the test's, which no model file trusts by default."""
+    names = [f"{cls.__module__}.{cls.__qualname__}" for cls in (_SwallowsCtrlC, _SwallowsSigterm)]
+    return load_model(path, trusted=names)
+
+
 def _use(monkeypatch, estimator):
     monkeypatch.setattr(_models, "build_model", lambda name, X, args, progress=False: estimator)
 
 
 def test_a_swallowed_ctrl_c_saves_nothing_at_the_output(tmp_path, monkeypatch, capsys):
     _use(monkeypatch, _SwallowsCtrlC())
-    out = tmp_path / "model.joblib"
+    out = tmp_path / "model.skimgclf"
     assert main(["train", "digits", "-o", str(out), "-q"]) == 130
     assert not out.exists()
-    partial = tmp_path / "model.partial.joblib"
-    assert joblib.load(partial).epochs_ == 3  # the partly trained model, under another name
+    partial = tmp_path / "model.partial.skimgclf"
+    assert _load(partial).epochs_ == 3  # the partly trained model, under another name
     err = capsys.readouterr().err.strip()
     assert err.startswith("skimgclf train: interrupted")
     assert f"nothing saved to {out}" in err and str(partial) in err
@@ -87,10 +93,10 @@ def test_a_swallowed_ctrl_c_saves_nothing_at_the_output(tmp_path, monkeypatch, c
 
 def test_sigterm_stops_training_as_ctrl_c_does_with_exit_143(tmp_path, monkeypatch, capsys):
     _use(monkeypatch, _SwallowsSigterm())
-    out = tmp_path / "model.joblib"
+    out = tmp_path / "model.skimgclf"
     assert main(["train", "digits", "-o", str(out), "-q"]) == 143
     assert not out.exists()
-    assert joblib.load(tmp_path / "model.partial.joblib").epochs_ == 3
+    assert _load(tmp_path / "model.partial.skimgclf").epochs_ == 3
     assert capsys.readouterr().err.startswith("skimgclf train: terminated by SIGTERM; nothing")
 
 
@@ -107,14 +113,14 @@ def test_a_second_signal_while_training_stops_at_once(tmp_path, monkeypatch, cap
             raise AssertionError("not reached")
 
     _use(monkeypatch, Deaf())
-    assert main(["train", "digits", "-o", str(tmp_path / "m.joblib"), "-q"]) == 143
+    assert main(["train", "digits", "-o", str(tmp_path / "m.skimgclf"), "-q"]) == 143
     assert os.listdir(tmp_path) == []
     assert capsys.readouterr().err.strip() == "skimgclf train: terminated by SIGTERM"
 
 
 def test_an_existing_model_at_the_output_is_left_as_it_was(tmp_path, monkeypatch):
     _use(monkeypatch, _SwallowsCtrlC())
-    out = tmp_path / "model.joblib"
+    out = tmp_path / "model.skimgclf"
     out.write_bytes(b"the previous model")
     assert main(["train", "digits", "-o", str(out), "-q"]) == 130
     assert out.read_bytes() == b"the previous model"
@@ -122,7 +128,7 @@ def test_an_existing_model_at_the_output_is_left_as_it_was(tmp_path, monkeypatch
 
 def test_a_ctrl_c_that_stops_fit_saves_nothing(tmp_path, monkeypatch, capsys):
     _use(monkeypatch, _StopsOnCtrlC())
-    assert main(["train", "digits", "-o", str(tmp_path / "m.joblib"), "-q"]) == 130
+    assert main(["train", "digits", "-o", str(tmp_path / "m.skimgclf"), "-q"]) == 130
     assert os.listdir(tmp_path) == []
     assert capsys.readouterr().err.strip() == "skimgclf train: interrupted"
 
@@ -132,7 +138,7 @@ def test_outside_training_no_library_can_swallow_ctrl_c(monkeypatch, capsys):
     # KeyboardInterrupt and carries on (a search over skorch nets would start its next fit).
     carried_on = []
 
-    def load_model(path):
+    def load_model(path, trust=False):
         for _ in range(3):
             try:
                 signal.raise_signal(signal.SIGINT)
@@ -141,25 +147,25 @@ def test_outside_training_no_library_can_swallow_ctrl_c(monkeypatch, capsys):
         raise AssertionError("not reached")
 
     monkeypatch.setattr(_models, "load_model", load_model)
-    assert main(["evaluate", "m.joblib", "digits"]) == 130
+    assert main(["evaluate", "m.skimgclf", "digits"]) == 130
     assert carried_on == []
     assert capsys.readouterr().err.strip() == "skimgclf evaluate: interrupted"
 
 
 def test_outside_training_sigterm_ends_the_command_with_143(monkeypatch, capsys):
-    def load_model(path):
+    def load_model(path, trust=False):
         _raise(signal.SIGTERM)
         raise AssertionError("not reached")
 
     monkeypatch.setattr(_models, "load_model", load_model)
-    assert main(["evaluate", "m.joblib", "digits"]) == 143
+    assert main(["evaluate", "m.skimgclf", "digits"]) == 143
     assert capsys.readouterr().err.strip() == "skimgclf evaluate: terminated by SIGTERM"
 
 
 def test_the_handlers_are_removed_afterwards(tmp_path, monkeypatch):
     before = [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)]
     _use(monkeypatch, _SwallowsCtrlC())
-    main(["train", "digits", "-o", str(tmp_path / "m.joblib"), "-q"])
+    main(["train", "digits", "-o", str(tmp_path / "m.skimgclf"), "-q"])
     assert [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)] == before
 
 
@@ -172,7 +178,7 @@ def _lines(stream, into):
 @pytest.mark.slow
 def test_ctrl_c_during_a_real_training_run(tmp_path):
     """``skimgclf train`` in a subprocess: a CNN on the embedded digits, SIGINT after epoch 1."""
-    out = tmp_path / "cnn.joblib"
+    out = tmp_path / "cnn.skimgclf"
     argv = [sys.executable, "-m", "skimgclf.cli", "train", "digits", "--model", "cnn",
             "--max-epochs", "2000", "-o", str(out)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -197,8 +203,8 @@ def test_ctrl_c_during_a_real_training_run(tmp_path):
             proc.kill()
     assert proc.returncode == 130, err
     assert not out.exists()
-    partial = tmp_path / "cnn.partial.joblib"
+    partial = tmp_path / "cnn.partial.skimgclf"
     assert "nothing saved to" in err and str(partial) in err
-    model = joblib.load(partial)  # the network as it was when stopped: it predicts
+    model = load_model(partial)  # the network as it was when stopped: it predicts
     assert 1 <= len(model.named_steps["clf"].history_) < 2000
     assert model.predict(np.zeros((2, 8, 8), np.uint8)).shape == (2,)

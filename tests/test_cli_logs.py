@@ -25,7 +25,7 @@ def _args(argv=()):
 
 def test_train_logs_plain_epoch_lines_when_not_a_terminal(tmp_path, capsys):
     argv = ["train", "digits", "--model", "mlp", "--max-epochs", "3", "--limit", "200",
-            "-o", str(tmp_path / "m.joblib")]
+            "-o", str(tmp_path / "m.skimgclf")]
     assert main(argv) == 0
     captured = capsys.readouterr()  # pytest's capture is no terminal
     assert "\x1b" not in captured.out + captured.err
@@ -76,7 +76,7 @@ def test_every_network_logs_through_that_sink_and_stays_silent_at_verbose_0(caps
 def test_a_piped_train_log_has_no_ansi_codes_nor_bar_frames(tmp_path):
     """The command as a user pipes it: ``skimgclf train ... | tee log``."""
     argv = [sys.executable, "-m", "skimgclf.cli", "train", "digits", "--model", "cnn",
-            "--max-epochs", "2", "--limit", "200", "-o", str(tmp_path / "m.joblib")]
+            "--max-epochs", "2", "--limit", "200", "-o", str(tmp_path / "m.skimgclf")]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=HANG_TIMEOUT,
                           env={**os.environ, "COLUMNS": "80"})
     assert done.returncode == 0, done.stderr
@@ -88,7 +88,7 @@ def test_a_piped_train_log_has_no_ansi_codes_nor_bar_frames(tmp_path):
     assert lines[-1].startswith("fitted in ")
     assert done.stderr == ""
     # the saved model loads here (its log sink is not the __main__ of `-m`) and logs on
-    import joblib
+    from skimgclf.persistence import load_model
 
-    net = joblib.load(tmp_path / "m.joblib").named_steps["clf"]
+    net = load_model(tmp_path / "m.skimgclf").named_steps["clf"]
     assert net.callbacks_[-1][1].sink.__module__ == "skimgclf._console"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import struct
 
-import joblib
 import numpy as np
 import pytest
 import skimage.io
@@ -15,6 +14,7 @@ import skimage.io
 from skimgclf._datasource import load_data
 from skimgclf.cli import main
 from skimgclf.datasets import load_digits_images
+from skimgclf.persistence import load_model
 
 FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
            "Bag", "Ankle boot"]
@@ -92,9 +92,9 @@ def test_names_of_an_npz_file_must_name_every_label(tmp_path):
 
 # --------------------------------------------------------------------- train, evaluate, report
 def test_names_are_saved_with_the_model_and_name_every_output(tmp_path, named_npz, capsys):
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skimgclf"
     assert main(["train", str(named_npz), *LR, "-o", str(model)]) == 0
-    assert joblib.load(model).class_names_ == DIGIT_NAMES
+    assert load_model(model).class_names_ == DIGIT_NAMES
     # evaluated on data that names nothing (the same images, no names): the model's names
     plain = tmp_path / "plain.npz"
     with np.load(named_npz) as npz:
@@ -111,10 +111,10 @@ def test_class_names_option_as_a_list_or_a_file(tmp_path, digits, capsys):
     X, y = digits
     np.savez(tmp_path / "d.npz", X=X, y=y)
     (tmp_path / "names.txt").write_text("\n".join(DIGIT_NAMES) + "\n\n")
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skimgclf"
     argv = ["train", str(tmp_path / "d.npz"), *LR, "-o", str(model)]
     assert main([*argv, "--class-names", "@" + str(tmp_path / "names.txt")]) == 0
-    assert joblib.load(model).class_names_ == DIGIT_NAMES
+    assert load_model(model).class_names_ == DIGIT_NAMES
     # at evaluation, --class-names wins over the names saved with the model
     letters = ",".join("ABCDEFGHIJ")
     assert main(["evaluate", str(model), str(tmp_path / "d.npz"), "--class-names", letters]) == 0
@@ -124,7 +124,8 @@ def test_class_names_option_as_a_list_or_a_file(tmp_path, digits, capsys):
 @pytest.mark.parametrize(
     "option, message",
     [
-        ("a,b", "--class-names gives 2 names, but the classes of m.joblib are 0, ..., 9: give 10"),
+        ("a,b", "--class-names gives 2 names, but the classes of m.skimgclf are 0, ..., 9: "
+         "give 10"),
         ("a,,c", "--class-names 'a,,c': give NAME,NAME,... or @FILE"),
         ("a,b,a,c,d,e,f,g,h,i", "the names ['a'] appear more than once"),
         ("@missing.txt", "class names file not found: missing.txt"),
@@ -135,8 +136,8 @@ def test_bad_class_names_are_one_line_and_exit_2(tmp_path, digits, monkeypatch, 
     monkeypatch.chdir(tmp_path)
     X, y = digits
     np.savez("d.npz", X=X, y=y)
-    assert main(["train", "d.npz", *LR, "-o", "m.joblib"]) == 0
-    assert main(["evaluate", "m.joblib", "d.npz", "--class-names", option]) == 2
+    assert main(["train", "d.npz", *LR, "-o", "m.skimgclf"]) == 0
+    assert main(["evaluate", "m.skimgclf", "d.npz", "--class-names", option]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err
 
@@ -145,7 +146,7 @@ def test_string_labels_need_no_names(tmp_path, capsys):
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "s.npz", X=rng.integers(0, 255, (40, 4, 4)),
              y=np.array(["cat", "dog"] * 20))
-    argv = ["train", str(tmp_path / "s.npz"), *LR, "-o", str(tmp_path / "m.joblib")]
+    argv = ["train", str(tmp_path / "s.npz"), *LR, "-o", str(tmp_path / "m.skimgclf")]
     assert main(argv) == 0
     assert main([*argv, "--class-names", "a,b"]) == 2
     assert "are strings, which name the classes already" in capsys.readouterr().err
@@ -169,9 +170,9 @@ def test_a_fetched_set_brings_its_names(tmp_path, shared_data, capsys, monkeypat
         monkeypatch.setitem(DATASETS["fashion_mnist"].checksums, name,
                             "md5:" + file_checksum(cache / name, "md5"))
     data = ["fashion_mnist", "--subset", "test", "--offline", "--data-home", str(cache.parent)]
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skimgclf"
     assert main(["train", *data, *LR, "-o", str(model)]) == 0
-    assert joblib.load(model).class_names_ == FASHION
+    assert load_model(model).class_names_ == FASHION
     assert main(["evaluate", str(model), *data]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("accuracy") and "of fashion-mnist (test)" in printed
@@ -187,7 +188,7 @@ def test_a_fashion_mnist_report_from_the_cli_names_the_classes(tmp_path, shared_
             f"{d / 't10k-labels-idx1-ubyte.gz'}")
     names = tmp_path / "fashion.txt"
     names.write_text("\n".join(FASHION))
-    model = tmp_path / "fashion.joblib"
+    model = tmp_path / "fashion.skimgclf"
     argv = ["train", train, "--model", "hog-logreg", "--limit", "1000", "--class-names",
             f"@{names}", "-o", str(model), "-q"]
     assert main(argv) == 0, capsys.readouterr().err

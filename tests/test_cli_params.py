@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 
-import joblib
 import numpy as np
 import pytest
 
 from skimgclf._preset_catalog import MODEL_PRESETS, PRESET_STEPS
 from skimgclf.cli import main
 from skimgclf.datasets import load_digits_images
+from skimgclf.persistence import load_model
 from skimgclf.presets import make_model
 
 
@@ -44,9 +44,9 @@ def test_the_help_table_of_steps_is_what_make_model_builds(name):
 # ---------------------------------------------------------------------------------- --param
 @pytest.mark.parametrize("param", ["clf__C=0.25", "C=0.25"])
 def test_param_takes_the_step_name_or_a_name_one_step_has(param, in_tmp):
-    argv = ["train", "d.npz", "--model", "hog-logreg", "-o", "m.joblib", "-q"]
+    argv = ["train", "d.npz", "--model", "hog-logreg", "-o", "m.skimgclf", "-q"]
     assert main([*argv, "--param", param, "--param", "orientations=6"]) == 0
-    model = joblib.load("m.joblib")
+    model = load_model("m.skimgclf")
     assert model.named_steps["clf"].C == 0.25 and model.named_steps["hog"].orientations == 6
 
 
@@ -67,9 +67,9 @@ def test_an_unknown_name_lists_the_steps(in_tmp, capsys):
 
 
 def test_network_routing_names_resolve_to_the_network(in_tmp):
-    argv = ["train", "d.npz", "--model", "mlp", "--max-epochs", "1", "-o", "m.joblib", "-q"]
+    argv = ["train", "d.npz", "--model", "mlp", "--max-epochs", "1", "-o", "m.skimgclf", "-q"]
     assert main([*argv, "--param", "module__dropout=0.25"]) == 0
-    assert joblib.load("m.joblib").named_steps["clf"].get_params()["module__dropout"] == 0.25
+    assert load_model("m.skimgclf").named_steps["clf"].get_params()["module__dropout"] == 0.25
 
 
 # ------------------------------------------------------------------------------- grid files
@@ -79,11 +79,11 @@ def test_grid_names_are_the_same_as_param_names(in_tmp, capsys):
                   "hog": {"preset": "hog-logreg", "grid": {"std__with_mean": [True, False],
                                                            "orientations": [6]}}}, cv=2)
     assert main(["search", "digits", "--limit", "300", "--grid", grid, "-q", "-o",
-                 "best.joblib", "--param", "max_iter=40"]) == 0
+                 "best.skimgclf", "--param", "max_iter=40"]) == 0
     table = capsys.readouterr().out
     assert table.count("| a | C=") == 2 and table.count("| b | C=") == 2
     assert table.count("prep__std__with_mean=") == 2 and "prep__hog__orientations=6" in table
-    best = joblib.load("best.joblib")
+    best = load_model("best.skimgclf")
     assert best.named_steps["clf"].max_iter == 40 and best.class_names_[0] == "0"
 
 
@@ -146,9 +146,9 @@ def test_the_routing_prefixes_are_the_networks_own(name):
 
 
 def test_every_routed_prefix_reaches_the_network_without_its_step(in_tmp):
-    argv = ["train", "d.npz", "--model", "mlp", "--max-epochs", "1", "-o", "m.joblib", "-q"]
+    argv = ["train", "d.npz", "--model", "mlp", "--max-epochs", "1", "-o", "m.skimgclf", "-q"]
     assert main([*argv, "--param", "compile__mode=default", "--param",
                  "criterion__label_smoothing=0.1", "--param", "optimizer__eps=1e-7"]) == 0
-    params = joblib.load("m.joblib").named_steps["clf"].get_params()
+    params = load_model("m.skimgclf").named_steps["clf"].get_params()
     assert params["compile__mode"] == "default" and params["criterion__label_smoothing"] == 0.1
     assert params["optimizer__eps"] == 1e-7

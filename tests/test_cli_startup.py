@@ -32,7 +32,8 @@ def _loaded_after(argv):
 @pytest.mark.parametrize(
     "argv",
     [["--help"], ["--version"], ["train", "--help"], ["search", "--help"],
-     ["evaluate", "--help"], ["report", "--help"], ["datasets", "--help"],
+     ["evaluate", "--help"], ["report", "--help"], ["predict", "--help"], ["export", "--help"],
+     ["datasets", "--help"],
      ["datasets", "fetch", "--help"], ["train", "digits", "--limit", "0"]],
     ids=" ".join,
 )
@@ -59,7 +60,7 @@ def _help(argv, capsys):
 
 def test_help_shows_the_defaults(capsys):
     text = _help(["train"], capsys)
-    for shown in ("(default: cnn)", "(default: model.joblib)", "(default: train)",
+    for shown in ("(default: cnn)", "(default: model.skimgclf)", "(default: train)",
                   "seed of the --limit subset and of the models (default: 0)",
                   "epochs of neural networks (default: the network's)"):
         assert shown in text, shown

@@ -47,6 +47,7 @@ def load(args, subset, *, class_names=_MISSING):
             data_home=args.data_home,
             download=not args.offline,
             image_shape=shape,
+            color=getattr(args, "color", None),
             class_names=names,
             limit=args.limit,
             random_state=args.random_state,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .._console import isatty as _isatty
 from . import _params
-from ._errors import UserError, one_line
+from ._errors import UserError
 
 
 def build_model(name, X, args, *, progress=False):
@@ -50,7 +50,7 @@ def output_path(path, option) -> Path:
     out = Path(path)
     if out.is_dir():
         raise UserError(f"{option} {path} is a directory; give a file name, e.g. "
-                        f"{out / 'model.joblib'}")
+                        f"{out / DEFAULT_MODEL_FILE}")
     make_folder(out.parent, f"{option} {path}")
     return out
 
@@ -92,10 +92,12 @@ def write_atomically(path: Path, write):
 
 
 def save(model, path: Path):
-    """Write ``model`` atomically at ``path`` (see :func:`write_atomically`)."""
-    import joblib
+    """Write ``model`` at ``path`` as a file that is safe to open (no code runs when it is
+    loaded: :func:`skimgclf.persistence.save_model`), atomically: ``path`` holds the previous
+    file or the new one, never part of one."""
+    from ..persistence import save_model
 
-    write_atomically(path, lambda f: joblib.dump(model, f))
+    save_model(model, path)
 
 
 def partial_path(out: Path) -> Path:
@@ -119,24 +121,45 @@ def keep_class_names(model, data):
         model.class_names_ = names
 
 
-def load_model(path):
-    """The fitted estimator saved at ``path``; every failure names the file."""
-    import joblib
+TRUST_HELP = ("open a pickle/joblib model file: it can run any code; only for files you made "
+              "or trust")
+MODEL_HELP = ("a model file saved by 'skimgclf train' or 'search -o' (opened without running "
+              "code from it); a pickle/joblib file only with --trust")
+DEFAULT_MODEL_FILE = "model.skimgclf"  # the persistence module's convention
+
+
+def add_model_file_args(p):
+    """The model file argument and ``--trust`` of the commands that open a model."""
+    p.add_argument("model", help=MODEL_HELP)
+    p.add_argument("--trust", action="store_true", help=TRUST_HELP)
+
+
+def load_model(path, *, trust=False):
+    """The fitted estimator saved at ``path``, opened by :func:`skimgclf.persistence.load_model`
+    (no code from the file runs); with ``trust``, also a pickle/joblib file, or a model file
+    that needs types skimgclf does not trust. Every failure names the file."""
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
+
+    from ..persistence import UntrustedModelError, UntrustedPickleError
+    from ..persistence import load_model as read_model
 
     if os.path.isdir(path):
         raise UserError(f"{path} is a directory; expected a model file saved by 'skimgclf train'")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"model file not found: {path}")
     try:
-        model = joblib.load(path)
-    except ModuleNotFoundError as exc:
-        raise UserError(f"{path} needs the module {exc.name!r}, which is not installed here; "
-                        "load it where it was saved") from exc
-    except Exception as exc:  # whatever the unpickler trips on, the file is at fault
-        raise UserError(f"{path} is not a model saved by 'skimgclf train' (joblib cannot read "
-                        f"it: {type(exc).__name__}: {one_line(exc)[:120]})") from exc
+        model = read_model(path, trusted_pickle=trust)
+    except UntrustedPickleError:
+        raise UserError(f"{path} is a pickle/joblib file, and opening one runs code stored in "
+                        "it: give --trust to open it, only if you made it or trust who did "
+                        "(files saved by 'skimgclf train' open without it)") from None
+    except UntrustedModelError as exc:
+        listed = ", ".join(exc.untrusted_types)
+        if not trust:
+            raise UserError(f"{path} needs types skimgclf does not trust ({listed}): give "
+                            "--trust to open it, only if you made it or trust who did") from None
+        model = read_model(path, trusted=list(exc.untrusted_types), trusted_pickle=True)
     if not (hasattr(model, "fit") and hasattr(model, "predict")):
         raise UserError(f"{path} holds a {type(model).__name__}, not a scikit-learn model; "
                         "give a model saved by 'skimgclf train'")

@@ -123,9 +123,13 @@ def add_data_args(p, subset, verb):
         "--image-shape",
         type=image_shape,
         metavar="HxW[xC]",
-        help="shape of the images of a .npz file of flat rows, e.g. 32x32x3 (one of H, W may "
-        "be -1)",
+        help="shape of the images: of the flat rows of a .npz file, or the size the images "
+        "of folder:PATH are resized to; e.g. 32x32x3 (one of H, W may be -1: "
+        "--image-shape=-1x28)",
     )
+    p.add_argument("--color", choices=["gray", "rgb"],
+                   help="read the images as grayscale or RGB, converting those that are not "
+                   "(default: as the data holds them)")
     p.add_argument("--limit", type=int_at_least(1), metavar="N",
                    help=f"{verb} a stratified random subset of N images (seeded by "
                    "--random-state; default: all)")
@@ -193,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     ('cnn', 500, 0)
     """
     from ..datasets import _cli as datasets_cli
-    from . import demo, evaluate, report, search, train
+    from . import demo, evaluate, export, predict, report, search, train
 
     parser = Parser(
         prog="skimgclf",
@@ -211,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help=_DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (demo, train, evaluate, report, search):
+    for command in (demo, train, evaluate, report, predict, search, export):
         command.add_parser(sub, parents=[common])
     datasets_cli.add_parser(sub, parents=[common], formatter_class=HelpFormatter)
     return parser

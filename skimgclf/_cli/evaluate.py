@@ -14,7 +14,7 @@ def add_parser(subparsers, parents=()):
         "with the classes named (--class-names, else the names saved with the model, else the "
         "data's).", **STYLE,
     )
-    evaluate.add_argument("model", help="a model saved by 'skimgclf train' (joblib)")
+    _models.add_model_file_args(evaluate)
     add_data_args(evaluate, "test", "score on")
     evaluate.set_defaults(func=run)
     return evaluate
@@ -25,7 +25,7 @@ def run(args) -> int:
 
     from ..metrics import classification_report
 
-    model = _models.load_model(args.model)
+    model = _models.load_model(args.model, trust=args.trust)
     data = _data.load(args, args.subset, class_names=None)
     X, y = data.images, data.target
     _data.check_input(model, X, args)

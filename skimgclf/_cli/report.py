@@ -16,7 +16,7 @@ def add_parser(subparsers, parents=()):
         "loss curves, kernels, worst predictions) for a saved model on data, with the classes "
         "named as in 'evaluate'.", **STYLE,
     )
-    report.add_argument("model", help="a model saved by 'skimgclf train' (joblib)")
+    _models.add_model_file_args(report)
     add_data_args(report, "test", "report on")
     report.add_argument("--out", default="skimgclf-report", help="folder for report.md and figures")
     report.set_defaults(func=run)
@@ -27,7 +27,7 @@ def run(args) -> int:
     from ..report import ModelReport
 
     _models.output_folder(args.out, "--out")
-    model = _models.load_model(args.model)
+    model = _models.load_model(args.model, trust=args.trust)
     data = _data.load(args, args.subset, class_names=None)
     X, y = data.images, data.target
     _data.check_input(model, X, args)

@@ -15,19 +15,21 @@ def add_parser(subparsers, parents=()):
     train = subparsers.add_parser(
         "train",
         parents=list(parents),
-        help="fit a model on a data set and save it with joblib",
+        help="fit a model on a data set and save it",
         description="Fit a named model (a scikit-learn Pipeline) and save it, fitted, with the "
-        "data's class names (its class_names_). A network prints one line per epoch (and, on "
-        "a terminal, a progress bar). Ctrl-C (or SIGTERM) stops: nothing is saved at the output "
-        "path (exit code 130; 143 for SIGTERM); a network stopped mid-training is kept as "
-        "OUTPUT_STEM.partial.joblib."
+        "data's class names (its class_names_), in a file that is safe to open: no code runs "
+        "when it is loaded (skops and safetensors; see skimgclf.persistence). A network prints "
+        "one line per epoch (and, on a terminal, a progress bar). Ctrl-C (or SIGTERM) stops: "
+        "nothing is saved at the output path (exit code 130; 143 for SIGTERM); a network "
+        "stopped mid-training is kept as OUTPUT_STEM.partial.skimgclf."
         f"\n\nModels and their Pipeline steps:\n\n{presets_text()}\n\n{NAMING}",
         **STYLE,
     )
     add_data_args(train, "train", "train on")
     train.add_argument("--model", default="cnn", choices=list(MODEL_PRESETS),
                        help="the model preset (see above)")
-    train.add_argument("-o", "--output", default="model.joblib", help="where to save the model")
+    train.add_argument("-o", "--output", default=_models.DEFAULT_MODEL_FILE,
+                       help="where to save the model")
     add_model_args(train)
     train.set_defaults(func=run)
     return train

@@ -1,0 +1,58 @@
+"""``skimgclf export``: write a saved model in another format (ONNX)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import _models
+from ._errors import UserError
+from ._parser import STYLE, add_quiet, int_at_least
+
+
+def add_parser(subparsers, parents=()):
+    export = subparsers.add_parser(
+        "export", parents=list(parents),
+        help="write a saved network as an ONNX graph",
+        description="Write a saved model as one ONNX graph (skimgclf.export.export_onnx): raw "
+        "images in; the class probabilities, the predicted column and the predicted label out, "
+        "with the preprocessing steps in the graph. A network, alone or at the end of a "
+        "Pipeline of tensor steps (Normalizer, numeric BackgroundRemover, StandardScaler, "
+        "flatten); a step it cannot compute is named, and nothing is written.",
+        **STYLE,
+    )
+    _models.add_model_file_args(export)
+    export.add_argument("--format", choices=["onnx"], default="onnx", help="the file format")
+    export.add_argument("-o", "--output", metavar="FILE",
+                        help="the file to write (default: the model's name with .onnx)")
+    export.add_argument("--input-dtype", choices=["uint8", "float32"], default="uint8",
+                        help="dtype of the graph's input: that of the images the model was "
+                        "trained on")
+    export.add_argument("--opset", type=int_at_least(7), metavar="N",
+                        help="the ONNX opset (default: the exporter's)")
+    add_quiet(export)
+    export.set_defaults(func=run)
+    return export
+
+
+def run(args) -> int:
+    output = args.output or str(Path(args.model).with_suffix(".onnx"))
+    if os.path.abspath(output) == os.path.abspath(args.model):
+        raise UserError(f"-o {output} is the model file itself; give another file name")
+    out = _models.output_path(output, "-o")
+    model = _models.load_model(args.model, trust=args.trust)
+    from ..export import export_onnx  # onnx itself is imported when it runs
+    # Written beside the output first, then renamed: an export that fails half-way (a step
+    # refused, an exporter error) leaves the previous file, never part of one.
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.onnx")
+    try:
+        export_onnx(model, tmp, opset_version=args.opset, input_dtype=args.input_dtype)
+        os.replace(tmp, out)
+    except ImportError as exc:
+        raise UserError(f"export --format onnx needs the package {exc.name or 'onnx'}, which "
+                        "is not installed: pip install 'skimgclf[onnx]'") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    if not args.quiet:
+        print(f"exported {Path(args.model).name} to {out}")
+    return 0
