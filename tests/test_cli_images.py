@@ -166,6 +166,10 @@ def test_image_shape_follows_the_image_contracts_rule(cifar_small, tmp_path, cap
     # passes it on; resolving it against the row width is the data layer's
     parsed = build_parser().parse_args(["train", "flat.npz", "--image-shape", "32x-1x3"])
     assert parsed.image_shape == (32, -1, 3)
+    assert main([*argv, "--image-shape", "32x-1x3"]) == 0, capsys.readouterr().err
+    assert load_model(tmp_path / "m.skimgclf")[0].image_shape_ == (32, 32, 3)
+    assert main([*argv, "--image-shape", "5x-1x3"]) == 2  # 3072 is no multiple of 5 * 3
+    assert "cannot hold: 3072 is not a multiple of 15" in capsys.readouterr().err
     for bad in ("0x32x3", "-1x-1x3", "32x32x0"):
         assert main([*argv, f"--image-shape={bad}"]) == 2  # = : argparse reads -1x as a flag
         err = capsys.readouterr().err.strip()

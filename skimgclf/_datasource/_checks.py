@@ -21,17 +21,19 @@ def _fmt(shape):
     return "x".join(str(s) for s in shape)
 
 
-def check_shape(shape, what):
-    """``shape`` as ``(H, W, C)`` of positive ints (``_images.normalize_image_shape``), or a
-    DataError naming ``what``."""
+def check_shape(shape, what, *, unknown_side=False):
+    """``shape`` as ``(H, W, C)`` (``_images.normalize_image_shape``: positive ints, and one side
+    -1 where ``unknown_side``, to be read from the rows' width), or a DataError naming
+    ``what``."""
     arr = np.asarray(shape)
-    if arr.ndim != 1 or arr.dtype.kind not in "iu" or (arr < 1).any():
-        raise DataError(f"{what} must be (H, W) or (H, W, C) positive integers; got "
-                        f"{arr.tolist()!r}")
+    sides = "positive integers" + (" (one of H, W may be -1)" if unknown_side else "")
+    low = -1 if unknown_side else 1
+    if arr.ndim != 1 or arr.dtype.kind not in "iu" or (arr < low).any() or (arr == 0).any():
+        raise DataError(f"{what} must be (H, W) or (H, W, C) {sides}; got {arr.tolist()!r}")
     try:
         return normalize_image_shape(arr.tolist())
     except InputError:
-        raise DataError(f"{what} must be (H, W) or (H, W, C) positive integers; got "
+        raise DataError(f"{what} must be (H, W) or (H, W, C) {sides}; got "
                         f"{arr.tolist()!r}") from None
 
 
@@ -61,7 +63,14 @@ def as_images(X, y, source, shape_in_file, image_shape):
                         "finite")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise DataError(f"{source}: the labels hold NaN or infinite values")
-    given = None if image_shape is None else check_shape(image_shape, "image_shape")
+    given = None
+    if image_shape is not None:
+        given = check_shape(image_shape, "image_shape", unknown_side=X.ndim == 2)
+        if -1 in given:  # one side read from the rows' width, by the package's one rule
+            try:
+                given = image_shape_from_flat(X.shape[1], given)
+            except InputError as exc:
+                raise DataError(f"{source}: {exc}") from None
     if shape_in_file is not None and given is not None and given != shape_in_file:
         raise DataError(f"{source} says its images are {_fmt(shape_in_file)}, but the image "
                         f"shape given is {_fmt(given)}; drop one of them or make them agree")
