@@ -36,7 +36,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 import warnings
 from numbers import Integral
 from pathlib import Path
@@ -44,6 +43,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
+from ._atomic import write_atomically
 from ._sklearn_compat import HasMethods, Interval, StrOptions, validate_params
 from .exceptions import InputError, InputTypeError
 
@@ -590,12 +590,4 @@ def _write(onnx, proto, path):
         raise InputTypeError(f"path {str(path)!r} is a folder; give a file name such as "
                              "model.onnx")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(proto.SerializeToString())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, lambda f: f.write(proto.SerializeToString()))

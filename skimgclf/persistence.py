@@ -42,6 +42,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from ._atomic import write_atomically
 from ._sklearn_compat import HasMethods, validate_params
 from .exceptions import InputError
 
@@ -254,25 +255,19 @@ def _versions():
 
 
 def _write_atomic(path, manifest, skops_bytes, parts):
-    """The zip at a temporary name beside ``path``, flushed to the disk, then renamed: a crash
-    or a signal leaves the previous file or the new one, never part of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            with zipfile.ZipFile(f, "w") as zf:
-                zf.writestr(_MANIFEST, json.dumps(manifest, indent=1),
-                            compress_type=zipfile.ZIP_DEFLATED)
-                # The skops part is itself a compressed zip; weights barely compress.
-                zf.writestr(_SKOPS_PART, skops_bytes)
-                for name, data in parts.items():
-                    method = zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
-                    zf.writestr(name, data, compress_type=method)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """The zip, written whole or not at all (:func:`skimgclf._atomic.write_atomically`)."""
+
+    def write(f):
+        with zipfile.ZipFile(f, "w") as zf:
+            zf.writestr(_MANIFEST, json.dumps(manifest, indent=1),
+                        compress_type=zipfile.ZIP_DEFLATED)
+            # The skops part is itself a compressed zip; weights barely compress.
+            zf.writestr(_SKOPS_PART, skops_bytes)
+            for name, data in parts.items():
+                method = zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
+                zf.writestr(name, data, compress_type=method)
+
+    write_atomically(path, write)
 
 
 def _type_name(obj):

@@ -69,28 +69,6 @@ def make_folder(folder, what):
             from None
 
 
-def write_atomically(path: Path, write):
-    """Call ``write(file)`` on a temporary file beside ``path``, then give it the name ``path``:
-    a file at ``path`` is either whole or not there.
-
-    The temporary file is on the same file system (where ``os.replace`` is atomic) and flushed
-    to the disk before it takes the name, so that an error, a signal or a crash leaves the
-    previous file or the new one, never part of one. Only a SIGKILL or a power cut during the
-    write leaves the hidden ``.NAME.PID.tmp`` behind.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def save(model, path: Path):
     """Write ``model`` at ``path`` as a file that is safe to open (no code runs when it is
     loaded: :func:`skimgclf.persistence.save_model`), atomically: ``path`` holds the previous

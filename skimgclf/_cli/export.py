@@ -42,17 +42,11 @@ def run(args) -> int:
     out = _models.output_path(output, "-o")
     model = _models.load_model(args.model, trust=args.trust)
     from ..export import export_onnx  # onnx itself is imported when it runs
-    # Written beside the output first, then renamed: an export that fails half-way (a step
-    # refused, an exporter error) leaves the previous file, never part of one.
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.onnx")
-    try:
-        export_onnx(model, tmp, opset_version=args.opset, input_dtype=args.input_dtype)
-        os.replace(tmp, out)
+    try:  # export_onnx writes whole or not at all: a refused step leaves the previous file
+        export_onnx(model, out, opset_version=args.opset, input_dtype=args.input_dtype)
     except ImportError as exc:
         raise UserError(f"export --format onnx needs the package {exc.name or 'onnx'}, which "
                         "is not installed: pip install 'skimgclf[onnx]'") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     if not args.quiet:
         print(f"exported {Path(args.model).name} to {out}")
     return 0

@@ -7,6 +7,7 @@ import io
 import json
 import sys
 
+from .._atomic import write_atomically
 from . import _models
 from ._parser import STYLE, add_quiet, int_at_least
 
@@ -55,7 +56,7 @@ def run(args) -> int:
     if out is None:
         sys.stdout.write(text)
     else:
-        _models.write_atomically(out, lambda f: f.write(text.encode("utf-8")))
+        write_atomically(out, lambda f: f.write(text.encode("utf-8")))
         if not args.quiet:
             print(f"predictions of {len(rows)} images written to {out}", file=sys.stderr)
     return 0
