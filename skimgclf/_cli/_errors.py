@@ -1,16 +1,6 @@
 """Exit codes, and which exceptions are whose: :func:`classify_error` sorts them by type, and
-:func:`report` prints each kind as the user needs it.
-
-Exit codes
-----------
-- 0: success.
-- 1: a failure while running that is not the user's mistake: the network, the disk or memory
-  (one line; running out of memory says which memory and what to reduce), or a bug in skimgclf
-  (its traceback, then a line asking to report it).
-- 2: a usage error: a bad option or argument (argparse's convention), a missing or unreadable
-  file, data or a model file that cannot be used, a bad parameter value. One line on standard
-  error, naming the file or the parameter; ``--debug`` also prints the traceback.
-- 130: interrupted (Ctrl-C, SIGINT); 143: terminated (SIGTERM); see :mod:`._signals`.
+:func:`report` prints each kind as the user needs it. What each exit code means is documented
+once, for users, in :mod:`skimgclf.cli`.
 """
 
 from __future__ import annotations
