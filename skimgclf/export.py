@@ -134,7 +134,8 @@ def export_onnx(model, path, *, opset_version=None, input_dtype="uint8", exporte
     >>> digits = load_digits_images()
     >>> X = (digits.images * 255 / 16).astype(np.uint8)            # (1797, 8, 8) 0-255 pixels
     >>> model = make_model("fast", random_state=0).fit(X[:300], digits.target[:300])
-    >>> path = export_onnx(model, "digits.onnx")
+    >>> import os, tempfile
+    >>> path = export_onnx(model, os.path.join(tempfile.mkdtemp(), "digits.onnx"))
     >>> session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     >>> [(i.name, i.type, i.shape) for i in session.get_inputs()]
     [('images', 'tensor(uint8)', ['batch', 8, 8])]
