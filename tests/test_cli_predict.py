@@ -142,3 +142,22 @@ def test_bad_paths_are_one_line_and_exit_2(paths, message, here, capsys):
 def test_top_k_must_be_positive(here, capsys):
     err = _run(["predict", "lr.skimgclf", "imgs", "--top-k", "0"], capsys, code=2).err
     assert "argument --top-k: must be at least 1" in err
+
+
+def test_evaluate_reads_an_image_folder_at_the_models_size_and_colour(here, digits, capsys):
+    """evaluate and report on folder:PATH convert the images as predict does (here 16x16 RGB
+    PNGs for a model of 8x8 grayscale digits), unless --image-shape or --color say otherwise."""
+    X, y = digits
+    for label in (0, 1):
+        (here / "labelled" / str(label)).mkdir(parents=True, exist_ok=True)
+        for i in np.flatnonzero(y[600:700] == label)[:4]:
+            big = np.kron(X[600 + i], np.ones((2, 2), np.uint8)).astype(np.uint8)
+            skimage.io.imsave(here / "labelled" / str(label) / f"{i}.png",
+                              np.stack([big] * 3, axis=-1), check_contrast=False)
+    out = _run(["evaluate", "lr.skimgclf", "folder:labelled", "-q"], capsys)
+    assert out.out.startswith("accuracy ") and "on 8 images of folder:labelled" in out.out
+    assert float(out.out.split()[1]) >= 0.75  # 8 easy digits of 2 classes
+    # an explicit shape wins, and then the sizes disagree: said, not guessed
+    err = _run(["evaluate", "lr.skimgclf", "folder:labelled", "--image-shape", "16x16"],
+               capsys, code=2).err
+    assert "was trained on images of 8x8x1" in err

@@ -33,13 +33,22 @@ def image_shape(args):
     return shape
 
 
-def load(args, subset, *, class_names=_MISSING):
+def load(args, subset, *, class_names=_MISSING, model=None):
     """The data of ``args``: a Bunch of ``images``, ``target``, ``target_names``, ``source``,
-    ``n_total`` (see :func:`skimgclf._datasource.load_data`)."""
+    ``n_total`` (see :func:`skimgclf._datasource.load_data`). Image folders scored by a fitted
+    ``model`` are read at its size and colour unless --image-shape or --color say otherwise,
+    as ``predict`` reads files."""
     from .._datasource import canonical_spec, load_data
 
     names = class_names_option(args) if class_names is _MISSING else class_names
     shape = image_shape(args)
+    color = getattr(args, "color", None)
+    if model is not None and args.data.startswith("folder:") and shape is None:
+        from ..datasets._read_images import expected_image_shape
+
+        shape = expected_image_shape(model)
+        color = color or ("gray" if shape[2] == 1 else "rgb")
+        shape = shape[:2]
     try:
         return load_data(
             args.data,
@@ -47,7 +56,7 @@ def load(args, subset, *, class_names=_MISSING):
             data_home=args.data_home,
             download=not args.offline,
             image_shape=shape,
-            color=getattr(args, "color", None),
+            color=color,
             class_names=names,
             limit=args.limit,
             random_state=args.random_state,
@@ -56,12 +65,16 @@ def load(args, subset, *, class_names=_MISSING):
         missing = re.match(r"(\S+) is not in the cache", str(exc))
         if not (args.offline and missing):
             raise
+        from ..datasets._download import data_home_path
+
         name = canonical_spec(args.data)
         name = "emnist" if name.startswith("emnist-") else name
+        home = data_home_path(args.data_home)
         raise UserError(
             f"{data_name(args)} is not in the cache ({missing.group(1)} is missing) and "
             f"--offline forbids downloading; drop --offline, or run 'skimgclf datasets fetch "
-            f"{name}' on a machine with a network and copy the cache folder"
+            f"{name}' on a machine with a network and copy the cache folder, or put a copy of "
+            f"the official files (whole, or in .partKKofNN parts) in {home / name}"
         ) from exc
 
 

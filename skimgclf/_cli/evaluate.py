@@ -26,7 +26,7 @@ def run(args) -> int:
     from ..metrics import classification_report
 
     model = _models.load_model(args.model, trust=args.trust)
-    data = _data.load(args, args.subset, class_names=None)
+    data = _data.load(args, args.subset, class_names=None, model=model)
     X, y = data.images, data.target
     _data.check_input(model, X, args)
     _data.check_labels(model, y, args)
