@@ -139,8 +139,9 @@ class MetricColumn:
         return f"{value:.{digits}f}"
 
 
-#: The per-class columns, in table order (recall and precision first). Every output of the
-#: per-class metrics reads this list; see :class:`MetricColumn`.
+#: The per-class columns, in table order (recall and precision first).
+#:
+#: Every output of the per-class metrics reads this list; see :class:`MetricColumn`.
 METRIC_COLUMNS = (
     MetricColumn(
         "recall", "recall", lambda t: t.prfs[1],

@@ -49,8 +49,10 @@ from .exceptions import InputError
 __all__ = ["FORMAT_VERSION", "UntrustedModelError", "UntrustedPickleError", "load_model",
            "save_model"]
 
-#: The version of the file format :func:`save_model` writes; :func:`load_model` reads this
-#: version and the older ones, and refuses files of a newer one (written by a newer skimgclf).
+#: The version of the file format :func:`save_model` writes.
+#:
+#: :func:`load_model` reads this version and the older ones, and refuses files of a newer one
+#: (written by a newer skimgclf).
 FORMAT_VERSION = 1
 _FORMAT_NAME = "skimgclf-model"
 _MANIFEST = "manifest.json"
