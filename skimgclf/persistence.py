@@ -721,6 +721,9 @@ _PLAIN = (
     ("sklearn.metrics._scorer", "_Scorer"),
     ("sklearn.metrics._scorer", "_PassthroughScorer"),
     ("sklearn.metrics._scorer", "_MultimetricScorer"),
+    # a scorer's metadata routing (kept on it by scikit-learn 1.6): dicts of parameter names
+    ("sklearn.utils._metadata_requests", "MetadataRequest"),
+    ("sklearn.utils._metadata_requests", "MethodMetadataRequest"),
     # print: the default sink of skorch's PrintLog and EarlyStopping. Called by a hostile file,
     # it writes that file's text to stdout, which the file's class names do anyway.
     ("builtins", "print"),

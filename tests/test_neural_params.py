@@ -26,7 +26,8 @@ from skimgclf.neural._params import MLP_PARAMS, SHARED_PARAMS, SKORCH_NOT_EXPOSE
 # The defaults before the table existed (two hand-written signatures): they must not drift.
 CNN_DEFAULTS = dict(
     architecture="bn_cnn", lr=0.003, optimizer="adamw", weight_decay=0.01,
-    lr_schedule="onecycle", max_epochs=6, batch_size=128, augment="default", tta=None,
+    lr_schedule="onecycle", max_epochs=6, min_steps=None, batch_size=128, augment="default",
+    tta=None,
     precision="fp32", init="default",
     class_weight=None, validation_fraction=None, early_stopping=None, device="auto",
     random_state=None, image_shape=None, channels_first=None, input_scale="auto", normalize=None,

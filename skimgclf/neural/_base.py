@@ -323,6 +323,8 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
             # skorch threads private keywords (_routing_method) through fit_params
             forward = {k: v for k, v in fit_params.items() if not k.startswith("_")}
             self._check_module_takes_batches(X, forward)
+        if epochs is None:
+            epochs = self._epochs_for(len(X))
         with self._data_parallel():
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
 
@@ -355,6 +357,14 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         if self.validation_fraction is not None:
             n_samples -= math.ceil(self.validation_fraction * n_samples)
         return math.ceil(n_samples / self.batch_size)
+
+    def _epochs_for(self, n_samples):
+        """Epochs of one ``fit`` call on ``n_samples``: ``max_epochs``, or more where they
+        would take fewer than ``min_steps`` optimizer steps."""
+        if self.min_steps is None:
+            return self.max_epochs
+        per_epoch = max(1, self._n_train_batches(n_samples))
+        return max(self.max_epochs, math.ceil(self.min_steps / per_epoch))
 
 
     # ----------------------------------------------------------------- prediction

@@ -12,8 +12,9 @@ from torch.optim.lr_scheduler import OneCycleLR
 class OneCycleLRScheduler(LRScheduler):
     """skorch's ``LRScheduler`` running one ``OneCycleLR`` cycle per ``fit``/``partial_fit`` call.
 
-    The cycle length is the number of training batches of the call (``max_epochs`` epochs), known
-    only once the data is seen, and the peak rate is the net's ``lr`` (a parameter group given
+    The cycle length is the number of training batches of the call (of all its epochs: see
+    ``min_steps``), known only once the data is seen, and the peak rate is the net's ``lr`` (a
+    parameter group given
     through ``optimizer__param_groups`` peaks at its own ``lr``). The other ``OneCycleLR``
     arguments are this callback's parameters (torch's defaults), set as usual:
     ``callbacks__lr_scheduler__pct_start=0.2``.
@@ -32,7 +33,7 @@ class OneCycleLRScheduler(LRScheduler):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self.batch_idx_ = 0
-        self.total_steps_ = net.max_epochs * max(1, net._n_train_batches(len(X)))
+        self.total_steps_ = net._epochs_for(len(X)) * max(1, net._n_train_batches(len(X)))
         # Each group peaks at its own rate: skorch's optimizer__param_groups (e.g. a lower rate
         # for a pretrained backbone) come first and keep theirs (the peak of an earlier cycle on
         # a partial_fit); the last group, every other parameter, peaks at the net's lr.
@@ -42,7 +43,7 @@ class OneCycleLRScheduler(LRScheduler):
                                         total_steps=self.total_steps_, **self.kwargs)
 
     def on_batch_end(self, net, training, **kwargs):
-        # fit(X, y, epochs=...) beyond max_epochs: hold the final rate instead of failing.
+        # fit(X, y, epochs=...) beyond the planned epochs: hold the final rate instead of failing.
         if training and self.batch_idx_ + 1 >= self.total_steps_:
             return
         super().on_batch_end(net, training, **kwargs)

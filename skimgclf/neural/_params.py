@@ -203,6 +203,12 @@ SHARED_PARAMS = (
         (or Adam's beta1). None/"constant" keeps ``lr``."""),
     _p("max_epochs", 6, [_positive_int()], "int >= 1", """
         Epochs per ``fit`` (and per ``partial_fit``) call."""),
+    _p("min_steps", None, [None, _positive_int()], "int >= 1 or None", """
+        The fewest optimizer steps (training batches) a ``fit`` (or ``partial_fit``) call
+        takes: where ``max_epochs`` epochs of the data give fewer, it runs as many epochs as
+        it takes (the one-cycle schedule spans them all). A recipe tuned on a large set keeps
+        its number of steps on a small one: 1 epoch of 60,000 images is 469 steps of 128,
+        1 epoch of 1,347 only 11. None: ``max_epochs`` epochs, whatever the data's size."""),
     _p("batch_size", 128, [_positive_int()], "int >= 1", """
         Training and prediction batch size."""),
     _p("augment", "default", [None, "boolean", StrOptions({"default"}),
