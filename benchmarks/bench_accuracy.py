@@ -13,6 +13,11 @@ count. Data are read in place from ../shared/data.
     .venv/bin/python benchmarks/bench_accuracy.py [--datasets mnist fashion-mnist]
     .venv/bin/python benchmarks/bench_accuracy.py --reference      # + the plain-torch loop
     .venv/bin/python benchmarks/bench_accuracy.py --ablation [--steps 0 1 2]
+    .venv/bin/python benchmarks/bench_accuracy.py --datasets mnist --precisions fp32 bf16
+
+``--precisions`` fits each data set once per setting of ``precision``, in that order, and prints
+each one's accuracy and time as a ratio of the first's, measured in the same run (``"bf16"``
+autocasts on a CPU with native bfloat16, AVX512-BF16 or AMX, and says whether it did).
 
 ``--reference`` times, in the same run, the plain-torch reference recipe on MNIST (the hand
 loop of ``bench_training.py``: AdamW + one-cycle, the BatchNorm CNN 32-32-64-64-128, batch 128,
@@ -58,14 +63,18 @@ def load(name):
             test, load_idx(folder / "t10k-labels-idx1-ubyte.gz"))
 
 
-def run(name, max_epochs=None, random_state=0):
+def run(name, max_epochs=None, random_state=0, precision="fp32"):
     X_train, y_train, X_test, y_test = load(name)
     params = dict(SETTINGS[name])
     if max_epochs is not None:
         params["max_epochs"] = max_epochs
-    clf = CNNClassifier(random_state=random_state, device="cpu", **params)
+    clf = CNNClassifier(random_state=random_state, device="cpu", precision=precision, **params)
     augment = clf.augment if clf.augment != "default" else "default (rotation 10, shift 2)"
-    print(f"{name}: augment={augment}, max_epochs={clf.max_epochs}", flush=True)
+    from skimgclf.neural._device import autocast_device
+
+    autocast = autocast_device(precision, "cpu") is not None
+    print(f"{name}: augment={augment}, max_epochs={clf.max_epochs}, precision={precision} "
+          f"({'autocast' if autocast else 'float32'})", flush=True)
     load_before = os.getloadavg()[0]
     wall, cpu = time.perf_counter(), time.process_time()
     clf.fit(X_train, y_train)
@@ -148,6 +157,9 @@ def main(argv=None):
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="default: the dataset's setting, else the estimator's")
     parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--precisions", nargs="+", default=["fp32"],
+                        choices=["fp32", "bf16", "fp16"],
+                        help="fit each data set once per precision; ratios to the first")
     parser.add_argument("--reference", action="store_true",
                         help="also time the plain-torch reference recipe on MNIST")
     parser.add_argument("--ablation", action="store_true",
@@ -163,9 +175,16 @@ def main(argv=None):
     if args.reference:
         _, ref_time = reference(args.random_state)
     for name in args.datasets:
-        _, total = run(name, args.max_epochs, args.random_state)
-        if args.reference and name == "mnist":
-            print(f"mnist: CNNClassifier time / reference time = {total / ref_time:.2f}")
+        first = None
+        for precision in args.precisions:
+            accuracy, total = run(name, args.max_epochs, args.random_state, precision)
+            if args.reference and name == "mnist":
+                print(f"mnist: CNNClassifier time / reference time = {total / ref_time:.2f}")
+            if first is None:
+                first = (precision, accuracy, total)
+            else:
+                print(f"{name}: {precision} against {first[0]}: accuracy {accuracy - first[1]:+.4f}"
+                      f", time x{total / first[2]:.2f}", flush=True)
     return 0
 
 

@@ -16,7 +16,8 @@ Checks, each recorded in one dict (a failing check is recorded and the others st
 5. ``throughput``: CNNClassifier fit images/s against a hand-written torch loop of the same
    recipe (BatchNormCNN, AdamW + OneCycleLR, batch 128), augmentation off and on.
 6. ``precision``: ``precision="bf16"``/``"fp16"`` on CUDA (accuracy, throughput); on the CPU,
-   that it warns and still fits. ``"not available"`` when the parameter does not exist.
+   ``"bf16"`` under autocast where the CPU has native bfloat16, else that it warns and fits.
+   ``"not available"`` when the parameter does not exist.
 7. ``default_cnn``: ``CNNClassifier(random_state=0)`` with its defaults on the 60k MNIST
    training images, scored on the 10k test images, with wall times.
 8. ``data_path``: uint8 images are stored on the device as uint8; a memmap streamed through 2
@@ -406,8 +407,14 @@ class Checks:
                 row["grad_scaler_made"] = getattr(clf, "_grad_scaler_", None) is not None
             row["ok"] = row["accuracy"] > s["accuracy_floor"]
             if self.args.cpu:
-                # on the CPU: a no-op in float32, announced by a UserWarning
-                row["ok"] = row["ok"] and bool(warned)
+                # on the CPU: bf16 autocast where the CPU computes bfloat16 natively (no
+                # warning, bfloat16 convolutions), else float32 announced by a UserWarning
+                from skimgclf.neural._device import cpu_has_bf16
+
+                row["cpu_has_bf16"] = native = cpu_has_bf16()
+                expected = "torch.bfloat16" if native else "torch.float32"
+                row["ok"] = (row["ok"] and bool(warned) != native
+                             and row["conv_output_dtype"] == expected)
             ok = ok and row["ok"]
             record[precision] = row
             say(f"  precision={precision!r}: accuracy {row['accuracy']:.3f}, fit "

@@ -125,16 +125,50 @@ def test_training_is_unchanged_by_tta(data):
 
 
 # ----------------------------------------------------------------------------- precision
-def test_reduced_precision_on_the_cpu_warns_and_trains_in_float32(data):
+def test_reduced_precision_the_cpu_lacks_warns_and_trains_in_float32(monkeypatch, data):
+    """fp16 on any CPU, and bf16 on a CPU without native bfloat16: float32, with a warning."""
+    from skimgclf.neural import _device
+
+    monkeypatch.setattr(_device, "cpu_has_bf16", lambda: False)
     X, y = data
     reference = CNNClassifier(max_epochs=2, random_state=0).fit(X, y).predict_proba(X)
-    for precision in ("bf16", "fp16"):
-        with pytest.warns(UserWarning, match=f"precision='{precision}' applies on CUDA only"):
+    for precision, where in (("bf16", "on CUDA, and bf16 on CPUs that compute it natively"),
+                             ("fp16", "on CUDA only")):
+        with pytest.warns(UserWarning, match=f"precision='{precision}' applies {where}"):
             clf = CNNClassifier(max_epochs=2, random_state=0, precision=precision).fit(X, y)
         np.testing.assert_array_equal(clf.predict_proba(X), reference)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         CNNClassifier(max_epochs=1).fit(X, y)  # fp32: no warning
+
+
+def test_bf16_runs_under_cpu_autocast_where_the_cpu_has_it(monkeypatch, data):
+    """On a CPU with native bfloat16 (forced here: autocast emulates it elsewhere), bf16 trains
+    and predicts under torch.autocast("cpu", bfloat16), without a warning; the logits stay
+    float32 and the network learns."""
+    from skimgclf.neural import _device
+
+    monkeypatch.setattr(_device, "cpu_has_bf16", lambda: True)
+    seen = []
+    real = torch.autocast
+
+    def spy(device_type, *args, **kwargs):
+        seen.append((device_type, kwargs.get("dtype")))
+        return real(device_type, *args, **kwargs)
+
+    monkeypatch.setattr(_device.torch, "autocast", spy)
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = CNNClassifier(max_epochs=2, random_state=0, precision="bf16").fit(X, y)
+    assert seen and set(seen) == {("cpu", torch.bfloat16)}
+    n_training = len(seen)
+    assert clf.forward(X[:4]).dtype == torch.float32
+    assert len(seen) > n_training  # prediction too
+    assert clf.score(X, y) > 1 / 3 - 0.1  # it trained (a loose floor: bf16 on tiny data)
+    assert _device.autocast_device("fp16", "cpu") is None
+    assert _device.autocast_device("bf16", "cpu") == "cpu"
+    assert _device.autocast_device("fp32", "cpu") is None
 
 
 def test_an_unknown_precision_is_named(data):
@@ -148,7 +182,8 @@ def test_the_autocast_path_gives_float32_logits(monkeypatch, data):
     monkeypatch.setattr(CNNClassifier, "_autocast",
                         lambda self: torch.autocast("cpu", dtype=torch.bfloat16))
     clf = CNNClassifier(max_epochs=2, random_state=0, precision="bf16")
-    with pytest.warns(UserWarning):
+    with warnings.catch_warnings():  # a warning where the CPU lacks bf16, none where it has it
+        warnings.simplefilter("ignore")
         clf.fit(X, y)
     logits = clf.forward(X[:4])
     assert logits.dtype == torch.float32

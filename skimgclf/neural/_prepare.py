@@ -34,7 +34,7 @@ from ._data import (
     TensorBatchIterator,
     images_to_tensor,
 )
-from ._device import resolve_device
+from ._device import autocast_device, resolve_device
 from ._distributed import shard
 from ._input import as_source, check_source, input_scale
 
@@ -66,9 +66,11 @@ class DataMixin:
             self._augmenter_ = self._resolve_augment()
         elif self.device_ != resolve_device(self.device):
             self.device_ = resolve_device(self.device)
-        if self.precision != "fp32" and torch.device(self.device_).type != "cuda":
+        if self.precision != "fp32" and autocast_device(self.precision, self.device_) is None:
+            where = ("on CUDA, and bf16 on CPUs that compute it natively (AVX512-BF16, AMX)"
+                     if self.precision == "bf16" else "on CUDA only")
             warnings.warn(
-                f"precision={self.precision!r} applies on CUDA only; {type(self).__name__} "
+                f"precision={self.precision!r} applies {where}; {type(self).__name__} "
                 f"trains in float32 on {self.device_}", UserWarning, stacklevel=3)
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if len(unknown):
