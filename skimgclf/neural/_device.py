@@ -9,6 +9,7 @@ that computes it natively; a loss scaler for fp16.
 
 from __future__ import annotations
 
+import functools
 import threading
 from contextlib import contextmanager, nullcontext
 
@@ -25,6 +26,7 @@ from ..exceptions import InputError
 AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
+@functools.cache  # asked at every forward pass; the CPU does not change
 def cpu_has_bf16() -> bool:
     """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX): there, autocast to
     bf16 halves the time of a training step of the default CNN (61 -> 31 ms at batch 128 on 2
