@@ -5,7 +5,8 @@
 architecture's own arguments (reachable as ``module__<name>`` on the estimators).
 
 Registered: ``bn_cnn`` (the default CNN), ``lenet5``, ``emnist_cnn``, ``face_baseline_cnn``,
-``tronnet``, ``one_conv_cnn``, ``hog_study_cnn``, ``resnet18``, ``efficientnet_lite0``
+``tronnet``, ``one_conv_cnn``, ``hog_study_cnn``, ``resnet18``, ``resnet9`` (the Myrtle
+fast-training recipe's network), ``efficientnet_lite0``
 (ImageNet weights with the ``pretrained`` extra), ``mlp``, ``mlp_tanh_250``.
 """
 
@@ -22,12 +23,14 @@ from .cnn import (
 from .efficientnet import EfficientNetLite0
 from .mlp import MLP, mlp_tanh_250
 from .resnet import ResNet18, load_torchvision_weights
+from .resnet9 import ResNet9
 
 __all__ = [
     "MLP",
     "BatchNormCNN",
     "EfficientNetLite0",
     "ResNet18",
+    "ResNet9",
     "emnist_cnn",
     "face_baseline_cnn",
     "get_net",
