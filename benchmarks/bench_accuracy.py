@@ -102,6 +102,12 @@ ABLATION = (
     ("+ 18 epochs", {"max_epochs": 18}),
     ("+ widths 64-128-256", {"module__widths": (64, 128, 256)}),
     ("+ tta='flip' (predict only)", {"tta": "flip"}),
+    # issue 16: the fast-training recipe's network, with bf16 where the CPU computes it
+    ("+ resnet9 64-512, smoothing 0.2, channel norm", {
+        "architecture": "resnet9", "module__widths": (64, 128, 256, 512),
+        "criterion__label_smoothing": 0.2, "normalize": "channel", "lr": 0.004,
+        "max_epochs": 16}),
+    ("+ precision bf16 (autocast where native)", {"precision": "bf16"}),
 )
 
 
