@@ -260,6 +260,38 @@ def test_resnet9_is_registered_and_checks_its_input_size():
         ResNet9(input_shape=(7, 32))
     with pytest.raises(InputError, match="4 positive channel counts"):
         ResNet9(widths=(8, 16, 32))
+    # stem_pool: the stages run at half the resolution (64x64 composites as 32x32)
+    pooled = ResNet9(in_channels=1, input_shape=(64, 64), widths=(4, 8, 8, 16), stem_pool=True)
+    assert tuple(pooled.prep(torch.zeros(1, 1, 64, 64)).shape) == (1, 4, 32, 32)
+    assert tuple(pooled(torch.zeros(2, 1, 64, 64)).shape) == (2, 10)
+    with pytest.raises(InputError, match="at least 16x16"):
+        ResNet9(input_shape=(12, 12), stem_pool=True)
+
+
+def test_xception_is_registered_separable_and_checks_its_input():
+    """The compact Xception: depthwise 3x3 + pointwise 1x1 convolutions, one halving per width
+    after the stem (and the stem's stride), residual entry and middle blocks."""
+    import torch
+
+    from skimgclf.exceptions import InputError
+    from skimgclf.nets import Xception
+
+    assert get_net("xception") is Xception
+    net = Xception(in_channels=3, n_classes=4, input_shape=(32, 32), widths=(8, 16, 32),
+                   n_middle=2, exit_width=24)
+    assert tuple(net(torch.zeros(2, 3, 32, 32)).shape) == (2, 4)
+    depthwise = [m for m in net.modules()
+                 if isinstance(m, torch.nn.Conv2d) and m.groups == m.in_channels > 1]
+    assert len(depthwise) == 2 * 2 + 3 * 2 + 1  # entry pairs, middle triples, exit
+    assert len(net.middle) == 2
+    # the same widths as full 3x3 convolutions would hold several times the weights
+    assert n_params(Xception()) < 1_500_000
+    with pytest.raises(InputError, match="at least 16x16"):
+        Xception(input_shape=(28, 12), widths=(8, 16, 32, 64), stem_stride=2)
+    with pytest.raises(InputError, match="at least 2 positive channel counts"):
+        Xception(widths=(8,))
+    with pytest.raises(InputError, match="stem_stride 1 or 2"):
+        Xception(stem_stride=3)
 
 
 def test_resnet9_learns_the_embedded_digits():
@@ -276,3 +308,7 @@ def test_resnet9_learns_the_embedded_digits():
     clf = CNNClassifier(architecture="resnet9", module__widths=(16, 32, 32, 64), max_epochs=8,
                         augment=None, random_state=0).fit(X_train, y_train)
     assert clf.score(X_test, y_test) > 0.9
+    xception = CNNClassifier(architecture="xception", module__widths=(16, 32),
+                             module__n_middle=1, module__exit_width=32, max_epochs=8,
+                             augment=None, random_state=0).fit(X_train, y_train)
+    assert xception.score(X_test, y_test) > 0.9

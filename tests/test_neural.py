@@ -14,7 +14,9 @@ from sklearn.datasets import load_digits
 from sklearn.utils.class_weight import compute_class_weight
 from skorch.callbacks import Checkpoint
 
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.augment import RandomAffine
+from skimgclf.exceptions import InputError
 from skimgclf.neural import CNNClassifier, TorchMLPClassifier, reads_channels_first
 from skimgclf.neural._data import ImageTensorData, TensorBatchIterator
 
@@ -267,6 +269,19 @@ def test_class_weight_reaches_the_loss(digits):
     manual = TorchMLPClassifier(class_weight=weights, max_epochs=1).fit(X[:60], y[:60])
     seven = list(manual.classes_).index("seven")
     assert manual.criterion_.weight[seven] == 5.0
+
+
+def test_label_smoothing_reaches_the_loss_and_is_refused_where_it_cannot(digits):
+    X, y = digits
+    clf = CNNClassifier(label_smoothing=0.2, max_epochs=1).fit(X[:60], y[:60])
+    assert clf.criterion_.label_smoothing == 0.2
+    routed = CNNClassifier(label_smoothing=0.2, criterion__label_smoothing=0.05, max_epochs=1)
+    assert routed.fit(X[:60], y[:60]).criterion_.label_smoothing == 0.05  # the routed one wins
+    with pytest.raises(InputError, match="NLLLoss' takes no label_smoothing argument"):
+        TorchMLPClassifier(label_smoothing=0.1, criterion=torch.nn.NLLLoss,
+                           max_epochs=1).fit(X[:60], y[:60])
+    with pytest.raises(InvalidParameterError, match="'label_smoothing' parameter"):
+        CNNClassifier(label_smoothing=1.0).fit(X[:60], y[:60])
 
 
 def test_validation_split_and_early_stopping_restore_the_best(digits):

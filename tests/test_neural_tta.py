@@ -171,6 +171,27 @@ def test_bf16_runs_under_cpu_autocast_where_the_cpu_has_it(monkeypatch, data):
     assert _device.autocast_device("fp32", "cpu") is None
 
 
+def test_auto_precision_is_bf16_where_native_and_float32_silently_elsewhere(monkeypatch,
+                                                                           data):
+    """precision="auto" (the whole-image presets'): autocast where bf16 is native, and on a CPU
+    without it float32 with no warning, the same weights as precision="fp32"."""
+    from skimgclf.neural import _device
+
+    X, y = data
+    monkeypatch.setattr(_device, "cpu_has_bf16", lambda: False)
+    assert _device.autocast_device("auto", "cpu") is None
+    reference = CNNClassifier(max_epochs=2, random_state=0).fit(X, y).predict_proba(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = CNNClassifier(max_epochs=2, random_state=0, precision="auto").fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), reference)
+    monkeypatch.setattr(_device, "cpu_has_bf16", lambda: True)
+    assert _device.autocast_device("auto", "cpu") == "cpu"
+    monkeypatch.setattr(_device, "_cuda_has_bf16", lambda: False)  # e.g. a V100
+    assert _device.autocast_device("auto", "cuda") is None
+    assert _device.autocast_device("bf16", "cuda") == "cuda"
+
+
 def test_an_unknown_precision_is_named(data):
     with pytest.raises(InvalidParameterError, match="'precision' parameter of CNNClassifier"):
         CNNClassifier(precision="fp8").fit(*data)

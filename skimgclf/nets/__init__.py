@@ -6,7 +6,8 @@ architecture's own arguments (reachable as ``module__<name>`` on the estimators)
 
 Registered: ``bn_cnn`` (the default CNN), ``lenet5``, ``emnist_cnn``, ``face_baseline_cnn``,
 ``tronnet``, ``one_conv_cnn``, ``hog_study_cnn``, ``resnet18``, ``resnet9`` (the Myrtle
-fast-training recipe's network), ``efficientnet_lite0``
+fast-training recipe's network), ``xception`` (a compact
+depthwise-separable network), ``efficientnet_lite0``
 (ImageNet weights with the ``pretrained`` extra), ``mlp``, ``mlp_tanh_250``.
 """
 
@@ -24,6 +25,7 @@ from .efficientnet import EfficientNetLite0
 from .mlp import MLP, mlp_tanh_250
 from .resnet import ResNet18, load_torchvision_weights
 from .resnet9 import ResNet9
+from .xception import Xception
 
 __all__ = [
     "MLP",
@@ -31,6 +33,7 @@ __all__ = [
     "EfficientNetLite0",
     "ResNet18",
     "ResNet9",
+    "Xception",
     "emnist_cnn",
     "face_baseline_cnn",
     "get_net",

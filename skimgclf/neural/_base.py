@@ -37,6 +37,7 @@ from skorch.utils import to_numpy, to_tensor
 from torch import nn
 
 from .._console import epoch_log
+from ..exceptions import InputError
 from ..nets import get_net
 from ._callbacks import OneCycleLRScheduler, encoded_accuracy, silent
 from ._checks import ParamChecksMixin, _argument_names
@@ -262,6 +263,15 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         kwargs = self.get_params_for("criterion")
         if getattr(self, "class_weight_", None) is not None and "weight" not in kwargs:
             kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        if self.label_smoothing and "label_smoothing" not in kwargs:
+            accepted = _argument_names(self.criterion)
+            if accepted is not None and "label_smoothing" not in accepted:
+                raise InputError(
+                    f"label_smoothing={self.label_smoothing} is passed to the criterion, but "
+                    f"{getattr(self.criterion, '__name__', self.criterion)!r} takes no "
+                    "label_smoothing argument; use torch.nn.CrossEntropyLoss or set "
+                    "label_smoothing=0")
+            kwargs["label_smoothing"] = float(self.label_smoothing)
         self.criterion_ = self.initialized_instance(self.criterion, kwargs)
         return self
 

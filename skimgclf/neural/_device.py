@@ -22,8 +22,10 @@ from .._sklearn_compat import (
 )
 from ..exceptions import InputError
 
-# precision -> the dtype of torch.autocast (None: float32 throughout)
-AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+# precision -> the dtype of torch.autocast (None: float32 throughout); "auto" is bf16 where the
+# hardware computes it natively and float32 elsewhere, without a warning
+AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16,
+                   "auto": torch.bfloat16}
 
 
 @functools.cache  # asked at every forward pass; the CPU does not change
@@ -39,13 +41,23 @@ def cpu_has_bf16() -> bool:
         return False
 
 
+def _cuda_has_bf16() -> bool:
+    try:  # emulated bf16 on older GPUs is slower than float32
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+    except TypeError:  # torch < 2.3 has no such argument and does not count emulation
+        return torch.cuda.is_bf16_supported()
+
+
 def autocast_device(precision, device):
     """The device type ``torch.autocast`` runs on for ``precision`` on ``device``, or None
-    (float32): CUDA for bf16 and fp16, the CPU for bf16 where it is native."""
+    (float32): CUDA for bf16 and fp16, the CPU for bf16 where it is native; ``"auto"`` only
+    where bf16 is native (a CPU with it, a CUDA device of compute capability 8 or more)."""
     kind = torch.device(device).type
     if AUTOCAST_DTYPES[precision] is None:
         return None
-    if kind == "cuda" or (kind == "cpu" and precision == "bf16" and cpu_has_bf16()):
+    if precision == "auto" and kind == "cuda":
+        return kind if _cuda_has_bf16() else None
+    if kind == "cuda" or (kind == "cpu" and precision in ("bf16", "auto") and cpu_has_bf16()):
         return kind
     return None
 

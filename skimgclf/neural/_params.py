@@ -226,20 +226,28 @@ SHARED_PARAMS = (
         (symmetric classes only, never digits), ``"shift"`` the four one-pixel shifts; a list
         combines names and callables ``view(batch_nchw) -> batch``. Training is unchanged; it
         can be set after ``fit`` (``set_params(tta="flip")``). None predicts once."""),
-    _p("precision", "fp32", [StrOptions({"fp32", "bf16", "fp16"})], '{"fp32", "bf16", "fp16"}',
-       """
+    _p("precision", "fp32", [StrOptions({"fp32", "bf16", "fp16", "auto"})],
+       '{"fp32", "bf16", "fp16", "auto"}', """
         Mixed precision: ``"bf16"`` or ``"fp16"`` run the forward passes (training and
         prediction) under ``torch.autocast`` on CUDA (``"fp16"`` scales the loss with a
         ``GradScaler``), and ``"bf16"`` on a CPU that computes bfloat16 natively
         (AVX512-BF16 or AMX, detected at run time: about twice as fast a training step there);
         weights and optimizer state stay float32. Elsewhere training stays float32 (a warning
-        says so), so one setting runs everywhere with ``device="auto"``."""),
+        says so), so one setting runs everywhere with ``device="auto"``. ``"auto"``: bf16 where
+        the hardware computes it natively (such a CPU, a CUDA GPU of compute capability 8 or
+        more), float32 elsewhere without a warning (the whole-image presets use it)."""),
     _p("init", "default", [StrOptions(set(INITS))], '{"default", "xavier", "kaiming"}', """
         Weight initialisation of the conv and linear layers."""),
     _p("class_weight", None, [None, StrOptions({"balanced"}), dict],
        'None, "balanced" or dict', """
         Weights of the cross-entropy loss per class, on the device. A dict maps labels of
         ``y`` to weights >= 0 (classes it leaves out weigh 1)."""),
+    _p("label_smoothing", 0.0, [StrictInterval(Real, 0, 1, closed="left")], "float in [0, 1)",
+       """
+        Label smoothing of the loss: the target puts ``1 - label_smoothing`` on the true class
+        and spreads the rest over all classes (the fast-training recipes use 0.1-0.2; the
+        ``modified-mnist`` preset 0.1). Passed to ``criterion`` as ``label_smoothing``; a
+        ``criterion__label_smoothing`` set too wins."""),
     _p("validation_fraction", None, [None, StrictInterval(Real, 0, 1, closed="neither")],
        "float in (0, 1) or None", """
         Hold out this stratified fraction of the training data as skorch's validation set

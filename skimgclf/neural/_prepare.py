@@ -66,7 +66,8 @@ class DataMixin:
             self._augmenter_ = self._resolve_augment()
         elif self.device_ != resolve_device(self.device):
             self.device_ = resolve_device(self.device)
-        if self.precision != "fp32" and autocast_device(self.precision, self.device_) is None:
+        if (self.precision not in ("fp32", "auto")
+                and autocast_device(self.precision, self.device_) is None):
             where = ("on CUDA, and bf16 on CPUs that compute it natively (AVX512-BF16, AMX)"
                      if self.precision == "bf16" else "on CUDA only")
             warnings.warn(
