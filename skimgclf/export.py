@@ -247,6 +247,7 @@ def _plan(model, input_dtype):
     for name, step in pre:
         _check_supported(name, step)
     _check_tta(net_name, net)
+    _warn_reduced_precision(net_name, net)
     plan = _Plan()
     plan.steps = [f"{name}={type(step).__name__}" for name, step in steps]
     plan.description = " -> ".join(plan.steps)
@@ -407,6 +408,18 @@ def _check_tta(name, net):
         _refuse(name, net, f"test-time augmentation (tta={net.tta!r}) averages several views of "
                 "each image", "set tta=None on it before exporting (the graph then computes "
                 "what predict computes without test-time augmentation)")
+
+
+def _warn_reduced_precision(name, net):
+    from .neural._device import autocast_device
+
+    device = getattr(net, "device_", None) or "cpu"
+    if net.precision != "fp32" and autocast_device(net.precision, device) is not None:
+        warnings.warn(
+            f"the step {name!r} predicts under {net.precision!r} autocast here (bfloat16 or "
+            "float16 matrix products), and the ONNX graph computes in float32: their "
+            "probabilities differ by up to about 1e-2, and the class of a near tie can differ",
+            UserWarning, stacklevel=4)
 
 
 def _add_network(plan, net, kind):

@@ -168,7 +168,7 @@ def test_exporting_leaves_the_model_as_it_was(digits, digits_cnn, tmp_path):
 @pytest.mark.parametrize("preset, step, kind", [
     ("hog-mlp", "hog", "HOGFeatures"),
     ("logreg", "clf", "LogisticRegression"),
-    ("modified-mnist", "digit", "LargestDigitExtractor"),
+    ("modified-mnist-digit", "digit", "LargestDigitExtractor"),
 ])
 def test_steps_that_are_not_tensor_operations_are_refused_by_name(preset, step, kind,
                                                                    tmp_path):
@@ -195,6 +195,28 @@ def test_test_time_augmentation_is_refused(digits, digits_cnn, tmp_path):
     model = clone(digits_cnn).set_params(clf__tta="flip", clf__max_epochs=1)
     with pytest.raises(InputError, match=r"'clf' \(CNNClassifier\).*tta='flip'.*tta=None"):
         export_onnx(model, tmp_path / "x.onnx")
+
+
+def test_a_model_predicting_under_autocast_is_exported_with_a_warning(digits, digits_cnn,
+                                                                     monkeypatch, tmp_path):
+    """bf16 autocast where the CPU has it (forced here): the float32 graph is written, and the
+    warning says its probabilities differ from the model's; float32 models export silently."""
+    import warnings
+
+    from sklearn.base import clone
+
+    from skimgclf.neural import _device
+
+    monkeypatch.setattr(_device, "cpu_has_bf16", lambda: True)
+    X, y, X_test, _ = digits
+    model = clone(digits_cnn).set_params(clf__precision="auto").fit(X, y)
+    with pytest.warns(UserWarning, match=r"'clf' predicts under 'auto' autocast.*differ"):
+        path = export_onnx(model, tmp_path / "auto.onnx", **QUICK)
+    outputs = _session(path).run(None, {"images": X_test[:50]})
+    np.testing.assert_allclose(outputs[0], model.predict_proba(X_test[:50]), atol=0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        export_onnx(digits_cnn, tmp_path / "fp32.onnx", **QUICK)
 
 
 def test_unfitted_model_is_refused(tmp_path):

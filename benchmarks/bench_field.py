@@ -1,0 +1,201 @@
+"""The field's tasks (issue 16): the presets against the default, accuracy and time in one run.
+
+    .venv/bin/python benchmarks/bench_field.py modified-mnist [--n-train 20000] [--n-test 2000]
+        [--setting overlap|apart|defaults] [--rows modified-mnist modified-mnist-digit vote]
+        [--seeds 0 1 2]
+    .venv/bin/python benchmarks/bench_field.py cifar10-5k [--rows cnn resnet9]
+    .venv/bin/python benchmarks/bench_field.py fashion-mnist [--rows cnn resnet9-half]
+    ... [--max-epochs N (exactly N epochs: no min_steps)] [--reference]
+
+Each row is a preset of :func:`skimgclf.presets.make_model` fitted on the task's training set
+and scored on its test set; it prints accuracy, fit and predict seconds (wall), the epochs the
+network trained and the load average, and each time as a multiple of the first row's.
+``vote`` is the soft vote (mean of ``predict_proba``, what ``VotingClassifier(voting="soft")``
+computes) of every model fitted above it, so it costs no fit of its own. ``--seeds`` fits each
+preset row once per seed (a vote over seeds is then a vote of several networks).
+
+Tasks, all read in place from ../shared/data:
+
+- ``modified-mnist``: composites of ``make_modified_mnist`` made the study's way (2-3 digits,
+  scales 40-120 %, rotations +-45 degrees, on uniform noise, label = the largest) from MNIST's
+  training digits (train) and its test digits (test), seeds 0 and 1. ``--setting overlap``
+  (the default) lets digits overlap as the study superimposed them, ``apart`` keeps 2 pixels
+  between them; both make the largest digit at least 1.2x the scale of the others, so that the
+  label is clear by eye (with ``defaults``, scales drawn independently, two digits are often
+  within a few percent of each other and the label is a guess).
+- ``cifar10-5k``: the shared CIFAR-10 test set shuffled with seed 0, 5,000 / 5,000 (as in
+  ``bench_transfer.py``).
+- ``fashion-mnist``: the full 60,000 / 10,000.
+
+``--reference`` adds, for the task's first preset row built on a registered network, a
+plain-torch loop (no skorch, no pipeline) training the same network with the same optimizer,
+schedule, loss, batch, epochs and autocast (no test-time augmentation), so that the
+package's overhead is a ratio in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from skimgclf.datasets import load_idx, make_modified_mnist
+from skimgclf.presets import make_model
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+ROWS = {
+    "modified-mnist": ["modified-mnist", "modified-mnist-digit", "vote"],
+    "cifar10-5k": ["cnn", "resnet9"],
+    "fashion-mnist": ["cnn", "resnet9-half"],
+}
+SETTINGS = {"overlap": {"min_scale_ratio": 1.2}, "apart": {"min_scale_ratio": 1.2, "min_gap": 2},
+            "defaults": {}}
+
+
+def _idx(folder, prefix):
+    images = load_idx(sorted(folder.glob(f"{prefix}-images-idx3-ubyte*.gz")))
+    labels = load_idx(sorted(folder.glob(f"{prefix}-labels-idx1-ubyte*.gz")))
+    return images, labels
+
+
+def load_task(task, args):
+    if task == "fashion-mnist":
+        return (*_idx(DATA / "fashion-mnist", "train"), *_idx(DATA / "fashion-mnist", "t10k"))
+    if task == "cifar10-5k":
+        from bench_transfer import cifar_split
+
+        return cifar_split()
+    setting = SETTINGS[args.setting]
+    X_train, y_train = make_modified_mnist(args.n_train, digits=_idx(DATA / "mnist", "train"),
+                                           random_state=0, **setting)
+    X_test, y_test = make_modified_mnist(args.n_test, digits=_idx(DATA / "mnist", "t10k"),
+                                         random_state=1, **setting)
+    return X_train, y_train, X_test, y_test
+
+
+def _report(name, accuracy, fit_s, predict_s, first, extra=""):
+    total = fit_s + predict_s
+    ratio = f"{total / first:5.2f}x row 1" if first else "    -"
+    print(f"  {name:<38} accuracy {accuracy:.4f}  fit {fit_s:7.1f} s  predict {predict_s:5.1f} s"
+          f"  ({ratio}; load {os.getloadavg()[0]:.1f}){extra}", flush=True)
+
+
+def reference_fit(model, X_train, y_train, X_test, seed):
+    """The preset's network trained by a plain-torch loop: AdamW, one-cycle, label smoothing,
+    the preset's augmentation and autocast, the estimator's epochs; returns test probabilities.
+    """
+    from skimgclf.augment import RandomAffine
+    from skimgclf.nets import get_net
+    from skimgclf.neural._device import AUTOCAST_DTYPES, autocast_device
+
+    clf = model.steps[-1][1]
+    prep = model[:-1].fit(X_train, y_train) if len(model) > 1 else None
+    X_train = prep.transform(X_train) if prep else X_train
+    X_test = prep.transform(X_test) if prep else X_test
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+
+    def tensor(X):  # (n, H, W[, C]) uint8 -> (n, C, H, W) float in 0-1, channels_last
+        x = torch.from_numpy(np.asarray(X, dtype=np.float32) / 255)
+        x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
+        return x.contiguous(memory_format=torch.channels_last)
+
+    x_train, x_test = tensor(X_train), tensor(X_test)
+    mean = x_train.mean((0, 2, 3), keepdim=True)
+    std = x_train.std((0, 2, 3), keepdim=True) if clf.normalize == "channel" else 1.0
+    mean = mean if clf.normalize == "channel" else 0.0
+    classes, y = np.unique(y_train, return_inverse=True)
+    labels = torch.from_numpy(y.astype(np.int64))
+    kwargs = {k.split("__", 1)[1]: v for k, v in clf.get_params().items()
+              if k.startswith("module__")}
+    net = get_net(clf.architecture)(in_channels=x_train.shape[1], n_classes=len(classes),
+                                    input_shape=tuple(x_train.shape[2:]), **kwargs)
+    net = net.to(memory_format=torch.channels_last)
+    augment = RandomAffine(**clf.augment) if isinstance(clf.augment, dict) else None
+    steps_per_epoch = -(-len(labels) // clf.batch_size)
+    epochs = max(clf.max_epochs, -(-(clf.min_steps or 0) // steps_per_epoch))
+    optimizer = torch.optim.AdamW(net.parameters(), lr=clf.lr, weight_decay=clf.weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=clf.lr,
+                                                   total_steps=epochs * steps_per_epoch)
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=clf.label_smoothing)
+    kind = autocast_device(clf.precision, "cpu")
+    autocast = torch.autocast("cpu", dtype=AUTOCAST_DTYPES[clf.precision],
+                              enabled=kind is not None)
+    net.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(labels), generator=generator)
+        for start in range(0, len(labels), clf.batch_size):
+            index = order[start:start + clf.batch_size]
+            xb = x_train[index]
+            if augment is not None:
+                xb = augment(xb, generator).contiguous(memory_format=torch.channels_last)
+            with autocast:
+                loss = loss_fn(net((xb - mean) / std), labels[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+    net.eval()
+    with torch.no_grad(), autocast:
+        proba = torch.cat([torch.softmax(net((x_test[i:i + 512] - mean) / std).float(), 1)
+                           for i in range(0, len(x_test), 512)])
+    return classes[proba.argmax(1).numpy()], epochs
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("task", choices=sorted(ROWS))
+    parser.add_argument("--rows", nargs="+", default=None,
+                        help="presets (and 'vote') in order; default: the task's")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--max-epochs", type=int, default=None)
+    parser.add_argument("--n-train", type=int, default=20000)
+    parser.add_argument("--n-test", type=int, default=2000)
+    parser.add_argument("--setting", choices=sorted(SETTINGS), default="overlap")
+    parser.add_argument("--reference", action="store_true")
+    args = parser.parse_args(argv)
+    rows = args.rows or ROWS[args.task]
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"{os.cpu_count()} CPUs; task {args.task}", flush=True)
+    X_train, y_train, X_test, y_test = load_task(args.task, args)
+    print(f"{len(y_train)} train / {len(y_test)} test, images {X_train.shape[1:]}"
+          + (f", setting {args.setting}" if args.task == "modified-mnist" else ""), flush=True)
+    probas, first, reference_done = [], None, not args.reference
+    for name in rows:
+        if name == "vote":
+            proba = np.mean([p for p, _ in probas], axis=0)
+            accuracy = float(np.mean(probas[0][1][proba.argmax(1)] == y_test))
+            _report(f"vote of {len(probas)}", accuracy, 0.0, 0.0, None)
+            continue
+        for seed in args.seeds:
+            model = make_model(name, image_shape=X_train.shape[1:], random_state=seed,
+                               max_epochs=args.max_epochs)
+            if args.max_epochs is not None and "clf__min_steps" in model.get_params():
+                model.set_params(clf__min_steps=None)  # exactly --max-epochs epochs
+            wall = time.perf_counter()
+            model.fit(X_train, y_train)
+            fit_s = time.perf_counter() - wall
+            wall = time.perf_counter()
+            proba = model.predict_proba(X_test)
+            predict_s = time.perf_counter() - wall
+            accuracy = float(np.mean(model.classes_[proba.argmax(1)] == y_test))
+            clf = model.steps[-1][1]
+            epochs = f", {len(clf.history_)} epochs" if hasattr(clf, "history_") else ""
+            _report(f"{name} (seed {seed})", accuracy, fit_s, predict_s, first, epochs)
+            first = first or fit_s + predict_s
+            probas.append((proba, model.classes_))
+            if not reference_done and hasattr(clf, "architecture"):
+                wall = time.perf_counter()
+                predicted, n_epochs = reference_fit(model, X_train, y_train, X_test, seed)
+                _report(f"plain torch, {name}'s recipe", float(np.mean(predicted == y_test)),
+                        time.perf_counter() - wall, 0.0, first, f", {n_epochs} epochs")
+                reference_done = True
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
