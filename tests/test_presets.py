@@ -85,14 +85,14 @@ def test_modified_mnist_takes_the_whole_raw_composite(digits):
     """The whole-image preset: the 255 rule, then the ResNet-9 on all 64x64 pixels."""
     X, y = make_modified_mnist(200, digits=digits, random_state=0)
     model = make_model("modified-mnist", random_state=0, max_epochs=1)
-    model.set_params(clf__min_steps=None, clf__module__widths=NARROW).fit(X, y)
+    model.set_params(clf__module__widths=NARROW).fit(X, y)
     clf = model.named_steps["clf"]
     assert clf.image_shape_ == (64, 64, 1) and clf.architecture == "resnet9"
     assert clf.label_smoothing == 0.1 and clf.precision == "auto"
     again = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(again.predict_proba(X[:20]), model.predict_proba(X[:20]))
     flat = make_model("modified-mnist", image_shape=(64, 64), random_state=0, max_epochs=1)
-    flat.set_params(clf__min_steps=None, clf__module__widths=NARROW)
+    flat.set_params(clf__module__widths=NARROW)
     assert flat.fit(X.reshape(len(X), -1), y).predict(X[:5].reshape(5, -1)).shape == (5,)
 
 
@@ -110,7 +110,7 @@ def test_modified_mnist_learns_composites_of_real_digits():
     X_test, y_test = make_modified_mnist(500, digits=(test[0][:2000], test[1][:2000]),
                                          min_scale_ratio=1.2, random_state=1)
     model = make_model("modified-mnist", random_state=0, max_epochs=8)
-    model.set_params(clf__min_steps=None, clf__batch_size=64, clf__module__widths=NARROW)
+    model.set_params(clf__batch_size=64, clf__module__widths=NARROW)
     assert model.fit(X, y).score(X_test, y_test) > 0.45
 
 
@@ -124,7 +124,7 @@ def test_resnet9_half_learns_fashion_mnist():
     X, y = load_idx_folder(folder, subset="train", return_X_y=True)
     X_test, y_test = load_idx_folder(folder, subset="test", return_X_y=True)
     model = make_model("resnet9-half", random_state=0, max_epochs=4)
-    model.set_params(clf__min_steps=None, clf__module__widths=NARROW)
+    model.set_params(clf__module__widths=NARROW)
     assert model.fit(X[:3000], y[:3000]).score(X_test[:1000], y_test[:1000]) > 0.65
 
 
@@ -139,7 +139,7 @@ def test_resnet9_learns_cifar10_with_its_steps_floor():
     X, y = data.images, data.target
     model = make_model("resnet9", random_state=0, max_epochs=6)
     assert model.named_steps["clf"].tta == "flip"
-    model.set_params(clf__min_steps=None, clf__module__widths=NARROW)
+    model.set_params(clf__module__widths=NARROW)
     assert model.fit(X[:2000], y[:2000]).score(X[5000:6000], y[5000:6000]) > 0.33
     clf = make_model("resnet9").named_steps["clf"]
     assert clf._epochs_for(2000) == 3200 // 16 and clf._epochs_for(50000) == 16
