@@ -11,6 +11,12 @@ BIN := $(VENV)/bin
 # The CPU build of torch is preferred (small, and on this machine's disk); any torch>=2.1 works.
 TORCH_SPEC ?= torch==2.13.0
 
+# The suite runs in TEST_WORKERS pytest-xdist processes, each test at one torch/BLAS thread
+# (tests/conftest.py): on 2 cores, 2 workers took 5:20 against 10:45 for one process, which
+# left a core idle. worksteal keeps both busy when a long test (an example) lands late.
+TEST_WORKERS ?= 2
+PYTEST := -m pytest -q -n $(TEST_WORKERS) --dist worksteal
+
 .PHONY: demo test test-fast test-compat bench clean lint docs
 
 $(BIN)/python:
@@ -29,10 +35,10 @@ demo: $(VENV)/.installed
 	$(BIN)/skimgclf demo
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -q
+	$(BIN)/python $(PYTEST)
 
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python $(PYTEST) -m "not slow"
 
 # The lower bound of the declared range, read from pyproject.toml: the one place it is written.
 SKLEARN_OLDEST = $(shell sed -n 's/.*"scikit-learn>=\([0-9.]*\),.*/\1/p' pyproject.toml)
@@ -45,7 +51,7 @@ $(COMPAT_VENV)/.compat-installed: pyproject.toml
 
 test-compat: $(COMPAT_VENV)/.compat-installed
 	$(COMPAT_VENV)/bin/python -c "import sklearn; print('scikit-learn', sklearn.__version__)"
-	$(COMPAT_VENV)/bin/python -m pytest -q -m "not slow"
+	$(COMPAT_VENV)/bin/python $(PYTEST) -m "not slow"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -6,12 +6,16 @@
     .venv/bin/python benchmarks/bench_field.py cifar10-5k [--rows cnn resnet9]
     .venv/bin/python benchmarks/bench_field.py fashion-mnist [--rows cnn resnet9-half]
     ... [--max-epochs N (exactly N epochs: no min_steps)] [--reference]
+        [--rows resnet9 resnet9:ema_decay=0.999 (a preset with estimator parameters changed)]
+        [--tta none flip flip+shift (each fitted row scored again under each setting)]
 
 Each row is a preset of :func:`skimgclf.presets.make_model` fitted on the task's training set
 and scored on its test set; it prints accuracy, fit and predict seconds (wall), the epochs the
 network trained and the load average, and each time as a multiple of the first row's.
-``vote`` is the soft vote (mean of ``predict_proba``, what ``VotingClassifier(voting="soft")``
-computes) of every model fitted above it, so it costs no fit of its own. ``--seeds`` fits each
+A row ``preset:name=value,name=value`` is the preset with those parameters of its network
+changed (values read as Python literals), for ablations. ``vote`` is the soft vote (mean of
+``predict_proba``, what ``VotingClassifier(voting="soft")`` computes) of every model fitted
+above it, so it costs no fit of its own. ``--seeds`` fits each
 preset row once per seed (a vote over seeds is then a vote of several networks).
 
 Tasks, all read in place from ../shared/data:
@@ -27,6 +31,9 @@ Tasks, all read in place from ../shared/data:
   ``bench_transfer.py``).
 - ``fashion-mnist``: the full 60,000 / 10,000.
 
+``--tta`` scores each fitted network again under other test-time augmentations (``none``,
+``flip``, ``shift``, ``flip+shift``): one fit, so the rows differ only by the views averaged.
+
 ``--reference`` adds, for the task's first preset row built on a registered network, a
 plain-torch loop (no skorch, no pipeline) training the same network with the same optimizer,
 schedule, loss, batch, epochs and autocast (no test-time augmentation), so that the
@@ -36,6 +43,7 @@ package's overhead is a ratio in the same run.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import time
 from pathlib import Path
@@ -52,6 +60,7 @@ ROWS = {
     "cifar10-5k": ["cnn", "resnet9"],
     "fashion-mnist": ["cnn", "resnet9-half"],
 }
+TTA_SETTINGS = {"none": None, "flip": "flip", "shift": "shift", "flip+shift": ["flip", "shift"]}
 SETTINGS = {"overlap": {"min_scale_ratio": 1.2}, "apart": {"min_scale_ratio": 1.2, "min_gap": 2},
             "defaults": {}}
 
@@ -82,6 +91,32 @@ def _report(name, accuracy, fit_s, predict_s, first, extra=""):
     ratio = f"{total / first:5.2f}x row 1" if first else "    -"
     print(f"  {name:<38} accuracy {accuracy:.4f}  fit {fit_s:7.1f} s  predict {predict_s:5.1f} s"
           f"  ({ratio}; load {os.getloadavg()[0]:.1f}){extra}", flush=True)
+
+
+def make_row(row, image_shape, seed, max_epochs):
+    """The preset of ``row`` (``preset`` or ``preset:name=value,...``), its network's
+    parameters changed as the row says."""
+    preset, _, changes = row.partition(":")
+    model = make_model(preset, image_shape=image_shape, random_state=seed, max_epochs=max_epochs)
+    for change in filter(None, changes.split(",")):
+        key, _, value = change.partition("=")
+        model.steps[-1][1].set_params(**{key: ast.literal_eval(value)})
+    return model
+
+
+def _report_tta(model, X_test, y_test, settings, first):
+    """The fitted network scored again under each test-time augmentation of ``settings``."""
+    clf = model.steps[-1][1]
+    if not settings or not hasattr(clf, "tta"):
+        return
+    fitted = clf.tta
+    for setting in settings:
+        clf.set_params(tta=TTA_SETTINGS[setting])
+        wall = time.perf_counter()
+        accuracy = float(np.mean(model.predict(X_test) == y_test))
+        _report(f"  same network, tta={setting}", accuracy, 0.0, time.perf_counter() - wall,
+                first)
+    clf.set_params(tta=fitted)
 
 
 def reference_fit(model, X_train, y_train, X_test, seed):
@@ -157,6 +192,7 @@ def main(argv=None):
     parser.add_argument("--n-test", type=int, default=2000)
     parser.add_argument("--setting", choices=sorted(SETTINGS), default="overlap")
     parser.add_argument("--reference", action="store_true")
+    parser.add_argument("--tta", nargs="+", default=[], choices=sorted(TTA_SETTINGS))
     args = parser.parse_args(argv)
     rows = args.rows or ROWS[args.task]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
@@ -172,8 +208,7 @@ def main(argv=None):
             _report(f"vote of {len(probas)}", accuracy, 0.0, 0.0, None)
             continue
         for seed in args.seeds:
-            model = make_model(name, image_shape=X_train.shape[1:], random_state=seed,
-                               max_epochs=args.max_epochs)
+            model = make_row(name, X_train.shape[1:], seed, args.max_epochs)
             wall = time.perf_counter()
             model.fit(X_train, y_train)
             fit_s = time.perf_counter() - wall
@@ -186,6 +221,7 @@ def main(argv=None):
             _report(f"{name} (seed {seed})", accuracy, fit_s, predict_s, first, epochs)
             first = first or fit_s + predict_s
             probas.append((proba, model.classes_))
+            _report_tta(model, X_test, y_test, args.tta, first)
             if not reference_done and hasattr(clf, "architecture"):
                 wall = time.perf_counter()
                 predicted, n_epochs = reference_fit(model, X_train, y_train, X_test, seed)

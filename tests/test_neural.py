@@ -12,7 +12,7 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 from sklearn.utils.class_weight import compute_class_weight
-from skorch.callbacks import Checkpoint
+from skorch.callbacks import Callback, Checkpoint
 
 from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.augment import RandomAffine
@@ -282,6 +282,40 @@ def test_label_smoothing_reaches_the_loss_and_is_refused_where_it_cannot(digits)
                            max_epochs=1).fit(X[:60], y[:60])
     with pytest.raises(InvalidParameterError, match="'label_smoothing' parameter"):
         CNNClassifier(label_smoothing=1.0).fit(X[:60], y[:60])
+
+
+class _RecordWeights(Callback):
+    """The network's weights after each training batch."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.seen_ = []
+
+    def on_batch_end(self, net, training, **kwargs):
+        if training:
+            self.seen_.append({k: v.detach().clone() for k, v in net.module_.state_dict().items()})
+
+
+def test_ema_decay_leaves_the_moving_average_of_the_trajectory(digits):
+    X, y = digits
+    recorder = _RecordWeights()
+    kwargs = dict(max_epochs=8, batch_size=64, random_state=0)
+    plain = TorchMLPClassifier(callbacks=[recorder], **kwargs).fit(X, y)
+    averaged = TorchMLPClassifier(ema_decay=0.9, **kwargs).fit(X, y)
+    expected = dict(recorder.seen_[0])  # the first step copies; then the warmed-up decay
+    for t, weights in enumerate(recorder.seen_[1:], start=1):
+        decay = min(0.9, (1 + t) / (10 + t))
+        expected = {k: expected[k] + (weights[k] - expected[k]) * (1 - decay) for k in weights}
+    final = averaged.module_.state_dict()
+    for key, value in expected.items():
+        torch.testing.assert_close(final[key], value, rtol=1e-5, atol=1e-6)
+    assert not torch.equal(final[key], plain.module_.state_dict()[key])  # not the last weights
+    assert averaged.history_[-1]["train_loss"] == plain.history_[-1]["train_loss"]
+    assert (averaged.predict(X) == y).mean() > 0.8
+    assert pickle.loads(pickle.dumps(averaged)).score(X, y) == averaged.score(X, y)
+    with pytest.raises(InvalidParameterError, match="ema_decay=0.9 and early_stopping=2"):
+        TorchMLPClassifier(ema_decay=0.9, early_stopping=2).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'ema_decay' parameter"):
+        CNNClassifier(ema_decay=1.0).fit(X, y)
 
 
 def test_validation_split_and_early_stopping_restore_the_best(digits):

@@ -39,7 +39,7 @@ from torch import nn
 from .._console import epoch_log
 from ..exceptions import InputError
 from ..nets import get_net
-from ._callbacks import OneCycleLRScheduler, encoded_accuracy, silent
+from ._callbacks import OneCycleLRScheduler, WeightAverage, encoded_accuracy, silent
 from ._checks import ParamChecksMixin, _argument_names
 from ._data import (
     ImageTensorData,
@@ -299,6 +299,8 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         ]
         if self.lr_schedule == "onecycle":
             callbacks.append(("lr_scheduler", OneCycleLRScheduler()))
+        if self.ema_decay is not None:
+            callbacks.append(("weight_average", WeightAverage(self.ema_decay)))
         if self.early_stopping is not None:
             has_valid = self.validation_fraction is not None or self.train_split is not None
             callbacks.append(("early_stopping", EarlyStopping(

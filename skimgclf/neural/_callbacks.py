@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from skorch.callbacks import LRScheduler
+import torch
+from skorch.callbacks import Callback, LRScheduler
+from torch.optim.swa_utils import AveragedModel
 from torch.optim.lr_scheduler import OneCycleLR
 
 
@@ -47,6 +49,44 @@ class OneCycleLRScheduler(LRScheduler):
         if training and self.batch_idx_ + 1 >= self.total_steps_:
             return
         super().on_batch_end(net, training, **kwargs)
+
+
+def _uncompiled(module):
+    """The module itself under ``torch.compile``'s wrapper (``compile=True``)."""
+    return getattr(module, "_orig_mod", module)
+
+
+class WeightAverage(Callback):
+    """Leave ``fit`` with the exponential moving average of the weights over its steps.
+
+    torch's ``AveragedModel`` keeps the average (parameters and buffers, so BatchNorm's running
+    statistics too), updated after each training batch; at the end of training the average is
+    copied into ``net.module_``. Step ``t`` (from 0) uses the decay
+    ``min(decay, (1 + t) / (10 + t))``: the average forgets the first, random weights fast,
+    then settles at ``decay`` (the warm-up of timm's and TensorFlow's EMA).
+    """
+
+    def __init__(self, decay=0.999):
+        self.decay = decay
+
+    def _average(self, averaged, current, n_averaged):
+        decay = min(self.decay, (1.0 + float(n_averaged)) / (10.0 + float(n_averaged)))
+        return averaged + (current - averaged) * (1.0 - decay)
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.average_ = AveragedModel(_uncompiled(net.module_), avg_fn=self._average,
+                                      use_buffers=True)
+
+    def on_batch_end(self, net, training, **kwargs):
+        if training:
+            self.average_.update_parameters(_uncompiled(net.module_))
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        average, self.average_ = self.average_.module, None  # the copy is not kept in the model
+        with torch.no_grad():
+            for mine, averaged in zip(_uncompiled(net.module_).state_dict().values(),
+                                      average.state_dict().values()):
+                mine.copy_(averaged)
 
 
 def encoded_accuracy(net, X, y):

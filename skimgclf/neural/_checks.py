@@ -91,6 +91,12 @@ class ParamChecksMixin:
                 f"{name} got both validation_fraction={self.validation_fraction!r} and "
                 "train_split; set either validation_fraction or skorch's train_split, not both"
             )
+        if self.ema_decay is not None and self.early_stopping is not None:
+            raise InvalidParameterError(
+                f"{name} got both ema_decay={self.ema_decay!r} and early_stopping="
+                f"{self.early_stopping!r}: each chooses the weights fit leaves (the average, "
+                "or the best epoch's); set one of them to None"
+            )
         if isinstance(self.augment, dict):
             try:
                 RandomAffine(**self.augment)

@@ -248,6 +248,14 @@ SHARED_PARAMS = (
         and spreads the rest over all classes (the fast-training recipes use 0.1-0.2; the
         ``modified-mnist`` preset 0.1). Passed to ``criterion`` as ``label_smoothing``; a
         ``criterion__label_smoothing`` set too wins."""),
+    _p("ema_decay", None, [None, StrictInterval(Real, 0, 1, closed="neither")],
+       "float in (0, 1) or None", """
+        Weight averaging: the network that ``fit`` leaves is the exponential moving average of
+        its weights (and BatchNorm statistics) over the training steps, with this decay per
+        step (0.99-0.999; torch's ``AveragedModel``). The decay ramps up over the first steps
+        so that the random initial weights do not linger. The ``valid_*`` scores of
+        ``history_`` are those of the trained weights, not of the average. None keeps the
+        last weights. Not with ``early_stopping``, which chooses the weights itself."""),
     _p("validation_fraction", None, [None, StrictInterval(Real, 0, 1, closed="neither")],
        "float in (0, 1) or None", """
         Hold out this stratified fraction of the training data as skorch's validation set
