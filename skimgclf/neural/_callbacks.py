@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 from skorch.callbacks import Callback, LRScheduler
-from torch.optim.swa_utils import AveragedModel
 from torch.optim.lr_scheduler import OneCycleLR
+from torch.optim.swa_utils import AveragedModel
 
 
 class OneCycleLRScheduler(LRScheduler):
@@ -83,10 +82,7 @@ class WeightAverage(Callback):
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         average, self.average_ = self.average_.module, None  # the copy is not kept in the model
-        with torch.no_grad():
-            for mine, averaged in zip(_uncompiled(net.module_).state_dict().values(),
-                                      average.state_dict().values()):
-                mine.copy_(averaged)
+        _uncompiled(net.module_).load_state_dict(average.state_dict())
 
 
 def encoded_accuracy(net, X, y):
