@@ -69,16 +69,21 @@ class WeightAverage(Callback):
         self.decay = decay
 
     def _average(self, averaged, current, n_averaged):
-        decay = min(self.decay, (1.0 + float(n_averaged)) / (10.0 + float(n_averaged)))
-        return averaged + (current - averaged) * (1.0 - decay)
+        # the step's decay, set once per step: reading n_averaged (a tensor on the device)
+        # for every parameter would wait for the GPU each time
+        return averaged + (current - averaged) * (1.0 - self.step_decay_)
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self.average_ = AveragedModel(_uncompiled(net.module_), avg_fn=self._average,
                                       use_buffers=True)
+        self.n_updates_ = 0
 
     def on_batch_end(self, net, training, **kwargs):
         if training:
+            t = self.n_updates_  # AveragedModel copies at t == 0, then calls _average
+            self.step_decay_ = min(self.decay, (1.0 + t) / (10.0 + t))
             self.average_.update_parameters(_uncompiled(net.module_))
+            self.n_updates_ += 1
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         average, self.average_ = self.average_.module, None  # the copy is not kept in the model
