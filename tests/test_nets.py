@@ -312,3 +312,45 @@ def test_resnet9_learns_the_embedded_digits():
                              module__n_middle=1, module__exit_width=32, max_epochs=8,
                              augment=None, random_state=0).fit(X_train, y_train)
     assert xception.score(X_test, y_test) > 0.9
+
+
+def test_patch_whitening_decorrelates_the_patches_it_was_fitted_to():
+    """Identity until fitted; then unit-variance, uncorrelated outputs on the fitting images,
+    the strongest direction first; the filters are a saved buffer, never trained."""
+    from skimgclf.exceptions import InputError
+    from skimgclf.nets import PatchWhitening
+
+    torch.manual_seed(0)
+    noise = torch.rand(50, 3, 12, 12)
+    images = noise + 0.8 * noise.roll(1, dims=2) + 0.3 * noise.roll(1, dims=1)
+    layer = PatchWhitening(3, patch=3)
+    assert layer.out_channels == 27 and not list(layer.parameters())
+    assert torch.equal(layer(images)[:, 13], images[:, 1])  # the centre pixel of channel 1
+    layer.init_from_data(images)
+    out = layer(images)
+    assert out.shape == (50, 27, 12, 12)
+    inner = out[:, :, 1:-1, 1:-1].permute(1, 0, 2, 3).reshape(27, -1)  # whole patches only
+    cov = torch.cov(inner)
+    torch.testing.assert_close(cov, torch.eye(27), atol=0.01, rtol=0)
+    gains = layer.weight.reshape(27, -1).norm(dim=1)
+    assert gains[0] < gains[-1]  # the strongest direction needs the least gain
+    assert "weight" in layer.state_dict()
+    with pytest.raises(InputError, match="odd positive"):
+        PatchWhitening(3, patch=2)
+    with pytest.raises(InputError, match=r"\(n, 3, H, W\)"):
+        layer.init_from_data(torch.zeros(4, 1, 12, 12))
+
+
+def test_resnet9_whiten_keeps_the_geometry_and_fits_its_first_layer():
+    from skimgclf.nets import PatchWhitening, ResNet9
+
+    net = ResNet9(in_channels=3, n_classes=4, input_shape=(32, 32), widths=(4, 8, 8, 16),
+                  whiten=True)
+    assert isinstance(net.prep[0], PatchWhitening)
+    assert tuple(net.prep(torch.zeros(1, 3, 32, 32)).shape) == (1, 4, 32, 32)
+    before = net.prep[0].weight.clone()
+    net.init_from_data(torch.rand(8, 3, 32, 32))
+    assert not torch.equal(before, net.prep[0].weight)
+    plain = ResNet9(widths=(4, 8, 8, 16))
+    plain.init_from_data(torch.rand(8, 3, 32, 32))  # nothing to fit: no error
+    assert not any(isinstance(m, PatchWhitening) for m in plain.modules())

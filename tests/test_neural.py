@@ -382,3 +382,51 @@ def test_verbose_prints_skorch_epoch_table(digits, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         TorchMLPClassifier(max_epochs=1, progress_bar=True).fit(X[:40], y[:40])
+
+
+class _RecordsItsInitData(torch.nn.Module):
+    """A tiny network that records what ``init_from_data`` was given."""
+
+    def __init__(self, in_channels=1, n_classes=10, input_shape=(8, 8)):
+        super().__init__()
+        self.fc = torch.nn.Linear(in_channels * input_shape[0] * input_shape[1], n_classes)
+        self.seen = []
+
+    def init_from_data(self, x):
+        self.seen.append(x.clone())
+
+    def forward(self, x):
+        return self.fc(x.flatten(1))
+
+
+def test_init_from_data_gets_the_training_images_once_per_fresh_module(digits):
+    """Before the first step of a fresh module, unaugmented training rows as the network sees
+    them (scaled, standardised), not the validation rows; never again when training goes on."""
+    X, y = digits
+    clf = CNNClassifier(module=_RecordsItsInitData, max_epochs=1, augment=True,
+                        normalize="channel", validation_fraction=0.25, random_state=0)
+    clf.fit(X, y)
+    (seen,) = clf.module_.seen
+    assert seen.shape == (300, 1, 8, 8)  # the 300 training rows of 400, evenly spaced = all
+    assert abs(float(seen.mean())) < 0.1 and 0.9 < float(seen.std()) < 1.1  # standardised
+    # one value per grey level of X: an augmentation would interpolate new ones
+    assert len(np.unique(np.round(seen.numpy(), 4))) <= len(np.unique(X))
+    clf.partial_fit(X, y)
+    clf.set_params(warm_start=True).fit(X, y)
+    assert len(clf.module_.seen) == 1  # training went on: the module was not made again
+    clf.set_params(warm_start=False).fit(X[:100], y[:100])
+    assert len(clf.module_.seen) == 1 and len(clf.module_.seen[0]) == 75  # a fresh module
+
+
+def test_whitened_resnet9_fits_its_whitening_from_the_training_images(digits):
+    from skimgclf.nets import PatchWhitening
+
+    X, y = digits
+    clf = CNNClassifier(architecture="resnet9", module__widths=(8, 8, 16, 16),
+                        module__whiten=True, max_epochs=1, random_state=0).fit(X, y)
+    expected = PatchWhitening(1)
+    expected.init_from_data(torch.as_tensor(X[:, None] / 255.0, dtype=torch.float32))
+    torch.testing.assert_close(clf.module_.prep[0].weight, expected.weight, atol=1e-4,
+                               rtol=1e-3)
+    assert "prep.0.weight" not in dict(clf.module_.named_parameters())
+    assert pickle.loads(pickle.dumps(clf)).score(X, y) == clf.score(X, y)

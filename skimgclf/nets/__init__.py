@@ -9,6 +9,10 @@ Registered: ``bn_cnn`` (the default CNN), ``lenet5``, ``emnist_cnn``, ``face_bas
 fast-training recipe's network), ``xception`` (a compact
 depthwise-separable network), ``efficientnet_lite0``
 (ImageNet weights with the ``pretrained`` extra), ``mlp``, ``mlp_tanh_250``.
+
+A network with a method ``init_from_data(x)`` gets it called once before its first training
+step, with up to 2,000 training images as it sees them (e.g. :class:`PatchWhitening`, the
+whitened first layer of ``resnet9(whiten=True)``).
 """
 
 from ._registry import get_net, list_nets, register_net
@@ -25,12 +29,14 @@ from .efficientnet import EfficientNetLite0
 from .mlp import MLP, mlp_tanh_250
 from .resnet import ResNet18, load_torchvision_weights
 from .resnet9 import ResNet9
+from .whitening import PatchWhitening
 from .xception import Xception
 
 __all__ = [
     "MLP",
     "BatchNormCNN",
     "EfficientNetLite0",
+    "PatchWhitening",
     "ResNet18",
     "ResNet9",
     "Xception",

@@ -39,7 +39,13 @@ from torch import nn
 from .._console import epoch_log
 from ..exceptions import InputError
 from ..nets import get_net
-from ._callbacks import OneCycleLRScheduler, WeightAverage, encoded_accuracy, silent
+from ._callbacks import (
+    OneCycleLRScheduler,
+    WeightAverage,
+    _uncompiled,
+    encoded_accuracy,
+    silent,
+)
 from ._checks import ParamChecksMixin, _argument_names
 from ._data import (
     ImageTensorData,
@@ -62,6 +68,26 @@ def _init_weights(module: nn.Module, init: str):
                 nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
             if layer.bias is not None:
                 nn.init.zeros_(layer.bias)
+
+
+# Images given to a network's init_from_data: enough for the statistics of small patches, few
+# enough (and at most ~64 MB of float32) to cost a fraction of one epoch.
+_DATA_INIT_IMAGES = 2000
+_DATA_INIT_VALUES = 1 << 24
+
+
+def _init_from_data(module: nn.Module, train, device):
+    """Call ``module.init_from_data`` (if it has one) with training images, evenly spaced
+    (no random draw: the seeded batches stay the same), converted but not augmented."""
+    prepared = isinstance(train, (ImageTensorData, StreamData))
+    if not (prepared and hasattr(module, "init_from_data")):
+        return
+    n = len(train)
+    per_image = max(1, math.prod(train.image_shape))
+    k = max(1, min(n, _DATA_INIT_IMAGES, _DATA_INIT_VALUES // per_image))
+    xb, _ = train.batch(slice(0, n, math.ceil(n / k)), device)
+    with torch.no_grad():
+        module.init_from_data(xb)
 
 
 class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNetClassifier):
@@ -257,7 +283,15 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         if not self._flat_batches:
             module = module.to(memory_format=torch.channels_last)
         self.module_ = module
+        self._data_init_pending_ = True  # init_from_data before the first step (see below)
         return self
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        train, valid = super().get_split_datasets(X, y, **fit_params)
+        if getattr(self, "_data_init_pending_", False):
+            self._data_init_pending_ = False
+            _init_from_data(_uncompiled(self.module_), train, self.device_)
+        return train, valid
 
     def initialize_criterion(self):
         kwargs = self.get_params_for("criterion")
