@@ -98,9 +98,9 @@ def make_row(row, image_shape, seed, max_epochs):
     parameters changed as the row says."""
     preset, _, changes = row.partition(":")
     model = make_model(preset, image_shape=image_shape, random_state=seed, max_epochs=max_epochs)
-    for change in filter(None, changes.split(",")):
-        key, _, value = change.partition("=")
-        model.steps[-1][1].set_params(**{key: ast.literal_eval(value)})
+    # parsed as the keyword arguments of a call: values may hold commas (dicts, tuples)
+    call = ast.parse(f"row({changes})", mode="eval").body
+    model.steps[-1][1].set_params(**{k.arg: ast.literal_eval(k.value) for k in call.keywords})
     return model
 
 

@@ -233,7 +233,7 @@ def test_hflip_must_be_a_bool():
                        match="'hflip' parameter of random_affine must be an instance of 'bool'"):
         random_affine(_blob(), hflip=1)
     assert repr(RandomAffine(hflip=True)) == (
-        "RandomAffine(rotation=10.0, shift=2.0, scale=None, hflip=True)")
+        "RandomAffine(rotation=10.0, shift=2.0, scale=None, hflip=True, cutout=0)")
 
 
 def test_augmentation_scale_and_callable_and_errors():
@@ -354,3 +354,31 @@ def test_resnet9_whiten_keeps_the_geometry_and_fits_its_first_layer():
     plain = ResNet9(widths=(4, 8, 8, 16))
     plain.init_from_data(torch.rand(8, 3, 32, 32))  # nothing to fit: no error
     assert not any(isinstance(m, PatchWhitening) for m in plain.modules())
+
+
+def test_cutout_zeroes_one_square_per_image_after_the_same_affine_draws():
+    """A side x side square (clipped at the borders) per image, at its own place; cutout=0
+    changes nothing, and the affine part draws the same numbers with or without it."""
+    from skimgclf._sklearn_compat import InvalidParameterError
+
+    ones = torch.ones(64, 2, 10, 12)
+    cut = random_affine(ones, cutout=4, generator=torch.Generator().manual_seed(0))
+    zeros = cut == 0
+    assert torch.equal(zeros[:, 0], zeros[:, 1])  # the same square in every channel
+    counts = zeros[:, 0].sum(dim=(1, 2))
+    assert counts.max() == 16 and counts.min() >= 4  # whole inside, or clipped by a border
+    assert len({tuple(z.nonzero()[0].tolist()) for z in zeros[:, 0] if z.any()}) > 10
+    for z in zeros[:, 0]:  # one axis-aligned square (a rectangle where clipped)
+        rows, cols = z.any(1).nonzero().ravel(), z.any(0).nonzero().ravel()
+        assert z.sum() == len(rows) * len(cols) and len(rows) <= 4 and len(cols) <= 4
+    assert torch.equal(random_affine(ones, cutout=0), ones)
+    x = torch.rand(8, 1, 12, 12)
+    plain = RandomAffine(rotation=20, shift=2, hflip=True)(x, torch.Generator().manual_seed(1))
+    both = RandomAffine(rotation=20, shift=2, hflip=True, cutout=5)(
+        x, torch.Generator().manual_seed(1))
+    kept = both != 0
+    assert torch.equal(both[kept], plain[kept]) and (~kept).sum() > 8 * 9
+    with pytest.raises(InvalidParameterError, match="'cutout' parameter"):
+        RandomAffine(cutout=-1)
+    with pytest.raises(InvalidParameterError, match="'cutout' parameter"):
+        RandomAffine(cutout=2.5)

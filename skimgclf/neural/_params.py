@@ -217,8 +217,8 @@ SHARED_PARAMS = (
         Batch-wise random affine augmentation on the device during training only:
         ``"default"`` (or True) is rotation +-10 degrees and shift +-2 px; a dict gives
         :class:`skimgclf.augment.RandomAffine` arguments (``rotation``, ``shift``, ``scale``,
-        ``hflip``), e.g. ``{"rotation": 10, "shift": 2, "hflip": True}`` for left-right
-        symmetric classes such as clothes (never for digits); a callable is called as
+        ``hflip``, ``cutout``), e.g. ``{"rotation": 10, "shift": 2, "hflip": True}`` for
+        left-right symmetric classes such as clothes (never for digits); a callable is called as
         ``f(batch_nchw, generator)``. None (or False) turns it off."""),
     _p("tta", None, [None, _TTA()], 'None, "flip", "shift" or list', """
         Test-time augmentation: ``predict_proba`` (so ``predict`` and ``score``) averages the
