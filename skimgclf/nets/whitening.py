@@ -47,6 +47,10 @@ class PatchWhitening(nn.Module):
         Added to each eigenvalue, as a fraction of the mean patch variance: it bounds the
         gain of the directions in which the images hardly vary (noise).
 
+    See Also
+    --------
+    ResNet9 : Starts with this layer when built with ``whiten=True``.
+
     Examples
     --------
     >>> import torch
