@@ -1,7 +1,7 @@
 """Batch-wise random augmentation on the device (rotation, shift, scale, horizontal flip, cutout).
 
 One ``affine_grid`` + ``grid_sample`` call transforms a whole ``(n, C, H, W)`` batch where it
-lives (CPU or CUDA), and one mask multiplication cuts out a square of each image: no
+lives (CPU or CUDA), and one masked fill cuts a square out of each image: no
 per-sample Python and no round trip to numpy.
 """
 
