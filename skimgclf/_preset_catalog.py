@@ -20,8 +20,8 @@ MODEL_PRESETS = {
             "MNIST-like digits in seconds (99.2 % on MNIST, 0.99 on the embedded digits)",
     "modified-mnist": "raw 64x64 Modified-MNIST composites (label = the largest of 2-3 digits): "
                       "the 255 rule, then a ResNet-9 on the whole image, bf16 where the CPU "
-                      "has it; tuned for 20,000-40,000 composites (at 20,000, fit 21-25 "
-                      "min on 2 cores: 91.8 % where digits overlap, 95.7 % where they do "
+                      "has it; tuned for 20,000-40,000 composites (at 20,000, fit 25-27 "
+                      "min on 2 cores: 93.0 % where digits overlap, 96.5 % where they do "
                       "not)",
     "modified-mnist-digit": "the Modified-MNIST study's own route: background removal, the "
                             "largest digit cut out to 28x28, a CNN trained with rotations "

@@ -89,6 +89,7 @@ def test_modified_mnist_takes_the_whole_raw_composite(digits):
     clf = model.named_steps["clf"]
     assert clf.image_shape_ == (64, 64, 1) and clf.architecture == "resnet9"
     assert clf.label_smoothing == 0.1 and clf.precision == "auto"
+    assert clf.tta == "shift"  # shifted views only: digits must never be mirrored
     again = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(again.predict_proba(X[:20]), model.predict_proba(X[:20]))
     flat = make_model("modified-mnist", image_shape=(64, 64), random_state=0, max_epochs=1)
