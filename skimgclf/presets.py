@@ -190,8 +190,8 @@ must be a str among {...}. Got 'resnet' instead.
     # 0.7964, fit 1,404 s; + cutout 8 0.7992, fit 1,444-1,512 s; + AdamW weight decay 0.05
     # instead of 0.01, the preset: 0.8048 (one torch thread, beside another run); SGD-Nesterov
     # 0.7944). min_steps: 80 epochs of 5,000 images, 16 of 50,000.
-    resnet9 = dict(architecture="resnet9",
-                   augment={"rotation": 0, "shift": 4, "hflip": True, "cutout": 8},
+    shift_flip = {"rotation": 0, "shift": 4, "hflip": True}
+    resnet9 = dict(architecture="resnet9", augment=dict(shift_flip, cutout=8),
                    label_smoothing=0.2, normalize="channel", precision="auto", lr=0.004,
                    weight_decay=0.05, max_epochs=16, min_steps=3200, tta="flip")
     # "resnet9-half": the same recipe at half the widths (1.6M weights, a quarter of the
@@ -200,7 +200,7 @@ must be a str among {...}. Got 'resnet' instead.
     # flip TTA, fit 1,463 s (the default CNN 91.94 % in 192 s).
     resnet9_half = dict(resnet9, module__widths=(32, 64, 128, 256), max_epochs=20,
                         min_steps=3000, label_smoothing=0.1,
-                        augment={"rotation": 0, "shift": 4, "hflip": True}, weight_decay=0.01)
+                        augment=shift_flip, weight_decay=0.01)
 
     # "pretrained": the linear probe of transfer learning. 128 px: on CIFAR-10 (5,000 / 5,000,
     # 2 cores) 0.758 against 0.770 at 224 px, with features at 320 images/s against 70
