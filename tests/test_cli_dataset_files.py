@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import scipy.io
@@ -16,6 +18,8 @@ def files(tmp_path):
     ok = tmp_path / "part.npz"
     np.savez(ok, X=np.zeros((4, 32, 32, 3), np.uint8), y=np.array([0, 1, 2, 9], np.uint8))
     (tmp_path / "text.npz").write_text("not an archive")
+    (tmp_path / "empty.npz").write_bytes(b"")
+    np.savez(tmp_path / "objects.npz", X=np.array([1, "a"], dtype=object), y=np.zeros(2))
     (tmp_path / "truncated.npz").write_bytes(ok.read_bytes()[:200])
     np.save(tmp_path / "single.npy", np.zeros(3))
     (tmp_path / "single.npz").write_bytes((tmp_path / "single.npy").read_bytes())
@@ -41,7 +45,9 @@ def files(tmp_path):
         ("missing.npz", FileNotFoundError, "CIFAR-10 npz part not found: .*missing.npz"),
         ("folder", IsADirectoryError, "folder is a directory; expected the CIFAR-10 npz part"),
         ("text.npz", ValueError, r"text.npz is not an .npz file"),
-        ("truncated.npz", ValueError, r"truncated.npz is not an .npz file"),
+        ("empty.npz", ValueError, r"empty.npz is not an .npz file \(it is empty\)"),
+        ("truncated.npz", ValueError, r"truncated.npz is not a readable .npz file"),
+        ("objects.npz", ValueError, r"objects.npz: array 'X' holds Python objects"),
         ("single.npz", ValueError, r"single.npz holds a single .npy array"),
         ("keys.npz", ValueError, r"keys.npz lacks the arrays 'X' and 'y' \(it has \['images'"),
         ("gray.npz", ValueError, r"gray.npz holds X of shape \(2, 32, 32\)"),
@@ -53,6 +59,20 @@ def files(tmp_path):
 def test_load_cifar10_npz_names_the_bad_part(files, name, error, message):
     with pytest.raises(error, match=message):
         load_cifar10_npz([files / "part.npz", files / name])
+
+
+@pytest.mark.parametrize("name", ["text.npz", "empty.npz", "truncated.npz", "single.npz",
+                                  "objects.npz"])
+def test_both_npz_readers_name_a_broken_file_alike(files, name):
+    # the CIFAR-10 parts loader and the CLI's npz source share one set of guards
+    from skimgclf._datasource import load_data
+
+    messages = []
+    for read in (load_cifar10_npz, lambda path: load_data(f"npz:{path}")):
+        with pytest.raises(ValueError, match=re.escape(name)) as info:
+            read(files / name)
+        messages.append(str(info.value).split(";")[0])
+    assert messages[0] == messages[1]
 
 
 def test_load_cifar10_npz_parameters():

@@ -6,12 +6,11 @@ from __future__ import annotations
 import glob
 import os
 import re
-import zipfile
-import zlib
 
 import numpy as np
 
 from ..datasets._names import DATASETS
+from ..datasets._npz import open_npz, read_array
 from ._checks import check_shape
 from ._spec import DataError, named_datasets, split_variant
 
@@ -257,21 +256,8 @@ def _load_npz(path):
     """``(X, y, image_shape or None, class names or None)`` of an npz file; every failure
     names the file."""
     _require_file(path)
-    with open(path, "rb") as f:
-        magic = f.read(6)
-    if not magic.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
-        what = "is empty" if not magic else "does not start with the zip signature"
-        raise DataError(f"{path} is not an .npz file (it {what}); save the data with "
-                        "numpy.savez(path, X=images, y=labels)")
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{path} is not a readable .npz file ({_reason(exc)}); save the data "
-                        "with numpy.savez(path, X=images, y=labels)") from exc
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise DataError(f"{path} holds a single .npy array of shape {npz.shape}, not an .npz "
-                        "archive; save the data with numpy.savez(path, X=images, y=labels)")
-    with npz:
+    with open_npz(path, "save the data with numpy.savez(path, X=images, y=labels)",
+                  DataError) as npz:
         x_key = next((k for k in _X_KEYS if k in npz.files), None)
         y_key = next((k for k in _Y_KEYS if k in npz.files), None)
         if x_key is None or y_key is None:
@@ -280,23 +266,8 @@ def _load_npz(path):
                 f"it holds {sorted(npz.files) or 'no arrays'}"
             )
         names_key = next((k for k in _NAME_KEYS if k in npz.files), None)
-        arrays = {}
-        for key in (x_key, y_key, "image_shape", names_key):
-            if key is None:
-                continue
-            if key not in npz.files:
-                continue
-            try:
-                arrays[key] = npz[key]
-            except ValueError as exc:
-                if "allow_pickle" in str(exc):
-                    raise DataError(f"{path}: array {key!r} holds Python objects; save numeric "
-                                    "images and numeric or string labels") from exc
-                raise DataError(f"{path}: array {key!r} cannot be read ({_reason(exc)})") \
-                    from exc
-            except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-                raise DataError(f"{path} is corrupt: array {key!r} cannot be read "
-                                f"({_reason(exc)})") from exc
+        arrays = {key: read_array(npz, path, key, DataError)
+                  for key in (x_key, y_key, "image_shape", names_key) if key in npz.files}
     shape = arrays.get("image_shape")
     if shape is not None:
         shape = check_shape(shape, f"{path}: array 'image_shape'")
@@ -310,7 +281,3 @@ def _load_npz(path):
         names = [n.decode() if isinstance(n, bytes) else str(n) for n in names.tolist()]
     return arrays[x_key], arrays[y_key], shape, names
 
-
-def _reason(exc):
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import zipfile
-import zlib
 
 import numpy as np
 
@@ -12,6 +10,7 @@ from .._sklearn_compat import validate_params
 from ..exceptions import InputError, InputTypeError
 from ._bunch import image_bunch
 from ._fetch_color import CIFAR10_CLASSES
+from ._npz import open_npz, read_array
 
 __all__ = ["load_olivetti_faces", "load_cifar10_npz"]
 
@@ -155,21 +154,11 @@ def _read_cifar10_part(path):
         raise InputTypeError(
             f"load_cifar10_npz takes paths; got a {type(path).__name__} in the list")
     path = _require_file(path, "CIFAR-10 npz part")
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{path} is not an .npz file ({type(exc).__name__}); expected a CIFAR-10 "
-                         "part with arrays X (n, 32, 32, 3) and y (n,)") from exc
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise InputError(f"{path} holds a single .npy array, not an .npz file with arrays X and y")
-    with npz:
+    hint = "expected a CIFAR-10 part with arrays X (n, 32, 32, 3) and y (n,)"
+    with open_npz(path, hint) as npz:
         if "X" not in npz.files or "y" not in npz.files:
             raise InputError(f"{path} lacks the arrays 'X' and 'y' (it has {sorted(npz.files)})")
-        try:
-            X, y = npz["X"], npz["y"]
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-            raise InputError(f"{path} is corrupt: its arrays cannot be read "
-                             f"({type(exc).__name__}: {exc})") from exc
+        X, y = read_array(npz, path, "X"), read_array(npz, path, "y")
     if X.ndim != 4 or X.shape[1:] != (32, 32, 3) or y.ndim != 1 or len(X) != len(y):
         raise InputError(f"{path} holds X of shape {X.shape} and y of shape {y.shape}; expected "
                          "(n, 32, 32, 3) and (n,)")
