@@ -14,10 +14,13 @@ count. Data are read in place from ../shared/data.
     .venv/bin/python benchmarks/bench_accuracy.py --reference      # + the plain-torch loop
     .venv/bin/python benchmarks/bench_accuracy.py --ablation [--steps 0 1 2]
     .venv/bin/python benchmarks/bench_accuracy.py --datasets mnist --precisions fp32 bf16
+    .venv/bin/python benchmarks/bench_accuracy.py --datasets mnist --compile off on
 
 ``--precisions`` fits each data set once per setting of ``precision``, in that order, and prints
 each one's accuracy and time as a ratio of the first's, measured in the same run (``"bf16"``
 autocasts on a CPU with native bfloat16, AVX512-BF16 or AMX, and says whether it did).
+``--compile off on`` does the same for ``compile=True`` (``torch.compile``, opt-in): its time
+includes the compilation, which is paid again by each new process and each new batch shape.
 
 ``--reference`` times, in the same run, the plain-torch reference recipe on MNIST (the hand
 loop of ``bench_training.py``: AdamW + one-cycle, the BatchNorm CNN 32-32-64-64-128, batch 128,
@@ -38,6 +41,7 @@ Fashion-MNIST >= 93 % in <= 300 s.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import time
 from pathlib import Path
@@ -66,18 +70,19 @@ def load(name):
             test, load_idx(folder / "t10k-labels-idx1-ubyte.gz"))
 
 
-def run(name, max_epochs=None, random_state=0, precision="fp32"):
+def run(name, max_epochs=None, random_state=0, precision="fp32", compile=False):
     X_train, y_train, X_test, y_test = load(name)
     params = dict(SETTINGS[name])
     if max_epochs is not None:
         params["max_epochs"] = max_epochs
-    clf = CNNClassifier(random_state=random_state, device="cpu", precision=precision, **params)
+    clf = CNNClassifier(random_state=random_state, device="cpu", precision=precision,
+                        compile=compile, **params)
     augment = clf.augment if clf.augment != "default" else "default (rotation 10, shift 2)"
     from skimgclf.neural._device import autocast_device
 
     autocast = autocast_device(precision, "cpu") is not None
     print(f"{name}: augment={augment}, max_epochs={clf.max_epochs}, precision={precision} "
-          f"({'autocast' if autocast else 'float32'})", flush=True)
+          f"({'autocast' if autocast else 'float32'}), compile={compile}", flush=True)
     load_before = os.getloadavg()[0]
     wall, cpu = time.perf_counter(), time.process_time()
     clf.fit(X_train, y_train)
@@ -169,6 +174,8 @@ def main(argv=None):
     parser.add_argument("--precisions", nargs="+", default=["fp32"],
                         choices=["fp32", "bf16", "fp16"],
                         help="fit each data set once per precision; ratios to the first")
+    parser.add_argument("--compile", nargs="+", default=["off"], choices=["off", "on"],
+                        help="fit each data set (and precision) with compile off and/or on")
     parser.add_argument("--reference", action="store_true",
                         help="also time the plain-torch reference recipe on MNIST")
     parser.add_argument("--ablation", action="store_true",
@@ -185,14 +192,16 @@ def main(argv=None):
         _, ref_time = reference(args.random_state)
     for name in args.datasets:
         first = None
-        for precision in args.precisions:
-            accuracy, total = run(name, args.max_epochs, args.random_state, precision)
+        for precision, compiled in itertools.product(args.precisions, args.compile):
+            label = precision + (" compiled" if compiled == "on" else "")
+            accuracy, total = run(name, args.max_epochs, args.random_state, precision,
+                                  compiled == "on")
             if args.reference and name == "mnist":
                 print(f"mnist: CNNClassifier time / reference time = {total / ref_time:.2f}")
             if first is None:
-                first = (precision, accuracy, total)
+                first = (label, accuracy, total)
             else:
-                print(f"{name}: {precision} against {first[0]}: accuracy {accuracy - first[1]:+.4f}"
+                print(f"{name}: {label} against {first[0]}: accuracy {accuracy - first[1]:+.4f}"
                       f", time x{total / first[2]:.2f}", flush=True)
     return 0
 
