@@ -34,6 +34,12 @@ Tasks, all read in place from ../shared/data:
 ``--tta`` scores each fitted network again under other test-time augmentations (``none``,
 ``flip``, ``shift``, ``flip+shift``): one fit, so the rows differ only by the views averaged.
 
+``--save DIR`` writes each fitted row's test probabilities to ``DIR/<row> seed <k>.npz``
+(with the test labels and the run's task, setting and sizes); ``--vote-with FILE...`` puts
+such files, from earlier runs of the same task and test set, in front of this run's rows, so
+that a ``vote`` row also averages them. Networks that take most of an hour each (40,000
+Modified-MNIST composites on two cores) can so be fitted in separate runs and voted later.
+
 ``--reference`` adds, for the task's first preset row built on a registered network, a
 plain-torch loop (no skorch, no pipeline) training the same network with the same optimizer,
 schedule, loss, batch, epochs and autocast (no test-time augmentation), so that the
@@ -102,6 +108,44 @@ def make_row(row, image_shape, seed, max_epochs):
     call = ast.parse(f"row({changes})", mode="eval").body
     model.steps[-1][1].set_params(**{k.arg: ast.literal_eval(k.value) for k in call.keywords})
     return model
+
+
+def _run_facts(args):
+    """What must agree between runs whose probabilities are voted together."""
+    return {"task": args.task, "setting": args.setting if args.task == "modified-mnist" else "",
+            "n_train": args.n_train, "n_test": args.n_test}
+
+
+def save_proba(folder, name, seed, proba, classes, y_test, args):
+    """Write one row's test probabilities whole or not at all (a kill leaves no half file)."""
+    from skimgclf._atomic import write_atomically
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name.replace('/', '_')} seed {seed}.npz"
+    arrays = {"proba": proba, "classes": classes, "y_test": y_test,
+              **{k: np.asarray(v) for k, v in _run_facts(args).items()}}
+    write_atomically(path, lambda f: np.savez(f, **arrays))
+    print(f"  saved {path}", flush=True)
+
+
+def load_proba(path, y_test, args):
+    """The probabilities of an earlier run, checked to be for this run's test set and task."""
+    from skimgclf.datasets._npz import open_npz, read_array
+    from skimgclf.exceptions import InputError
+
+    try:
+        with open_npz(path, "give a file written by --save") as npz:
+            saved = {key: read_array(npz, path, key) for key in npz.files}
+    except (OSError, InputError) as exc:
+        raise SystemExit(f"--vote-with: {exc}") from None
+    facts = {k: saved[k].item() if k in saved else None for k in _run_facts(args)}
+    if facts != _run_facts(args):
+        raise SystemExit(f"--vote-with {path}: saved by a run of {facts}, not "
+                         f"{_run_facts(args)}")
+    if "proba" not in saved or not np.array_equal(saved.get("y_test"), y_test):
+        raise SystemExit(f"--vote-with {path}: its test labels differ from this run's")
+    return saved["proba"], saved["classes"]
 
 
 def _report_tta(model, X_test, y_test, settings, first):
@@ -193,6 +237,10 @@ def main(argv=None):
     parser.add_argument("--setting", choices=sorted(SETTINGS), default="overlap")
     parser.add_argument("--reference", action="store_true")
     parser.add_argument("--tta", nargs="+", default=[], choices=sorted(TTA_SETTINGS))
+    parser.add_argument("--save", metavar="DIR", default=None,
+                        help="write each row's test probabilities to DIR")
+    parser.add_argument("--vote-with", nargs="+", metavar="FILE", default=[],
+                        help="probabilities saved by --save, voted with this run's rows")
     args = parser.parse_args(argv)
     rows = args.rows or ROWS[args.task]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
@@ -201,8 +249,15 @@ def main(argv=None):
     print(f"{len(y_train)} train / {len(y_test)} test, images {X_train.shape[1:]}"
           + (f", setting {args.setting}" if args.task == "modified-mnist" else ""), flush=True)
     probas, first, reference_done = [], None, not args.reference
+    for path in args.vote_with:
+        proba, classes = load_proba(path, y_test, args)
+        probas.append((proba, classes))
+        accuracy = float(np.mean(classes[proba.argmax(1)] == y_test))
+        print(f"  {Path(path).stem:<38} accuracy {accuracy:.4f}  (saved)", flush=True)
     for name in rows:
         if name == "vote":
+            if any(not np.array_equal(c, probas[0][1]) for _, c in probas):
+                raise SystemExit("vote: the rows were fitted on different classes")
             proba = np.mean([p for p, _ in probas], axis=0)
             accuracy = float(np.mean(probas[0][1][proba.argmax(1)] == y_test))
             _report(f"vote of {len(probas)}", accuracy, 0.0, 0.0, None)
@@ -221,6 +276,8 @@ def main(argv=None):
             _report(f"{name} (seed {seed})", accuracy, fit_s, predict_s, first, epochs)
             first = first or fit_s + predict_s
             probas.append((proba, model.classes_))
+            if args.save:
+                save_proba(args.save, name, seed, proba, model.classes_, y_test, args)
             _report_tta(model, X_test, y_test, args.tta, first)
             if not reference_done and hasattr(clf, "architecture"):
                 wall = time.perf_counter()
