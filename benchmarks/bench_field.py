@@ -8,6 +8,7 @@
     ... [--max-epochs N (exactly N epochs: no min_steps)] [--reference]
         [--rows resnet9 resnet9:ema_decay=0.999 (a preset with estimator parameters changed)]
         [--tta none flip flip+shift (each fitted row scored again under each setting)]
+        [--predict-precision bf16 (each fitted row scored again predicting in bf16)]
 
 Each row is a preset of :func:`skimgclf.presets.make_model` fitted on the task's training set
 and scored on its test set; it prints accuracy, fit and predict seconds (wall), the epochs the
@@ -33,6 +34,8 @@ Tasks, all read in place from ../shared/data:
 
 ``--tta`` scores each fitted network again under other test-time augmentations (``none``,
 ``flip``, ``shift``, ``flip+shift``): one fit, so the rows differ only by the views averaged.
+``--predict-precision bf16`` does the same with the predictions under bf16 autocast (where the
+CPU has it; the default ``precision="auto"`` trains in bf16 there but predicts in float32).
 
 ``--save DIR`` writes each fitted row's test probabilities to ``DIR/<row> seed <k>.npz``
 (with the test labels and the run's task, setting and sizes); ``--vote-with FILE...`` puts
@@ -148,19 +151,20 @@ def load_proba(path, y_test, args):
     return saved["proba"], saved["classes"]
 
 
-def _report_tta(model, X_test, y_test, settings, first):
-    """The fitted network scored again under each test-time augmentation of ``settings``."""
+def _report_rescored(model, X_test, y_test, changes, first):
+    """The fitted network scored again with each prediction-time setting of ``changes``
+    (``(parameter, value, label)``: a test-time augmentation, a prediction precision)."""
     clf = model.steps[-1][1]
-    if not settings or not hasattr(clf, "tta"):
+    if not hasattr(clf, "tta"):
         return
-    fitted = clf.tta
-    for setting in settings:
-        clf.set_params(tta=TTA_SETTINGS[setting])
+    for param, value, label in changes:
+        fitted = clf.get_params()[param]
+        clf.set_params(**{param: value})
         wall = time.perf_counter()
         accuracy = float(np.mean(model.predict(X_test) == y_test))
-        _report(f"  same network, tta={setting}", accuracy, 0.0, time.perf_counter() - wall,
+        _report(f"  same network, {param}={label}", accuracy, 0.0, time.perf_counter() - wall,
                 first)
-    clf.set_params(tta=fitted)
+        clf.set_params(**{param: fitted})
 
 
 def reference_fit(model, X_train, y_train, X_test, seed):
@@ -219,7 +223,10 @@ def reference_fit(model, X_train, y_train, X_test, seed):
             optimizer.step()
             schedule.step()
     net.eval()
-    with torch.no_grad(), autocast:
+    predicting = torch.autocast("cpu", dtype=AUTOCAST_DTYPES[clf.precision],
+                                enabled=autocast_device(clf.precision, "cpu", training=False)
+                                is not None)
+    with torch.no_grad(), predicting:
         proba = torch.cat([torch.softmax(net((x_test[i:i + 512] - mean) / std).float(), 1)
                            for i in range(0, len(x_test), 512)])
     return classes[proba.argmax(1).numpy()], epochs
@@ -237,12 +244,17 @@ def main(argv=None):
     parser.add_argument("--setting", choices=sorted(SETTINGS), default="overlap")
     parser.add_argument("--reference", action="store_true")
     parser.add_argument("--tta", nargs="+", default=[], choices=sorted(TTA_SETTINGS))
+    parser.add_argument("--predict-precision", nargs="+", default=[],
+                        choices=["bf16", "fp32"],
+                        help="score each fitted network again predicting in this precision")
     parser.add_argument("--save", metavar="DIR", default=None,
                         help="write each row's test probabilities to DIR")
     parser.add_argument("--vote-with", nargs="+", metavar="FILE", default=[],
                         help="probabilities saved by --save, voted with this run's rows")
     args = parser.parse_args(argv)
     rows = args.rows or ROWS[args.task]
+    changes = ([("tta", TTA_SETTINGS[name], name) for name in args.tta]
+               + [("precision", name, name) for name in args.predict_precision])
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{os.cpu_count()} CPUs; task {args.task}", flush=True)
     X_train, y_train, X_test, y_test = load_task(args.task, args)
@@ -278,7 +290,7 @@ def main(argv=None):
             probas.append((proba, model.classes_))
             if args.save:
                 save_proba(args.save, name, seed, proba, model.classes_, y_test, args)
-            _report_tta(model, X_test, y_test, args.tta, first)
+            _report_rescored(model, X_test, y_test, changes, first)
             if not reference_done and hasattr(clf, "architecture"):
                 wall = time.perf_counter()
                 predicted, n_epochs = reference_fit(model, X_train, y_train, X_test, seed)

@@ -119,6 +119,13 @@ def export_onnx(model, path, *, opset_version=None, input_dtype="uint8", exporte
     ImportError
         onnx (or onnxscript, for the dynamo exporter) is not installed.
 
+    Warns
+    -----
+    UserWarning
+        The network predicts under bf16 or fp16 autocast here (``precision="bf16"`` or
+        ``"fp16"``; the default ``"auto"`` predicts in float32): the graph computes in float32,
+        and its probabilities differ from ``predict_proba``'s by up to about 1e-2.
+
     See Also
     --------
     skimgclf.presets.make_model : The presets; ``cnn``, ``fast`` and ``mlp`` can be exported.
@@ -414,11 +421,13 @@ def _warn_reduced_precision(name, net):
     from .neural._device import autocast_device
 
     device = getattr(net, "device_", None) or "cpu"
-    if net.precision != "fp32" and autocast_device(net.precision, device) is not None:
+    if autocast_device(net.precision, device, training=False) is not None:
         warnings.warn(
             f"the step {name!r} predicts under {net.precision!r} autocast here (bfloat16 or "
             "float16 matrix products), and the ONNX graph computes in float32: their "
-            "probabilities differ by up to about 1e-2, and the class of a near tie can differ",
+            "probabilities differ by up to about 1e-2, and the class of a near tie can differ; "
+            "with precision='fp32' set on it (set_params) it predicts in float32, as the graph "
+            "does",
             UserWarning, stacklevel=4)
 
 

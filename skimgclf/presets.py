@@ -187,7 +187,7 @@ must be a str among {...}. Got 'resnet' instead.
     # (1.7x), architecture="xception" 32-256 83.22 % (3.9x); scale jitter at 20,000: 93.00 %.
     whole_image = dict(architecture="resnet9", module__widths=(16, 32, 64, 128),
                        augment={"rotation": 10, "shift": 4}, label_smoothing=0.1,
-                       precision="auto", lr=0.004, max_epochs=40, min_steps=2500, tta="shift")
+                       lr=0.004, max_epochs=40, min_steps=2500, tta="shift")
     # "resnet9": the Myrtle fast-training recipe on small colour photos (CIFAR-10 5k / 5k,
     # 2 cores, bf16: 16 epochs 0.723, 40 epochs 0.776, fit 748 s; with flip TTA, 80 epochs
     # 0.7964, fit 1,404 s; + cutout 8 0.7992, fit 1,444-1,512 s; + AdamW weight decay 0.05
@@ -195,7 +195,7 @@ must be a str among {...}. Got 'resnet' instead.
     # 0.7944). min_steps: 80 epochs of 5,000 images, 16 of 50,000.
     shift_flip = {"rotation": 0, "shift": 4, "hflip": True}
     resnet9 = dict(architecture="resnet9", augment=dict(shift_flip, cutout=8),
-                   label_smoothing=0.2, normalize="channel", precision="auto", lr=0.004,
+                   label_smoothing=0.2, normalize="channel", lr=0.004,
                    weight_decay=0.05, max_epochs=16, min_steps=3200, tta="flip")
     # "resnet9-half": the same recipe at half the widths (1.6M weights, a quarter of the
     # FLOPs) for larger grey sets of mirror-symmetric classes, without cutout and with the

@@ -28,11 +28,16 @@ def _run(*args):
 @pytest.mark.slow
 @pytest.mark.skipif(not MNIST.is_dir(), reason=f"the MNIST IDX files are not in {MNIST}")
 def test_saved_probabilities_are_voted_by_a_later_run_of_the_same_test_set(tmp_path):
-    first = _run("--rows", "fast", "--save", str(tmp_path))
+    first = _run("--rows", "fast", "--save", str(tmp_path), "--tta", "none",
+                 "--predict-precision", "fp32")
     assert first.returncode == 0, first.stderr
     saved = tmp_path / "fast seed 0.npz"
     assert sorted(p.name for p in tmp_path.iterdir()) == [saved.name]  # no temporary file left
     fitted = re.search(r"fast \(seed 0\)\s+accuracy ([\d.]+)", first.stdout).group(1)
+    # the same network scored again: "fast" has no TTA, and the default predicts in float32
+    for change in ("tta=none", "precision=fp32"):
+        rescored = re.search(rf"same network, {change}\s+accuracy ([\d.]+)", first.stdout)
+        assert rescored.group(1) == fitted, first.stdout
 
     # a vote of the saved row alone is that row
     again = _run("--rows", "vote", "--vote-with", str(saved))

@@ -200,7 +200,8 @@ def test_test_time_augmentation_is_refused(digits, digits_cnn, tmp_path):
 def test_a_model_predicting_under_autocast_is_exported_with_a_warning(digits, digits_cnn,
                                                                      monkeypatch, tmp_path):
     """bf16 autocast where the CPU has it (forced here): the float32 graph is written, and the
-    warning says its probabilities differ from the model's; float32 models export silently."""
+    warning says its probabilities differ from the model's; models that predict in float32
+    (the default "auto" trains in bf16 there) export silently."""
     import warnings
 
     from sklearn.base import clone
@@ -209,14 +210,14 @@ def test_a_model_predicting_under_autocast_is_exported_with_a_warning(digits, di
 
     monkeypatch.setattr(_device, "cpu_has_bf16", lambda: True)
     X, y, X_test, _ = digits
-    model = clone(digits_cnn).set_params(clf__precision="auto").fit(X, y)
-    with pytest.warns(UserWarning, match=r"'clf' predicts under 'auto' autocast.*differ"):
-        path = export_onnx(model, tmp_path / "auto.onnx", **QUICK)
+    model = clone(digits_cnn).set_params(clf__precision="bf16").fit(X, y)
+    with pytest.warns(UserWarning, match=r"'clf' predicts under 'bf16' autocast.*differ"):
+        path = export_onnx(model, tmp_path / "bf16.onnx", **QUICK)
     outputs = _session(path).run(None, {"images": X_test[:50]})
     np.testing.assert_allclose(outputs[0], model.predict_proba(X_test[:50]), atol=0.05)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        export_onnx(digits_cnn, tmp_path / "fp32.onnx", **QUICK)
+        export_onnx(digits_cnn, tmp_path / "auto.onnx", **QUICK)  # the default
 
 
 def test_unfitted_model_is_refused(tmp_path):

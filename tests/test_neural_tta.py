@@ -131,7 +131,8 @@ def test_reduced_precision_the_cpu_lacks_warns_and_trains_in_float32(monkeypatch
 
     monkeypatch.setattr(_device, "cpu_has_bf16", lambda: False)
     X, y = data
-    reference = CNNClassifier(max_epochs=2, random_state=0).fit(X, y).predict_proba(X)
+    reference = CNNClassifier(max_epochs=2, random_state=0,
+                              precision="fp32").fit(X, y).predict_proba(X)
     for precision, where in (("bf16", "on CUDA, and bf16 on CPUs that compute it natively"),
                              ("fp16", "on CUDA only")):
         with pytest.warns(UserWarning, match=f"precision='{precision}' applies {where}"):
@@ -139,7 +140,7 @@ def test_reduced_precision_the_cpu_lacks_warns_and_trains_in_float32(monkeypatch
         np.testing.assert_array_equal(clf.predict_proba(X), reference)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        CNNClassifier(max_epochs=1).fit(X, y)  # fp32: no warning
+        CNNClassifier(max_epochs=1, precision="fp32").fit(X, y)  # no warning
 
 
 def test_bf16_runs_under_cpu_autocast_where_the_cpu_has_it(monkeypatch, data):
@@ -173,14 +174,15 @@ def test_bf16_runs_under_cpu_autocast_where_the_cpu_has_it(monkeypatch, data):
 
 def test_auto_precision_is_bf16_where_native_and_float32_silently_elsewhere(monkeypatch,
                                                                            data):
-    """precision="auto" (the whole-image presets'): autocast where bf16 is native, and on a CPU
-    without it float32 with no warning, the same weights as precision="fp32"."""
+    """precision="auto" (the default): autocast where bf16 is native, and on a CPU without it
+    float32 with no warning, the same weights as precision="fp32"."""
     from skimgclf.neural import _device
 
     X, y = data
     monkeypatch.setattr(_device, "cpu_has_bf16", lambda: False)
     assert _device.autocast_device("auto", "cpu") is None
-    reference = CNNClassifier(max_epochs=2, random_state=0).fit(X, y).predict_proba(X)
+    reference = CNNClassifier(max_epochs=2, random_state=0,
+                              precision="fp32").fit(X, y).predict_proba(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         clf = CNNClassifier(max_epochs=2, random_state=0, precision="auto").fit(X, y)
@@ -190,6 +192,32 @@ def test_auto_precision_is_bf16_where_native_and_float32_silently_elsewhere(monk
     monkeypatch.setattr(_device, "_cuda_has_bf16", lambda: False)  # e.g. a V100
     assert _device.autocast_device("auto", "cuda") is None
     assert _device.autocast_device("bf16", "cuda") == "cuda"
+
+
+def test_the_default_trains_under_autocast_where_native_and_predicts_in_float32(monkeypatch,
+                                                                             data):
+    """precision="auto" autocasts the training steps only: its predictions are those of
+    float32 on the same weights (and of an ONNX export), on any machine."""
+    from skimgclf.neural import _device
+
+    monkeypatch.setattr(_device, "cpu_has_bf16", lambda: True)
+    seen = []
+    real = torch.autocast
+
+    def spy(device_type, *args, **kwargs):
+        seen.append(device_type)
+        return real(device_type, *args, **kwargs)
+
+    monkeypatch.setattr(_device.torch, "autocast", spy)
+    X, y = data
+    clf = CNNClassifier(max_epochs=2, random_state=0).fit(X, y)
+    assert clf.precision == "auto" and seen and set(seen) == {"cpu"}
+    n_training = len(seen)
+    proba = clf.predict_proba(X)
+    assert len(seen) == n_training  # no autocast in prediction
+    np.testing.assert_array_equal(proba, clf.set_params(precision="fp32").predict_proba(X))
+    assert _device.autocast_device("auto", "cpu", training=False) is None
+    assert _device.autocast_device("bf16", "cpu", training=False) == "cpu"
 
 
 def test_an_unknown_precision_is_named(data):

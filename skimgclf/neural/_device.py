@@ -4,7 +4,9 @@
 wherever it places a tensor; during a call of the estimator the calling thread sees the resolved
 device, and everyone else the parameter as set (so predict changes no parameter and concurrent
 calls do not race). Mixed precision (``precision``): autocast on CUDA, and for bf16 on a CPU
-that computes it natively; a loss scaler for fp16.
+that computes it natively; a loss scaler for fp16. ``"auto"`` (the default) autocasts training
+only: that is where bf16 pays (a fit is many times the cost of a prediction), and predictions
+in float32 are the same on every machine, with or without bf16, and the same as an ONNX export.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from .._sklearn_compat import (
 )
 from ..exceptions import InputError
 
-# precision -> the dtype of torch.autocast (None: float32 throughout); "auto" is bf16 where the
-# hardware computes it natively and float32 elsewhere, without a warning
+# precision -> the dtype of torch.autocast (None: float32 throughout); "auto" is bf16 for
+# training where the hardware computes it natively, and float32 otherwise, without a warning
 AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16,
                    "auto": torch.bfloat16}
 
@@ -48,12 +50,13 @@ def _cuda_has_bf16() -> bool:
         return torch.cuda.is_bf16_supported()
 
 
-def autocast_device(precision, device):
+def autocast_device(precision, device, training=True):
     """The device type ``torch.autocast`` runs on for ``precision`` on ``device``, or None
     (float32): CUDA for bf16 and fp16, the CPU for bf16 where it is native; ``"auto"`` only
-    where bf16 is native (a CPU with it, a CUDA device of compute capability 8 or more)."""
+    in training (``training=True``) and where bf16 is native (a CPU with it, a CUDA device of
+    compute capability 8 or more)."""
     kind = torch.device(device).type
-    if AUTOCAST_DTYPES[precision] is None:
+    if AUTOCAST_DTYPES[precision] is None or (precision == "auto" and not training):
         return None
     if precision == "auto" and kind == "cuda":
         return kind if _cuda_has_bf16() else None
@@ -164,9 +167,10 @@ class DeviceMixin:
 
     def _autocast(self):
         """``torch.autocast`` of the ``precision`` setting where it runs (see
-        :func:`autocast_device`); nothing elsewhere."""
+        :func:`autocast_device`; the module's mode tells training from prediction); nothing
+        elsewhere."""
         precision = getattr(self, "precision", "fp32")
-        kind = autocast_device(precision, self.device_)
+        kind = autocast_device(precision, self.device_, training=self.module_.training)
         if kind is None:
             return nullcontext()
         return torch.autocast(kind, dtype=AUTOCAST_DTYPES[precision])
