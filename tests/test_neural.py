@@ -259,6 +259,21 @@ def test_optimizers_init_and_lr_set_params(digits):
     assert weights["kaiming"].std() > weights["xavier"].std()  # He: std sqrt(2/fan_in)
 
 
+def test_dirac_init_starts_the_convolutions_as_identities_on_their_first_filters(digits):
+    X, y = digits
+    clf = CNNClassifier(architecture="resnet9", module__widths=(8, 8, 16, 16), init="dirac",
+                        max_epochs=1, lr=1e-12, random_state=0).fit(X[:40], y[:40])
+    convs = [m for m in clf.module_.modules() if isinstance(m, torch.nn.Conv2d)]
+    wider = [c for c in convs if c.out_channels >= c.in_channels and c.kernel_size == (3, 3)]
+    assert len(wider) > 2
+    for conv in wider:
+        x = torch.randn(2, conv.in_channels, 6, 6)
+        first = torch.nn.functional.conv2d(x, conv.weight[:conv.in_channels], padding=1)
+        torch.testing.assert_close(first, x, atol=1e-4, rtol=0)  # lr 1e-12: still identity
+        if conv.out_channels > conv.in_channels:  # the other filters keep torch's init
+            assert conv.weight[conv.in_channels:].abs().sum() > 0
+
+
 def test_class_weight_reaches_the_loss(digits):
     X, y = digits
     balanced = CNNClassifier(class_weight="balanced", max_epochs=1).fit(X[:60], y[:60])

@@ -60,6 +60,9 @@ from ._tta import averaged_proba, tta_views
 def _init_weights(module: nn.Module, init: str):
     if init == "default":
         return
+    if init == "dirac":
+        _init_dirac(module)
+        return
     for layer in module.modules():
         if isinstance(layer, (nn.Conv2d, nn.Linear)):
             if init == "xavier":
@@ -68,6 +71,20 @@ def _init_weights(module: nn.Module, init: str):
                 nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
             if layer.bias is not None:
                 nn.init.zeros_(layer.bias)
+
+
+def _init_dirac(module: nn.Module):
+    """airbench's identity initialisation: each plain convolution (odd square kernel, no
+    groups) with at least as many outputs as inputs starts with its first ``in_channels``
+    filters passing their input channel through unchanged, the others as torch initialised
+    them, so that a deep stack starts near the identity."""
+    for layer in module.modules():
+        if (isinstance(layer, nn.Conv2d) and layer.groups == 1
+                and layer.kernel_size[0] == layer.kernel_size[1]
+                and layer.kernel_size[0] % 2 == 1
+                and layer.out_channels >= layer.in_channels):
+            with torch.no_grad():
+                nn.init.dirac_(layer.weight[:layer.in_channels])
 
 
 # Images given to a network's init_from_data: enough for the statistics of small patches, few

@@ -37,7 +37,7 @@ from ._tta import valid_tta
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
               "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
-INITS = ("default", "xavier", "kaiming")
+INITS = ("default", "xavier", "kaiming", "dirac")
 ROUTING_PREFIXES = ("module", "optimizer", "criterion", "callbacks", "iterator_train",
                     "iterator_valid", "dataset", "compile")
 
@@ -239,8 +239,11 @@ SHARED_PARAMS = (
         about half the time at the same accuracy), in float32 elsewhere without a warning, and
         prediction in float32 everywhere (the same probabilities on every machine, and those
         of an ONNX export). ``"fp32"``: float32 throughout."""),
-    _p("init", "default", [StrOptions(set(INITS))], '{"default", "xavier", "kaiming"}', """
-        Weight initialisation of the conv and linear layers."""),
+    _p("init", "default", [StrOptions(set(INITS))],
+       '{"default", "xavier", "kaiming", "dirac"}', """
+        Weight initialisation of the conv and linear layers. ``"dirac"`` (airbench's): torch's
+        default, then each convolution with an odd square kernel and at least as many outputs
+        as inputs passes its inputs through its first filters (``torch.nn.init.dirac_``)."""),
     _p("class_weight", None, [None, StrOptions({"balanced"}), dict],
        'None, "balanced" or dict', """
         Weights of the cross-entropy loss per class, on the device. A dict maps labels of
