@@ -182,7 +182,8 @@ must be a str among {...}. Got 'resnet' instead.
     # epochs and shift TTA (digits must not be mirrored): 92.95 % (92.2 % without TTA), fit
     # 1,474 s; apart 96.45 % (96.15 %), fit 1,595 s. The four shifted views cost 3-5 s per
     # 2,000 composites. Apart at 40,000 / 10,000: 96.95 % and 97.29 % (seeds 0, 1), fit
-    # 2,841 s quiet; their soft vote 97.23 %. Overlapping, 5,000 / 5,000 at 10 epochs: this
+    # 2,841 s quiet; their soft vote 97.23 %. Overlapping at 40,000 / 10,000: 94.04 % (93.71 %
+    # without TTA), fit 4,088 s beside other work. Overlapping, 5,000 / 5,000 at 10 epochs: this
     # preset 84.96 % (100 s), scale jitter 85.68 %, cutout 12 84.20 %, widths 24-192 85.62 %
     # (1.7x), architecture="xception" 32-256 83.22 % (3.9x); scale jitter at 20,000: 93.00 %.
     whole_image = dict(architecture="resnet9", module__widths=(16, 32, 64, 128),
