@@ -5,8 +5,8 @@ wherever it places a tensor; during a call of the estimator the calling thread s
 device, and everyone else the parameter as set (so predict changes no parameter and concurrent
 calls do not race). Mixed precision (``precision``): autocast on CUDA, and for bf16 on a CPU
 that computes it natively; a loss scaler for fp16. ``"auto"`` (the default) autocasts training
-only: that is where bf16 pays (a fit is many times the cost of a prediction), and predictions
-in float32 are the same on every machine, with or without bf16, and the same as an ONNX export.
+only: that is where bf16 pays (a fit is many times the cost of a prediction), and float32
+predictions agree from machine to machine up to float32 rounding, and with an ONNX export.
 """
 
 from __future__ import annotations

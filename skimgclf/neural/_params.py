@@ -237,8 +237,8 @@ SHARED_PARAMS = (
         default): training in bf16 where the hardware computes it natively (such a CPU, a
         CUDA GPU of compute capability 8 or more; the default CNN on full MNIST then fits in
         about half the time at the same accuracy), in float32 elsewhere without a warning, and
-        prediction in float32 everywhere (the same probabilities on every machine, and those
-        of an ONNX export). ``"fp32"``: float32 throughout."""),
+        prediction in float32 everywhere (probabilities that agree across machines up to
+        float32 rounding, and with an ONNX export). ``"fp32"``: float32 throughout."""),
     _p("init", "default", [StrOptions(set(INITS))],
        '{"default", "xavier", "kaiming", "dirac"}', """
         Weight initialisation of the conv and linear layers. ``"dirac"`` (airbench's): torch's
