@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from ._sklearn_compat import (
     Interval,
+    StrOptions,
     validate_parameter_constraints,
     validate_params,
 )
@@ -27,7 +28,7 @@ _AMOUNTS = {
     "rotation": [Interval(numbers.Real, 0, None, closed="left")],
     "shift": [Interval(numbers.Real, 0, None, closed="left")],
     "scale": [tuple, list, None],
-    "hflip": ["boolean"],
+    "hflip": ["boolean", StrOptions({"alternate"})],
     "cutout": [Interval(numbers.Integral, 0, None, closed="left")],
 }
 
@@ -70,10 +71,11 @@ def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, hflip=False, c
     scale : tuple of 2 floats or None
         Range of the zoom factor, ``0 < low <= high``, e.g. ``(0.9, 1.1)``; None keeps the
         size.
-    hflip : bool
+    hflip : bool or "alternate"
         Mirror each image left-right with probability 1/2. The flip is folded into the same
         affine matrix, so it costs nothing extra. Only for classes that are left-right symmetric
-        (clothes, objects), never for digits or letters.
+        (clothes, objects), never for digits or letters. ``"alternate"`` is for training (see
+        :class:`RandomAffine`); on one batch it draws the flips as True does.
     cutout : int >= 0
         Side in pixels of a square set to 0 in each image after the affine transform (Cutout,
         DeVries and Taylor 2017), its centre uniform over the image, so that it may lie partly
@@ -110,7 +112,7 @@ def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, hflip=False, c
     return _affine(images, rotation, shift, scale, hflip, cutout, generator)
 
 
-def _affine(images, rotation, shift, scale, hflip, cutout, generator):
+def _affine(images, rotation, shift, scale, hflip, cutout, generator, flips=None):
     """The work of :func:`random_affine`, for callers whose amounts are already validated
     (:class:`RandomAffine`, once per training batch: no per-call signature binding)."""
     if images.ndim != 4:
@@ -124,15 +126,16 @@ def _affine(images, rotation, shift, scale, hflip, cutout, generator):
         )
     scale = _check_scale(scale)
     if len(images) and (rotation or shift or scale is not None or hflip):
-        images = _warp(images, rotation, shift, scale, hflip, generator)
+        images = _warp(images, rotation, shift, scale, hflip, generator, flips)
     if len(images) and cutout:
         # drawn after the affine draws: cutout=0 keeps the exact same random stream
         images = _cut_out(images, int(cutout), generator)
     return images
 
 
-def _warp(images, rotation, shift, scale, hflip, generator):
-    """One random affine transform per image (see :func:`random_affine`)."""
+def _warp(images, rotation, shift, scale, hflip, generator, flips=None):
+    """One random affine transform per image (see :func:`random_affine`); ``flips`` (bool, one
+    per image) says which to mirror instead of a random draw."""
     n, _, h, w = images.shape
     draw = torch.rand(n, 4, generator=generator)  # CPU draws: same numbers on every device
     angle = (draw[:, 0] * 2 - 1) * math.radians(rotation)
@@ -146,7 +149,8 @@ def _warp(images, rotation, shift, scale, hflip, generator):
     if hflip:
         # Drawn after the affine draws so that hflip=False keeps the exact same random stream.
         # Sampling the input at -x mirrors the output: negate the x column of the flipped rows.
-        flipped = torch.rand(n, generator=generator) < 0.5
+        flipped = (torch.rand(n, generator=generator) < 0.5 if flips is None
+                   else torch.as_tensor(flips, dtype=torch.bool, device="cpu"))
         theta[flipped, :, 0] = -theta[flipped, :, 0]
     theta = theta.to(device=images.device, dtype=images.dtype)
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
@@ -180,9 +184,13 @@ class RandomAffine:
         Maximum shift in pixels.
     scale : tuple of 2 floats or None
         Zoom range, ``0 < low <= high``.
-    hflip : bool
+    hflip : bool or "alternate"
         Mirror a random half of the images left-right (for left-right symmetric classes such as
-        clothes; never for digits).
+        clothes; never for digits). ``"alternate"`` (airbench's alternating flip) mirrors a
+        random half in the first epoch of a fit and then, in every later epoch, exactly the
+        images the epoch before did not: each image is seen both ways in every two epochs,
+        which random flips leave to chance. The estimators' training iterator says which
+        images to mirror (``flips``); without it a random half is mirrored, as with True.
     cutout : int >= 0
         Side of a square set to 0 in each image, at a random centre; 0 cuts nothing.
 
@@ -215,9 +223,11 @@ class RandomAffine:
         self.hflip = hflip
         self.cutout = cutout
 
-    def __call__(self, images, generator=None):
+    def __call__(self, images, generator=None, flips=None):
+        """Augment ``images``; ``flips`` (bool, one per image) says which to mirror when
+        ``hflip="alternate"`` (None draws them at random)."""
         return _affine(images, self.rotation, self.shift, self.scale, self.hflip, self.cutout,
-                       generator)
+                       generator, flips if self.hflip == "alternate" else None)
 
     def __setstate__(self, state):
         self.__dict__.update({"cutout": 0, **state})  # pickled before cutout existed

@@ -225,9 +225,26 @@ def test_hflip_is_folded_into_the_affine_draw_and_off_changes_nothing():
     assert torch.equal(off, plain)
 
 
-def test_hflip_must_be_a_bool():
-    with pytest.raises(TypeError,
-                       match="'hflip' parameter of RandomAffine must be an instance of 'bool'"):
+def test_alternate_hflip_mirrors_the_rows_it_is_told_and_a_random_half_alone():
+    x = torch.rand(32, 1, 6, 6)
+    told = torch.arange(32) % 3 == 0
+    alternate = RandomAffine(rotation=0, shift=0, hflip="alternate")
+    out = alternate(x, torch.Generator().manual_seed(0), flips=told)
+    assert torch.equal(_rows_matching(out, torch.flip(x, dims=[-1])), told)
+    assert torch.equal(_rows_matching(out, x), ~told)
+    # Without an iterator to say which, it draws the flips as hflip=True does.
+    alone = alternate(x, torch.Generator().manual_seed(0))
+    coin = RandomAffine(rotation=0, shift=0, hflip=True)(x, torch.Generator().manual_seed(0))
+    assert torch.equal(alone, coin)
+    # hflip=True keeps its own coin: flips is only read for "alternate".
+    again = RandomAffine(rotation=0, shift=0, hflip=True)(x, torch.Generator().manual_seed(0),
+                                                          flips=told)
+    assert torch.equal(again, coin)
+
+
+def test_hflip_must_be_a_bool_or_alternate():
+    with pytest.raises(TypeError, match="'hflip' parameter of RandomAffine must be an instance "
+                                        r"of 'bool'.* a str among \{'alternate'\}"):
         RandomAffine(hflip="yes")
     with pytest.raises(TypeError,
                        match="'hflip' parameter of random_affine must be an instance of 'bool'"):

@@ -209,6 +209,36 @@ def test_augmentation_runs_on_every_training_batch_only(digits):
     flips = CNNClassifier(max_epochs=1, batch_size=50, random_state=0,
                           augment={"rotation": 10, "shift": 2, "hflip": True}).fit(X[:100], y[:100])
     assert flips._augmenter_ == RandomAffine(rotation=10, shift=2, hflip=True)
+    alternate = CNNClassifier(max_epochs=2, batch_size=50, random_state=0,
+                              augment={"shift": 2, "hflip": "alternate"}).fit(X[:100], y[:100])
+    again = pickle.loads(pickle.dumps(alternate))
+    np.testing.assert_array_equal(again.predict_proba(X[:20]), alternate.predict_proba(X[:20]))
+
+
+def test_alternating_flips_mirror_each_image_in_every_other_epoch():
+    n = 40
+    images = torch.rand(n, 5, 7, 1)  # no symmetry
+    data = ImageTensorData(images, torch.arange(n))
+    plain, _ = data.batch(slice(0, n), "cpu")
+    iterator = TensorBatchIterator(
+        data, 16, shuffle=True, generator=torch.Generator().manual_seed(0),
+        transform=RandomAffine(rotation=0, shift=0, hflip="alternate"))
+
+    def mirrored_in_one_pass():
+        mirrored = torch.zeros(n, dtype=torch.bool)
+        seen = []
+        for xb, yb in iterator:
+            for image, i in zip(xb, yb.tolist(), strict=True):
+                flip = torch.allclose(image, torch.flip(plain[i], dims=[-1]), atol=1e-5)
+                assert flip or torch.allclose(image, plain[i], atol=1e-5)
+                mirrored[i] = flip
+                seen.append(i)
+        assert sorted(seen) == list(range(n))
+        return mirrored
+
+    first, second, third = (mirrored_in_one_pass() for _ in range(3))
+    assert n // 4 <= int(first.sum()) <= 3 * n // 4  # a random half to start with
+    assert torch.equal(second, ~first) and torch.equal(third, first)
 
 
 def test_module_params_are_routed_and_filled_from_the_data(digits):

@@ -18,6 +18,8 @@ import warnings
 import numpy as np
 import torch
 
+from ..augment import RandomAffine
+
 
 class InputTransform:
     """``(x - offset) * factor`` in float32: what turns stored pixels into network input.
@@ -154,7 +156,10 @@ class TensorBatchIterator:
     """Batches of an :class:`ImageTensorData` by slicing (shuffled index batches in training),
     or of a :class:`StreamData` by reading them.
 
-    Re-iterable: every pass (epoch) draws a new permutation from ``generator``.
+    Re-iterable: every pass (epoch) draws a new permutation from ``generator``. A
+    :class:`~skimgclf.augment.RandomAffine` with ``hflip="alternate"`` is told which images to
+    mirror: a random half in the first pass, then in each pass the images the previous one did
+    not mirror.
 
     Parameters
     ----------
@@ -186,6 +191,8 @@ class TensorBatchIterator:
         self.drop_last = drop_last
         self.num_workers = num_workers
         self.shard = shard
+        self._passes = 0
+        self._first_flips = None  # per image, drawn on the first pass (alternating flips)
 
     def __len__(self):
         n = len(self.data)
@@ -206,21 +213,43 @@ class TensorBatchIterator:
             yield index
 
     def __iter__(self):
+        indices = list(self._indices())
         if isinstance(self.data, StreamData):
-            batches = self.data.batches(list(self._indices()), self.device, self.num_workers)
+            batches = self.data.batches(indices, self.device, self.num_workers)
         else:
-            batches = (self.data.batch(index, self.device) for index in self._indices())
-        for xb, yb in batches:
+            batches = (self.data.batch(index, self.device) for index in indices)
+        flips = self._alternate_flips()
+        for index, (xb, yb) in zip(indices, batches, strict=True):
             if self.transform is not None:
-                xb = self._augment(xb)
+                xb = self._augment(xb, None if flips is None else flips[_on_cpu(index)])
             yield xb, yb
 
-    def _augment(self, xb):
+    def _alternate_flips(self):
+        """Which images this pass mirrors, for ``hflip="alternate"`` (else None): the first
+        pass's random half, and its complement on every other pass."""
+        if not (isinstance(self.transform, RandomAffine) and self.transform.hflip == "alternate"):
+            return None
+        if self._first_flips is None:
+            self._first_flips = torch.rand(len(self.data), generator=self.generator) < 0.5
+        flips = self._first_flips if self._passes % 2 == 0 else ~self._first_flips
+        self._passes += 1
+        return flips
+
+    def _augment(self, xb, flips=None):
+        # Only RandomAffine takes flips: a user's callable keeps its (batch, generator) call.
+        extra = {} if flips is None else {"flips": flips}
         if not self.data.flat:
-            return self.transform(xb, self.generator).contiguous(memory_format=torch.channels_last)
+            return self.transform(xb, self.generator, **extra).contiguous(
+                memory_format=torch.channels_last)
         h, w, c = self.data.image_shape
         images = xb.reshape(-1, h, w, c).permute(0, 3, 1, 2)
-        return self.transform(images, self.generator).permute(0, 2, 3, 1).reshape(len(xb), -1)
+        return self.transform(images, self.generator, **extra).permute(0, 2, 3, 1).reshape(
+            len(xb), -1)
+
+
+def _on_cpu(index):
+    """A batch's index (a slice, or a tensor on the data's device) for indexing CPU tensors."""
+    return index if isinstance(index, slice) else index.cpu()
 
 
 class StreamData(torch.utils.data.Dataset):

@@ -218,7 +218,8 @@ SHARED_PARAMS = (
         ``"default"`` (or True) is rotation +-10 degrees and shift +-2 px; a dict gives
         :class:`skimgclf.augment.RandomAffine` arguments (``rotation``, ``shift``, ``scale``,
         ``hflip``, ``cutout``), e.g. ``{"rotation": 10, "shift": 2, "hflip": True}`` for
-        left-right symmetric classes such as clothes (never for digits); a callable is called as
+        left-right symmetric classes such as clothes (never for digits), ``"hflip":
+        "alternate"`` to mirror each image in every other epoch; a callable is called as
         ``f(batch_nchw, generator)``. None (or False) turns it off."""),
     _p("tta", None, [None, _TTA()], 'None, "flip", "shift" or list', """
         Test-time augmentation: ``predict_proba`` (so ``predict`` and ``score``) averages the
