@@ -9,6 +9,7 @@
         [--rows resnet9 resnet9:ema_decay=0.999 (a preset with estimator parameters changed)]
         [--tta none flip flip+shift (each fitted row scored again under each setting)]
         [--predict-precision bf16 (each fitted row scored again predicting in bf16)]
+        [--errors (modified-mnist: where each row's errors lie)]
 
 Each row is a preset of :func:`skimgclf.presets.make_model` fitted on the task's training set
 and scored on its test set; it prints accuracy, fit and predict seconds (wall), the epochs the
@@ -42,6 +43,11 @@ CPU has it; the default ``precision="auto"`` trains in bf16 there but predicts i
 such files, from earlier runs of the same task and test set, in front of this run's rows, so
 that a ``vote`` row also averages them. Networks that take most of an hour each (40,000
 Modified-MNIST composites on two cores) can so be fitted in separate runs and voted later.
+
+``--errors`` (``modified-mnist``) says, after each row, where its errors lie on the test
+composites: whether digits touch, the largest digit's margin over the next and its scale, and
+how many errors name another digit of the composite rather than misread the largest. With
+``--vote-with FILE --rows vote`` it explains a saved run without fitting.
 
 ``--reference`` adds, for the task's first preset row built on a registered network, a
 plain-torch loop (no skorch, no pipeline) training the same network with the same optimizer,
@@ -90,9 +96,53 @@ def load_task(task, args):
     setting = SETTINGS[args.setting]
     X_train, y_train = make_modified_mnist(args.n_train, digits=_idx(DATA / "mnist", "train"),
                                            random_state=0, **setting)
-    X_test, y_test = make_modified_mnist(args.n_test, digits=_idx(DATA / "mnist", "t10k"),
-                                         random_state=1, **setting)
+    X_test, y_test, meta = make_modified_mnist(args.n_test, digits=_idx(DATA / "mnist", "t10k"),
+                                               random_state=1, return_metadata=True, **setting)
+    args.test_facts = composite_facts(meta)
     return X_train, y_train, X_test, y_test
+
+
+def composite_facts(meta):
+    """Per test composite: do any two digits touch, the largest digit's scale and its margin
+    (its scale over the next one's), and the labels of the other digits."""
+    touch, scale, margin, others = [], [], [], []
+    for digits in meta:
+        count = np.zeros((1 + max(d["bbox"][2] for d in digits),
+                          1 + max(d["bbox"][3] for d in digits)), dtype=np.int8)
+        for d in digits:
+            r0, c0, r1, c1 = d["bbox"]
+            count[r0:r1, c0:c1] += d["mask"]
+        scales = sorted(d["scale"] for d in digits)
+        touch.append(bool((count > 1).any()))
+        scale.append(scales[-1])
+        margin.append(scales[-1] / scales[-2] if len(scales) > 1 else np.inf)
+        others.append({d["label"] for d in digits if not d["largest"]})
+    return {"touch": np.array(touch), "scale": np.array(scale), "margin": np.array(margin),
+            "others": others}
+
+
+def report_errors(predicted, y_test, facts):
+    """Where one row's errors lie (``--errors``): accuracy by subsets of the test composites."""
+    right = predicted == y_test
+    names_other = np.array([p in o for p, o in zip(predicted, facts["others"], strict=True)])
+
+    def line(label, where):
+        share = f"{where.mean():5.1%}"
+        accuracy = f"{right[where].mean():.4f}" if where.any() else "     -"
+        print(f"      {label:<40} {share} of the test  accuracy {accuracy}", flush=True)
+
+    touch, margin, scale = facts["touch"], facts["margin"], facts["scale"]
+    line("some digits touch", touch)
+    line("no digits touch", ~touch)
+    for low, high in [(1.0, 1.3), (1.3, 1.5), (1.5, np.inf)]:
+        line(f"  none touch, margin {low}-{high}", ~touch & (margin >= low) & (margin < high))
+    for low, high in [(0.0, 0.6), (0.6, 0.8), (0.8, np.inf)]:
+        line(f"  none touch, largest scale {low}-{high}", ~touch & (scale >= low) & (scale < high))
+    wrong = ~right
+    if wrong.any():
+        print(f"      errors naming another digit of the composite: "
+              f"{(wrong & names_other).sum() / wrong.sum():.0%} (the rest misread the largest)",
+              flush=True)
 
 
 def _report(name, accuracy, fit_s, predict_s, first, extra=""):
@@ -149,6 +199,11 @@ def load_proba(path, y_test, args):
     if "proba" not in saved or not np.array_equal(saved.get("y_test"), y_test):
         raise SystemExit(f"--vote-with {path}: its test labels differ from this run's")
     return saved["proba"], saved["classes"]
+
+
+def explain(args, predicted, y_test):
+    if args.errors:
+        report_errors(predicted, y_test, args.test_facts)
 
 
 def _report_rescored(model, X_test, y_test, changes, first):
@@ -251,7 +306,11 @@ def main(argv=None):
                         help="write each row's test probabilities to DIR")
     parser.add_argument("--vote-with", nargs="+", metavar="FILE", default=[],
                         help="probabilities saved by --save, voted with this run's rows")
+    parser.add_argument("--errors", action="store_true",
+                        help="modified-mnist: where each row's errors lie")
     args = parser.parse_args(argv)
+    if args.errors and args.task != "modified-mnist":
+        parser.error("--errors explains Modified-MNIST composites only")
     rows = args.rows or ROWS[args.task]
     changes = ([("tta", TTA_SETTINGS[name], name) for name in args.tta]
                + [("precision", name, name) for name in args.predict_precision])
@@ -266,6 +325,7 @@ def main(argv=None):
         probas.append((proba, classes))
         accuracy = float(np.mean(classes[proba.argmax(1)] == y_test))
         print(f"  {Path(path).stem:<38} accuracy {accuracy:.4f}  (saved)", flush=True)
+        explain(args, classes[proba.argmax(1)], y_test)
     for name in rows:
         if name == "vote":
             if any(not np.array_equal(c, probas[0][1]) for _, c in probas):
@@ -273,6 +333,7 @@ def main(argv=None):
             proba = np.mean([p for p, _ in probas], axis=0)
             accuracy = float(np.mean(probas[0][1][proba.argmax(1)] == y_test))
             _report(f"vote of {len(probas)}", accuracy, 0.0, 0.0, None)
+            explain(args, probas[0][1][proba.argmax(1)], y_test)
             continue
         for seed in args.seeds:
             model = make_row(name, X_train.shape[1:], seed, args.max_epochs)
@@ -287,6 +348,7 @@ def main(argv=None):
             epochs = f", {len(clf.history_)} epochs" if hasattr(clf, "history_") else ""
             _report(f"{name} (seed {seed})", accuracy, fit_s, predict_s, first, epochs)
             first = first or fit_s + predict_s
+            explain(args, model.classes_[proba.argmax(1)], y_test)
             probas.append((proba, model.classes_))
             if args.save:
                 save_proba(args.save, name, seed, proba, model.classes_, y_test, args)

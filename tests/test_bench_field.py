@@ -40,10 +40,17 @@ def test_saved_probabilities_are_voted_by_a_later_run_of_the_same_test_set(tmp_p
         assert rescored.group(1) == fitted, first.stdout
 
     # a vote of the saved row alone is that row
-    again = _run("--rows", "vote", "--vote-with", str(saved))
+    again = _run("--rows", "vote", "--vote-with", str(saved), "--errors")
     assert again.returncode == 0, again.stderr
     assert re.search(r"fast seed 0\s+accuracy ([\d.]+)  \(saved\)", again.stdout).group(1) == fitted
     assert re.search(r"vote of 1\s+accuracy ([\d.]+)", again.stdout).group(1) == fitted
+    # --errors splits the saved row's test composites: touching or not covers all of them
+    parts = [re.search(rf"{where}\s+([\d.]+)% of the test  accuracy ([\d.]+)", again.stdout)
+             for where in ("some digits touch", "no digits touch")]
+    assert sum(float(m.group(1)) for m in parts) == pytest.approx(100, abs=0.2)
+    weighted = sum(float(m.group(1)) / 100 * float(m.group(2)) for m in parts)
+    assert weighted == pytest.approx(float(fitted), abs=2e-3)
+    assert "errors naming another digit" in again.stdout
 
     # another test set (size or setting) is refused by name, before any fit
     other = subprocess.run(
