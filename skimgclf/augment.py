@@ -207,6 +207,10 @@ class RandomAffine:
     RandomAffine(rotation=10, shift=2, scale=None, hflip=False, cutout=0)
     >>> tuple(aug(torch.zeros(4, 1, 28, 28), torch.Generator().manual_seed(0)).shape)
     (4, 1, 28, 28)
+    >>> ramp = torch.arange(3.0).expand(2, 1, 3, 3)  # every row reads 0, 1, 2
+    >>> told = RandomAffine(rotation=0, shift=0, hflip="alternate")
+    >>> [img[0, 0].round().tolist() for img in told(ramp, flips=torch.tensor([True, False]))]
+    [[2.0, 1.0, 0.0], [0.0, 1.0, 2.0]]
     """
 
     def __init__(self, rotation=10.0, shift=2.0, scale=None, hflip=False, cutout=0):
