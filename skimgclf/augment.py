@@ -238,7 +238,7 @@ class RandomAffine:
 
     def __repr__(self):
         return (f"RandomAffine(rotation={self.rotation}, shift={self.shift}, scale={self.scale}, "
-                f"hflip={self.hflip}, cutout={self.cutout})")
+                f"hflip={self.hflip!r}, cutout={self.cutout})")
 
     def __eq__(self, other):
         return isinstance(other, RandomAffine) and vars(self) == vars(other)

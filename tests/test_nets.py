@@ -246,6 +246,7 @@ def test_hflip_must_be_a_bool_or_alternate():
     with pytest.raises(TypeError, match="'hflip' parameter of RandomAffine must be an instance "
                                         r"of 'bool'.* a str among \{'alternate'\}"):
         RandomAffine(hflip="yes")
+    assert "hflip='alternate'" in repr(RandomAffine(hflip="alternate"))
     with pytest.raises(TypeError,
                        match="'hflip' parameter of random_affine must be an instance of 'bool'"):
         random_affine(_blob(), hflip=1)
