@@ -10,6 +10,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.utils.class_weight import compute_class_weight
 from skorch.callbacks import Callback, Checkpoint
@@ -302,6 +303,27 @@ def test_dirac_init_starts_the_convolutions_as_identities_on_their_first_filters
         torch.testing.assert_close(first, x, atol=1e-4, rtol=0)  # lr 1e-12: still identity
         if conv.out_channels > conv.in_channels:  # the other filters keep torch's init
             assert conv.weight[conv.in_channels:].abs().sum() > 0
+
+
+def test_bn_momentum_sets_every_batchnorm_layer_and_weighs_the_running_statistics(digits):
+    X, y = digits
+
+    def batchnorms(clf):
+        return [m for m in clf.module_.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+
+    own = CNNClassifier(max_epochs=1, random_state=0).fit(X[:64], y[:64])
+    assert batchnorms(own) and {m.momentum for m in batchnorms(own)} == {0.1}
+    # momentum 1: the running statistics are those of the last training batch alone, so a
+    # network that differs only there predicts differently from the same weights
+    last = CNNClassifier(max_epochs=1, random_state=0, bn_momentum=1.0).fit(X[:64], y[:64])
+    assert {m.momentum for m in batchnorms(last)} == {1.0}
+    for a, b in zip(own.module_.state_dict().values(), last.module_.state_dict().values(),
+                    strict=True):
+        if a.is_floating_point() and a.ndim > 1:  # conv and linear weights: the same steps
+            torch.testing.assert_close(a, b)
+    assert not torch.allclose(batchnorms(own)[0].running_var, batchnorms(last)[0].running_var)
+    refit = clone(last).set_params(bn_momentum=0.4).fit(X[:64], y[:64])
+    assert {m.momentum for m in batchnorms(refit)} == {0.4}
 
 
 def test_class_weight_reaches_the_loss(digits):

@@ -28,7 +28,7 @@ CNN_DEFAULTS = dict(
     architecture="bn_cnn", lr=0.003, optimizer="adamw", weight_decay=0.01,
     lr_schedule="onecycle", max_epochs=6, min_steps=None, batch_size=128, augment="default",
     tta=None,
-    precision="auto", init="default",
+    precision="auto", init="default", bn_momentum=None,
     class_weight=None, label_smoothing=0.0, ema_decay=None, validation_fraction=None,
     early_stopping=None,
     device="auto",

@@ -57,6 +57,9 @@ from ._prepare import DataMixin
 from ._tta import averaged_proba, tta_views
 
 
+_BATCHNORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
+
+
 def _init_weights(module: nn.Module, init: str):
     if init == "default":
         return
@@ -297,6 +300,10 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         else:
             module = factory(**{**self._module_data_kwargs(factory), **kwargs})
         _init_weights(module, self.init)
+        if self.bn_momentum is not None:
+            for layer in module.modules():
+                if isinstance(layer, _BATCHNORMS):
+                    layer.momentum = float(self.bn_momentum)
         if not self._flat_batches:
             module = module.to(memory_format=torch.channels_last)
         self.module_ = module

@@ -245,6 +245,12 @@ SHARED_PARAMS = (
         Weight initialisation of the conv and linear layers. ``"dirac"`` (airbench's): torch's
         default, then each convolution with an odd square kernel and at least as many outputs
         as inputs passes its inputs through its first filters (``torch.nn.init.dirac_``)."""),
+    _p("bn_momentum", None, [None, StrictInterval(Real, 0, 1, closed="right")],
+       "float in (0, 1] or None", """
+        The ``momentum`` of every BatchNorm layer: the weight of each training batch in the
+        running statistics that prediction uses (torch's convention and default, 0.1).
+        airbench takes 0.4 (its 0.6 is the weight of the old statistics), so that in short
+        training the statistics keep up with the weights. None keeps each layer's own."""),
     _p("class_weight", None, [None, StrOptions({"balanced"}), dict],
        'None, "balanced" or dict', """
         Weights of the cross-entropy loss per class, on the device. A dict maps labels of
