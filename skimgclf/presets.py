@@ -194,8 +194,8 @@ must be a str among {...}. Got 'resnet' instead.
     # 0.7964, fit 1,404 s; + cutout 8 0.7992, fit 1,444-1,512 s; + AdamW weight decay 0.05
     # instead of 0.01, the preset: 0.8048 (one torch thread, beside another run); SGD-Nesterov
     # 0.7944; init="dirac" 0.8030, though +1.6 points at 20 epochs; at 20 epochs alternating
-    # flips 0.7426 / 0.7416 against random flips' 0.7462 / 0.7512, seeds 0 / 1). min_steps: 80
-    # epochs of 5,000 images, 16 of 50,000.
+    # flips 0.7426 / 0.7416 against random flips' 0.7462 / 0.7512, seeds 0 / 1, and
+    # bn_momentum=0.4 0.7364 / 0.7378). min_steps: 80 epochs of 5,000 images, 16 of 50,000.
     shift_flip = {"rotation": 0, "shift": 4, "hflip": True}
     resnet9 = dict(architecture="resnet9", augment=dict(shift_flip, cutout=8),
                    label_smoothing=0.2, normalize="channel", lr=0.004,
