@@ -56,7 +56,6 @@ from ._distributed import average_buffers, mean_over_processes, same_seeds, worl
 from ._prepare import DataMixin
 from ._tta import averaged_proba, tta_views
 
-
 _BATCHNORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 
 
