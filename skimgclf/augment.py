@@ -150,7 +150,10 @@ def _warp(images, rotation, shift, scale, hflip, generator, flips=None):
         # Drawn after the affine draws so that hflip=False keeps the exact same random stream.
         # Sampling the input at -x mirrors the output: negate the x column of the flipped rows.
         flipped = (torch.rand(n, generator=generator) < 0.5 if flips is None
-                   else torch.as_tensor(flips, dtype=torch.bool, device="cpu"))
+                   else torch.as_tensor(flips, device="cpu"))
+        if flipped.shape != (n,) or flipped.dtype != torch.bool:
+            raise InputError(f"flips must be {n} booleans, one per image; got "
+                             f"{flipped.dtype} of shape {tuple(flipped.shape)}")
         theta[flipped, :, 0] = -theta[flipped, :, 0]
     theta = theta.to(device=images.device, dtype=images.dtype)
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from skimgclf.augment import RandomAffine, random_affine
+from skimgclf.exceptions import InputError
 from skimgclf.nets import (
     MLP,
     BatchNormCNN,
@@ -236,6 +237,11 @@ def test_alternate_hflip_mirrors_the_rows_it_is_told_and_a_random_half_alone():
     alone = alternate(x, torch.Generator().manual_seed(0))
     coin = RandomAffine(rotation=0, shift=0, hflip=True)(x, torch.Generator().manual_seed(0))
     assert torch.equal(alone, coin)
+    with pytest.raises(InputError, match=r"flips must be 32 booleans, one per image; got "
+                                         r"torch.bool of shape \(3,\)"):
+        alternate(x, flips=told[:3])
+    with pytest.raises(InputError, match="got torch.int64 of shape"):
+        alternate(x, flips=told.long())
     # hflip=True keeps its own coin: flips is only read for "alternate".
     again = RandomAffine(rotation=0, shift=0, hflip=True)(x, torch.Generator().manual_seed(0),
                                                           flips=told)
@@ -267,7 +273,6 @@ def test_resnet9_is_registered_and_checks_its_input_size():
     (three 2x2 pools), widths of four stages, logits scaled."""
     import torch
 
-    from skimgclf.exceptions import InputError
     from skimgclf.nets import ResNet9
 
     assert get_net("resnet9") is ResNet9
@@ -291,7 +296,6 @@ def test_xception_is_registered_separable_and_checks_its_input():
     after the stem (and the stem's stride), residual entry and middle blocks."""
     import torch
 
-    from skimgclf.exceptions import InputError
     from skimgclf.nets import Xception
 
     assert get_net("xception") is Xception
@@ -335,7 +339,6 @@ def test_resnet9_learns_the_embedded_digits():
 def test_patch_whitening_decorrelates_the_patches_it_was_fitted_to():
     """Identity until fitted; then unit-variance, uncorrelated outputs on the fitting images,
     the strongest direction first; the filters are a saved buffer, never trained."""
-    from skimgclf.exceptions import InputError
     from skimgclf.nets import PatchWhitening
 
     torch.manual_seed(0)
