@@ -20,6 +20,7 @@ _LAZY = {
     "BestOfNClassifier": "ensemble",
     "CNNClassifier": "neural",
     "ComparisonTable": "model_selection",
+    "ComponentSizeMap": "preprocessing",
     "HOGFeatures": "preprocessing",
     "LargestDigitExtractor": "preprocessing",
     "ModelReport": "report",

@@ -325,6 +325,7 @@ def _check_supported(name, step):
 
     from .preprocessing import (
         BackgroundRemover,
+        ComponentSizeMap,
         HOGFeatures,
         LargestDigitExtractor,
         Normalizer,
@@ -353,6 +354,10 @@ def _check_supported(name, step):
         _refuse(name, step, "finding connected components and cropping them is not a tensor "
                 "operation", "extract the digits before the exported model and export a "
                 "pipeline that starts after this step (e.g. model[2:])")
+    if isinstance(step, ComponentSizeMap):
+        _refuse(name, step, "labelling connected components and measuring them is not a "
+                "tensor operation", "compute the size channels before the exported model and "
+                "export a pipeline that starts after this step (e.g. model[2:])")
     _refuse(name, step, "it is not one of the steps the exporter knows (Normalizer, "
             "BackgroundRemover with a numeric threshold, StandardScaler, "
             "FunctionTransformer(flatten_images))", without)

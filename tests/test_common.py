@@ -37,6 +37,7 @@ INIT_PARAMS: dict[str, dict] = {
     # 255 rule are tested on pixel data in tests/test_images_contract.py.
     "BackgroundRemover": {"threshold": 0.5},
     "Normalizer": {"mode": "channel"},
+    "ComponentSizeMap": {"min_size": 1, "image_shape": (1, -1)},
     "LargestDigitExtractor": {
         "output_shape": (4, 4),
         "margin": 0,

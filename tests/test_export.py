@@ -169,6 +169,7 @@ def test_exporting_leaves_the_model_as_it_was(digits, digits_cnn, tmp_path):
     ("hog-mlp", "hog", "HOGFeatures"),
     ("logreg", "clf", "LogisticRegression"),
     ("modified-mnist-digit", "digit", "LargestDigitExtractor"),
+    ("modified-mnist", "sizes", "ComponentSizeMap"),
 ])
 def test_steps_that_are_not_tensor_operations_are_refused_by_name(preset, step, kind,
                                                                    tmp_path):
