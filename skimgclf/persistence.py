@@ -704,6 +704,7 @@ def _import(name):
 _PLAIN = (
     # skimgclf's steps and ensembles: plain parameters and arrays
     ("skimgclf.preprocessing", "BackgroundRemover"),
+    ("skimgclf.preprocessing", "ComponentSizeMap"),
     ("skimgclf.preprocessing", "HOGFeatures"),
     ("skimgclf.preprocessing", "LargestDigitExtractor"),
     ("skimgclf.preprocessing", "Normalizer"),

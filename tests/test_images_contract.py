@@ -19,6 +19,7 @@ from skimgclf.exceptions import InputError
 from skimgclf.neural import CNNClassifier, TorchMLPClassifier
 from skimgclf.preprocessing import (
     BackgroundRemover,
+    ComponentSizeMap,
     HOGFeatures,
     LargestDigitExtractor,
     Normalizer,
@@ -40,6 +41,7 @@ def _steps():
     return [
         BackgroundRemover(threshold=128),
         LargestDigitExtractor(min_size=1),
+        ComponentSizeMap(min_size=1),
         HOGFeatures(pixels_per_cell=(7, 7), cells_per_block=(1, 1)),
         Normalizer(mode="channel"),
         CNNClassifier(**SMALL_CNN),

@@ -29,6 +29,7 @@ THREAD_PARAMS = {
     "BestOfNClassifier": {"estimator": LogisticRegression(max_iter=200), "n_init": 2,
                           "random_state": 0},
     "CNNClassifier": {**_FAST_NET, "architecture": "lenet5"},
+    "ComponentSizeMap": {"min_size": 1},
     "HOGFeatures": {"pixels_per_cell": (4, 4), "cells_per_block": (1, 1)},
     "LargestDigitExtractor": {"output_shape": (8, 8), "margin": 1},
     "Normalizer": {"mode": "scale"},
