@@ -1,4 +1,4 @@
-"""Bad inputs to the four transformers: the exact error type and a message that says the fix."""
+"""Bad inputs to the transformers: the exact error type and a message that says the fix."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from skimgclf._sklearn_compat import InvalidParameterError
-from skimgclf.preprocessing import BackgroundRemover, HOGFeatures, LargestDigitExtractor, Normalizer
+from skimgclf.preprocessing import (
+    BackgroundRemover,
+    ComponentSizeMap,
+    HOGFeatures,
+    LargestDigitExtractor,
+    Normalizer,
+)
 
 GRAY = np.zeros((3, 28, 28), dtype=np.uint8)
 RGB = np.zeros((3, 32, 32, 3), dtype=np.uint8)
@@ -47,6 +53,16 @@ CASES = [
         np.zeros((2, 30, 30))),
      ValueError, "X has 900 features, but LargestDigitExtractor is expecting 784 features as "
                  "input: the image shape differs (images of 30x30x1 now, 28x28x1 at fit)"),
+    ("size map: NaN pixels", lambda: ComponentSizeMap().fit_transform(np.full((2, 16), np.nan)),
+     ValueError, "Input X contains NaN."),
+    ("size map: image shape changes", lambda: ComponentSizeMap().fit(GRAY).transform(
+        np.zeros((2, 30, 30))),
+     ValueError, "X has 900 features, but ComponentSizeMap is expecting 784 features as "
+                 "input: the image shape differs (images of 30x30x1 now, 28x28x1 at fit)"),
+    ("size map: integers beyond 0-255", lambda: ComponentSizeMap().fit_transform(
+        np.full((2, 4, 4), 300, dtype=np.int16)),
+     ValueError, "ComponentSizeMap reads integer images as 0-255 pixel values, but X (int16) "
+                 "holds values from 300 to 300"),
     ("images smaller than a block", lambda: HOGFeatures().fit(np.zeros((2, 16, 16))),
      ValueError, "images of 16x16 pixels are too small for one HOG block of cells_per_block=(3, 3)"
                  " cells of pixels_per_cell=(8, 8) pixels; use smaller cells or blocks"),
