@@ -164,9 +164,11 @@ class ComponentSizeMap(TransformerMixin, BaseEstimator):
     Stateless.
 
     Measured on composites of MNIST digits (2-3 per 64x64 image, scales 0.4-1.2, the largest at
-    least 1.2x the others, rotations up to 45 degrees) with the ``"modified-mnist"`` network, 10
-    epochs, 5,000 training composites: 89.8 % without these channels, 91.9 % with them where
-    the digits do not touch (2,000 test composites, same run).
+    least 1.2x the others, rotations up to 45 degrees, overlapping where they fall) with the
+    ``"modified-mnist"`` network, 10 epochs, 5,000 training / 2,000 test composites, in one run:
+    84.95 % without these channels, 87.30 % with them, at the same fit time. The more
+    composites, the less it adds: with 40,000 whose digits do not touch, 97.02 % against
+    96.95 % (the network then learns the sizes itself).
 
     The output keeps the caller's layout (flat rows in, flat rows out; ``(n, H, W)`` in,
     ``(n, H, W, C_out)`` out) and dtype (uint8 in, uint8 out, sizes as 0-255 values; float
