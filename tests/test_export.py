@@ -27,7 +27,12 @@ from skimgclf.datasets import load_digits_images  # noqa: E402
 from skimgclf.exceptions import InputError  # noqa: E402
 from skimgclf.export import export_onnx  # noqa: E402
 from skimgclf.neural import CNNClassifier, TorchMLPClassifier  # noqa: E402
-from skimgclf.preprocessing import BackgroundRemover, Normalizer, flatten_images  # noqa: E402
+from skimgclf.preprocessing import (  # noqa: E402
+    BackgroundRemover,
+    ComponentSizeMap,
+    Normalizer,
+    flatten_images,
+)
 from skimgclf.presets import make_model  # noqa: E402
 
 TOLERANCE = 1e-4
@@ -169,7 +174,6 @@ def test_exporting_leaves_the_model_as_it_was(digits, digits_cnn, tmp_path):
     ("hog-mlp", "hog", "HOGFeatures"),
     ("logreg", "clf", "LogisticRegression"),
     ("modified-mnist-digit", "digit", "LargestDigitExtractor"),
-    ("modified-mnist", "sizes", "ComponentSizeMap"),
 ])
 def test_steps_that_are_not_tensor_operations_are_refused_by_name(preset, step, kind,
                                                                    tmp_path):
@@ -181,6 +185,7 @@ def test_steps_that_are_not_tensor_operations_are_refused_by_name(preset, step, 
 
 @pytest.mark.parametrize("step, match", [
     (BackgroundRemover(threshold="otsu"), r"'bg' \(BackgroundRemover\).*threshold='otsu'"),
+    (ComponentSizeMap(), r"'bg' \(ComponentSizeMap\).*labelling connected components"),
     (FunctionTransformer(np.log1p), r"'bg' \(FunctionTransformer\).*'log1p'"),
     (LogisticRegression(), r"'bg' \(LogisticRegression\).*not one of the steps"),
 ])

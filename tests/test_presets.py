@@ -82,20 +82,18 @@ def test_modified_mnist_digit_route_takes_raw_composites(digits):
 
 
 def test_modified_mnist_takes_the_whole_raw_composite(digits):
-    """The whole-image preset: the 255 rule, the two size channels, then the ResNet-9 on all
-    64x64 pixels."""
+    """The whole-image preset: the 255 rule, then the ResNet-9 on all 64x64 pixels."""
     X, y = make_modified_mnist(200, digits=digits, random_state=0)
     model = make_model("modified-mnist", random_state=0, max_epochs=1)
     model.set_params(clf__module__widths=NARROW).fit(X, y)
     clf = model.named_steps["clf"]
-    assert clf.image_shape_ == (64, 64, 3) and clf.architecture == "resnet9"
+    assert clf.image_shape_ == (64, 64, 1) and clf.architecture == "resnet9"
     assert clf.label_smoothing == 0.1 and clf.precision == "auto"
     assert clf.tta == "shift"  # shifted views only: digits must never be mirrored
     again = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(again.predict_proba(X[:20]), model.predict_proba(X[:20]))
     flat = make_model("modified-mnist", image_shape=(64, 64), random_state=0, max_epochs=1)
     flat.set_params(clf__module__widths=NARROW)
-    assert flat.named_steps["clf"].image_shape == (64, 64, 3)  # the size channels counted
     assert flat.fit(X.reshape(len(X), -1), y).predict(X[:5].reshape(5, -1)).shape == (5,)
 
 

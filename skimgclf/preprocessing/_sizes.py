@@ -167,8 +167,9 @@ class ComponentSizeMap(TransformerMixin, BaseEstimator):
     least 1.2x the others, rotations up to 45 degrees, overlapping where they fall) with the
     ``"modified-mnist"`` network, 10 epochs, 5,000 training / 2,000 test composites, in one run:
     84.95 % without these channels, 87.30 % with them, at the same fit time. The more
-    composites, the less it adds: with 40,000 whose digits do not touch, 97.02 % against
-    96.95 % (the network then learns the sizes itself).
+    composites, the less it adds: with 20,000 overlapping, 92.25 % against 92.95 %; with
+    40,000 whose digits do not touch, 97.02 % against 96.95 % (the network then learns the
+    sizes itself). It pays on a few thousand composites.
 
     The output keeps the caller's layout (flat rows in, flat rows out; ``(n, H, W)`` in,
     ``(n, H, W, C_out)`` out) and dtype (uint8 in, uint8 out, sizes as 0-255 values; float
