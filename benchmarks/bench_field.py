@@ -182,6 +182,17 @@ def save_proba(folder, name, seed, proba, classes, y_test, args):
     print(f"  saved {path}", flush=True)
 
 
+def save_fitted(folder, name, seed, model):
+    """Keep a fitted row, to score other test-time views later without refitting."""
+    from skimgclf.persistence import save_model
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name.replace('/', '_')} seed {seed}.skimgclf"
+    save_model(model, path)
+    print(f"  saved {path}", flush=True)
+
+
 def load_proba(path, y_test, args):
     """The probabilities of an earlier run, checked to be for this run's test set and task."""
     from skimgclf.datasets._npz import open_npz, read_array
@@ -304,6 +315,8 @@ def main(argv=None):
                         help="score each fitted network again predicting in this precision")
     parser.add_argument("--save", metavar="DIR", default=None,
                         help="write each row's test probabilities to DIR")
+    parser.add_argument("--save-model", metavar="DIR", default=None,
+                        help="write each fitted row to DIR (skimgclf.persistence.save_model)")
     parser.add_argument("--vote-with", nargs="+", metavar="FILE", default=[],
                         help="probabilities saved by --save, voted with this run's rows")
     parser.add_argument("--errors", action="store_true",
@@ -352,6 +365,8 @@ def main(argv=None):
             probas.append((proba, model.classes_))
             if args.save:
                 save_proba(args.save, name, seed, proba, model.classes_, y_test, args)
+            if args.save_model:
+                save_fitted(args.save_model, name, seed, model)
             _report_rescored(model, X_test, y_test, changes, first)
             if not reference_done and hasattr(clf, "architecture"):
                 wall = time.perf_counter()
