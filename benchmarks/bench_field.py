@@ -169,13 +169,18 @@ def _run_facts(args):
             "n_train": args.n_train, "n_test": args.n_test}
 
 
+def _row_path(folder, name, seed, suffix):
+    """Where a row's file goes (its folder made if need be): one name for each row and seed."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name.replace('/', '_')} seed {seed}{suffix}"
+
+
 def save_proba(folder, name, seed, proba, classes, y_test, args):
     """Write one row's test probabilities whole or not at all (a kill leaves no half file)."""
     from skimgclf._atomic import write_atomically
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name.replace('/', '_')} seed {seed}.npz"
+    path = _row_path(folder, name, seed, ".npz")
     arrays = {"proba": proba, "classes": classes, "y_test": y_test,
               **{k: np.asarray(v) for k, v in _run_facts(args).items()}}
     write_atomically(path, lambda f: np.savez(f, **arrays))
@@ -186,9 +191,7 @@ def save_fitted(folder, name, seed, model):
     """Keep a fitted row, to score other test-time views later without refitting."""
     from skimgclf.persistence import save_model
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name.replace('/', '_')} seed {seed}.skimgclf"
+    path = _row_path(folder, name, seed, ".skimgclf")
     save_model(model, path)
     print(f"  saved {path}", flush=True)
 

@@ -186,16 +186,10 @@ must be a str among {...}. Got 'resnet' instead.
     # without TTA), fit 4,088 s beside other work. Overlapping, 5,000 / 5,000 at 10 epochs: this
     # preset 84.96 % (100 s), scale jitter 85.68 %, cutout 12 84.20 %, widths 24-192 85.62 %
     # (1.7x), architecture="xception" 32-256 83.22 % (3.9x); scale jitter at 20,000: 93.00 %.
-    # The "sizes" step (ComponentSizeMap: each component painted with its size, relative and
-    # absolute, as two more channels): 5,000 / 2,000 at 10 epochs, same run, overlapping
-    # 84.95 % -> 87.30 % (fit 107 s -> 105 s; the relative channel alone 87.00 %), apart
-    # 89.80 % -> 91.90 % (a first version measuring Feret diameters). Apart at 40,000 /
-    # 10,000, seed 0: 97.02 % (96.89 % without TTA) against 96.95 %, fit 3,751 s on this
-    # session's machine; overlapping at 20,000 / 2,000, seed 0: 92.25 % (92.00 % without TTA)
-    # against 92.95 %, fit 2,746 s beside a test suite. With the data this preset is tuned
-    # for the network learns the sizes itself, so the preset does not take the step. Widths
-    # 24-192 apart at 40,000 / 10,000, seed 1: 97.46 % (97.21 % without TTA) against the
-    # preset's 97.29 %, fit 6,141 s (2x): over 30 minutes at 20,000, so not the preset's.
+    # ComponentSizeMap's size channels before the network: +2.35 points at 5,000 / 2,000,
+    # none at 20,000 (92.25 %) or 40,000 apart (97.02 %); widths 24-192 at 40,000 apart, seed
+    # 1: 97.46 % against 97.29 %, fit 2x (over 30 minutes at 20,000). Neither is the preset's;
+    # the figures and commands are in docs/user_guide/recipes.rst.
     whole_image = dict(architecture="resnet9", module__widths=(16, 32, 64, 128),
                        augment={"rotation": 10, "shift": 4}, label_smoothing=0.1,
                        lr=0.004, max_epochs=40, min_steps=2500, tta="shift")
