@@ -1,16 +1,14 @@
 """For ``pytest --doctest-glob='*.rst' docs/``: run the pages as tests/test_docs.py does.
 
 A temporary working folder, matplotlib's Agg backend, the registry of networks restored after
-each page, and the suite's thread limits, which live in tests/conftest.py (not loaded when docs/
-is run on its own, hence the import by path).
+each page, and the suite's thread limits: the last two live in tests/conftest.py (not loaded
+when docs/ is run on its own, hence the import by path).
 """
 
 import importlib.util
 from pathlib import Path
 
 import pytest
-
-from skimgclf.nets._registry import _REGISTRY
 
 collect_ignore = ["conf.py"]  # Sphinx's configuration, not a module of doctests
 
@@ -20,16 +18,10 @@ def pytest_configure(config):
     spec = importlib.util.spec_from_file_location("_skimgclf_suite_conftest", path)
     suite = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(suite)
-    suite.limit_threads()
+    suite.pytest_configure(config)
 
 
 @pytest.fixture(autouse=True)
 def _like_test_docs(tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(tmp_path)
-    registered = dict(_REGISTRY)  # a page may register a network; leave the registry as it was
-    try:
-        yield
-    finally:
-        _REGISTRY.clear()
-        _REGISTRY.update(registered)

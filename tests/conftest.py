@@ -48,9 +48,33 @@ def limit_threads(n: int = SUITE_THREADS) -> None:
     threadpool_limits(limits=n, user_api="blas")
 
 
+class _RegistryAsItWas:
+    """An autouse fixture for every item, the doctests of skimgclf/ and the docs pages included
+    (a plugin's fixtures are global; this file's reach only tests/).
+
+    :func:`skimgclf.nets.register_net` adds to a registry that lives as long as the process, and
+    a pytest-xdist worker runs many items in one process: a network an example registers (the
+    ``register_net`` docstring does) would otherwise show up in a later item's ``list_nets()``,
+    depending on which worker ran what.
+    """
+
+    name = "skimgclf-registry-as-it-was"
+
+    @pytest.fixture(autouse=True)
+    def _registry_as_it_was(self):
+        from skimgclf.nets._registry import _REGISTRY
+
+        registered = dict(_REGISTRY)
+        yield
+        _REGISTRY.clear()
+        _REGISTRY.update(registered)
+
+
 def pytest_configure(config):
     # Before collection, so that the doctests of skimgclf/ run under the limits as well.
     limit_threads()
+    if not config.pluginmanager.has_plugin(_RegistryAsItWas.name):  # docs/conftest.py too
+        config.pluginmanager.register(_RegistryAsItWas(), _RegistryAsItWas.name)
 
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"

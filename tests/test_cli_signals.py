@@ -48,11 +48,15 @@ class Epochs(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         self.classes_ = np.unique(y)
         self.epochs_ = 0
-        _mark("training")
         end = time.monotonic() + SAFETY_S
         try:
             while time.monotonic() < end:
                 self.epochs_ += 1
+                if self.epochs_ == 1:
+                    # Inside the try and after an epoch: the test's Ctrl-C, sent on this mark,
+                    # then always stops a network that has trained (on a busy machine it once
+                    # came before the try, and the CLI rightly saved nothing).
+                    _mark("training")
                 time.sleep(0.01)
         except KeyboardInterrupt:
             pass

@@ -29,8 +29,6 @@ import torch
 from conftest import HANG_TIMEOUT
 from threadpoolctl import threadpool_limits
 
-from skimgclf.nets._registry import _REGISTRY
-
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 # What the build generates in docs/ (the gallery's pages and timings) is not a page of ours.
 _GENERATED = ("_build", "auto_examples", "sg_execution_times.rst")
@@ -68,12 +66,9 @@ def _run_page(path: Path):
     test = doctest.DocTestParser().get_doctest(text, {}, _page_id(path), str(path), 0)
     out = []
     runner = doctest.DocTestRunner(optionflags=FLAGS)
-    registered = dict(_REGISTRY)  # a page may register a network; leave the registry as it was
-    try:
+    try:  # a network a page registers is dropped after it by the repository's conftest.py
         runner.run(test, out=out.append)
     finally:
-        _REGISTRY.clear()
-        _REGISTRY.update(registered)
         test.globs.clear()  # release models and arrays before the next page
     return runner.tries, runner.failures, "".join(out)
 
