@@ -66,7 +66,7 @@ def _run_page(path: Path):
     test = doctest.DocTestParser().get_doctest(text, {}, _page_id(path), str(path), 0)
     out = []
     runner = doctest.DocTestRunner(optionflags=FLAGS)
-    try:  # a network a page registers is dropped after it by the repository's conftest.py
+    try:  # a network a page registers is dropped after the test by tests/conftest.py
         runner.run(test, out=out.append)
     finally:
         test.globs.clear()  # release models and arrays before the next page
