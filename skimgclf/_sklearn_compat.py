@@ -17,8 +17,11 @@ release where behaviour differs.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from numbers import Integral, Real
 
+import numpy as np
 import sklearn
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import (
@@ -39,7 +42,8 @@ __all__ = [
     "SKLEARN_VERSION", "HasMethods", "Interval", "InvalidParameterError", "Options",
     "RealNotInt", "StrOptions", "CustomConstraint", "generate_invalid_param_val",
     "generate_valid_param", "make_constraint", "validate_parameter_constraints",
-    "validate_params", "_fit_context",
+    "validate_params", "_fit_context", "own_parameter_errors", "StrictInterval", "NJobs",
+    "FINITE",
 ]
 
 # (major, minor) of the installed release, e.g. (1, 9)
@@ -57,3 +61,47 @@ class CustomConstraint(Options):
 
     def __init__(self):
         super().__init__(object, set())
+
+
+class StrictInterval(Interval):
+    """scikit-learn's ``Interval`` refusing bools: ``max_epochs=True`` is not 1 epoch."""
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+
+class _Finite(StrictInterval):
+    def __str__(self):
+        return "a finite number"
+
+
+# A finite number (NaN, infinities and bools refused): a threshold or a fill value.
+FINITE = _Finite(Real, -np.inf, np.inf, closed="neither")
+
+
+class NJobs(CustomConstraint):
+    """joblib's ``n_jobs``: an int other than 0 (-1 for every core), bools refused."""
+
+    def is_satisfied_by(self, val):
+        return (isinstance(val, Integral) and not isinstance(val, (bool, np.bool_))
+                and val != 0)
+
+    def __str__(self):
+        return "an int other than 0 (the number of jobs; -1 for every core)"
+
+
+@contextlib.contextmanager
+def own_parameter_errors(caller):
+    """Keep the name of the estimator in the parameter errors of estimators fitted inside a
+    ``validate_params``-decorated function ``caller``.
+
+    The decorator renames the owner of every ``InvalidParameterError`` that escapes it (its
+    pattern: "parameter of <name> must be") to the function, which would blame the function
+    for a bad parameter of a model it was given; "<name> (fitted by <caller>)" says both.
+    """
+    try:
+        yield
+    except InvalidParameterError as error:
+        message = re.sub(r"parameter of (\w+) must be",
+                         rf"parameter of \1 (fitted by {caller}) must be", str(error))
+        raise InvalidParameterError(message) from error

@@ -20,7 +20,15 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from ._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context, validate_params
+from ._labels import as_labels
+from ._sklearn_compat import (
+    HasMethods,
+    Interval,
+    NJobs,
+    StrOptions,
+    _fit_context,
+    validate_params,
+)
 from .exceptions import InputError
 
 __all__ = ["BestOfNClassifier", "seed_params"]
@@ -139,7 +147,7 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
         "voting": [StrOptions({"hard", "soft"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "scoring": [None, StrOptions(set(get_scorer_names())), callable],
-        "n_jobs": [None, Integral],
+        "n_jobs": [None, NJobs()],
         "random_state": ["random_state"],
     }
 
@@ -200,6 +208,7 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
             )
         check_classification_targets(y)
         check_consistent_length(X, y)
+        as_labels(y, "y")  # mixed str and number labels, which numpy would read as strings
         y = np.asarray(y)
         rng = check_random_state(self.random_state)
         self.seeds_ = rng.randint(np.iinfo(np.int32).max, size=self.n_init)

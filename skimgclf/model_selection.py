@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import GridSearchCV, ParameterGrid
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from ._sklearn_compat import HasMethods, StrOptions, validate_params
+from ._sklearn_compat import HasMethods, StrOptions, own_parameter_errors, validate_params
 from .exceptions import InputError, InputTypeError
 
 __all__ = ["make_comparison_search", "compare_models", "ComparisonTable"]
@@ -210,7 +210,7 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
         "preprocessing": _PREPROCESSING,
         "cache": ["boolean"],
     },
-    prefer_skip_nested_validation=True,
+    prefer_skip_nested_validation=False,
 )
 def compare_models(models, X, y, *, preprocessing=None, cache=True, **search_params):
     """Fit the comparison search of :func:`make_comparison_search` and tabulate it.
@@ -261,7 +261,8 @@ def compare_models(models, X, y, *, preprocessing=None, cache=True, **search_par
         search = make_comparison_search(
             models, preprocessing=preprocessing, memory=memory, **search_params
         )
-        search.fit(X, y)
+        with own_parameter_errors("compare_models"):
+            search.fit(X, y)
         if cache and hasattr(search, "best_estimator_"):
             # The refitted pipeline must not point at a folder about to be deleted.
             search.best_estimator_.set_params(memory=None)

@@ -86,3 +86,12 @@ def test_estimator_without_a_seed_is_refused(split):
     X_train, _, y_train, _ = split
     with pytest.raises(ValueError, match="has no random_state parameter"):
         BestOfNClassifier(KNeighborsClassifier()).fit(X_train, y_train)
+
+
+@pytest.mark.parametrize("y", [[1, "1"], [0, "a"]], ids=["1 and '1'", "0 and 'a'"])
+def test_labels_mixing_str_and_number_are_refused(split, y):
+    # numpy would silently read them as strings: 1 and "1" would become one class
+    X_train, _, _, _ = split
+    labels = (y * 50)[:100]
+    with pytest.raises(ValueError, match="y mixes str and number labels"):
+        BestOfNClassifier(LogisticRegression(), random_state=0).fit(X_train[:100], labels)

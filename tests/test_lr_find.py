@@ -133,6 +133,8 @@ def test_a_cnn_and_a_pipeline(rows):
         (_mlp(), {"smoothing": 0}, InvalidParameterError, r"'smoothing' parameter of lr_find"),
         (_mlp(), {"diverge_factor": 1.0}, InvalidParameterError,
          r"'diverge_factor' parameter of lr_find"),
+        (TorchMLPClassifier(lr=-1.0), {}, InvalidParameterError,
+         r"The 'lr' parameter of TorchMLPClassifier \(fitted by lr_find\) must be"),
         (LogisticRegression(), {}, TypeError,
          r"lr_find needs a CNNClassifier or TorchMLPClassifier .*got LogisticRegression"),
         (make_pipeline(StandardScaler(), LogisticRegression()), {}, TypeError,

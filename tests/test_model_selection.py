@@ -7,8 +7,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.tree import DecisionTreeClassifier
 
+from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.datasets import load_digits_images
 from skimgclf.model_selection import ComparisonTable, compare_models, make_comparison_search
+from skimgclf.preprocessing import Normalizer
 
 FIT_CALLS = []
 
@@ -160,6 +162,26 @@ def test_bad_compare_models_arguments_are_named(digits, kwargs, match):
     X, y = digits
     call = {"models": {"tree": DecisionTreeClassifier()}, "X": X, "y": y, **kwargs}
     with pytest.raises(ValueError, match=match):
+        compare_models(**call)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"models": {"lr": LogisticRegression(C=-1.0)}},
+         r"The 'C' parameter of LogisticRegression \(fitted by compare_models\) must be"),
+        ({"models": {"lr": (LogisticRegression(), {"C": [1.0, -1.0]})}},
+         r"'C' parameter of LogisticRegression \(fitted by compare_models\)"),
+        ({"preprocessing": Normalizer(mode="bogus")},
+         r"The 'mode' parameter of Normalizer \(fitted by compare_models\) must be"),
+    ],
+)
+def test_a_bad_parameter_of_a_compared_model_is_refused_and_named(digits, kwargs, match):
+    # The models are fitted with their own parameter checks (not skipped as nested), and the
+    # error names the model, not compare_models alone.
+    X, y = digits
+    call = {"models": {"lr": LogisticRegression()}, "X": X / 255, "y": y, "cv": 2, **kwargs}
+    with pytest.raises(InvalidParameterError, match=match):
         compare_models(**call)
 
 

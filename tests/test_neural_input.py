@@ -104,3 +104,30 @@ def test_validation_split_is_a_view(digits):
     assert len(train) + len(valid) == 200
     assert set(train.index.tolist()).isdisjoint(valid.index.tolist())
     assert "valid_loss" in clf.history_[-1]
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, TorchMLPClassifier])
+def test_pixels_in_other_units_than_at_fit_are_refused(cls, digits):
+    # The value-range rule reads integers as 0-255 pixels and floats as they are: the same
+    # pixels as 0-255 floats (or uint8 after a fit on 0-255 floats) would reach the network in
+    # other units than it learned, and it would predict from them without a sign.
+    X, y = digits
+    X, y = X[:200], y[:200]
+    on_uint8 = cls(**FAST).fit(X, y)
+    assert on_uint8.input_scale_ == pytest.approx(1 / 255)
+    assert on_uint8.input_range_ == (0.0, pytest.approx(X.max() / 255))
+    with pytest.raises(ValueError, match=r"fitted on integer 0-255 pixels, which it reads as "
+                                         r"\[0, 1\], but X is float32 with values from 0 to"):
+        on_uint8.predict(X.astype(np.float32))
+    # floats in [0, 1] are those pixels in the network's units: taken, with the same answer
+    np.testing.assert_array_equal(on_uint8.predict((X / 255).astype(np.float32)),
+                                  on_uint8.predict(X))
+    on_floats = cls(**FAST).fit(X.astype(np.float32), y)
+    assert on_floats.input_range_ == (0.0, float(X.max()))
+    with pytest.raises(ValueError, match="fitted on float images with values from 0 to"):
+        on_floats.predict(X)
+    on_unit_floats = cls(**FAST).fit(X / 255, y)
+    np.testing.assert_array_equal(on_unit_floats.predict(X), on_unit_floats.predict(X / 255))
+    # an explicit input_scale is the user's statement of the units: no check
+    explicit = cls(input_scale=1.0, **FAST).fit(X.astype(np.float32), y)
+    assert explicit.predict(X).shape == (200,)

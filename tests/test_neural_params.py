@@ -233,6 +233,13 @@ BAD = {
     "cnn on flat-only module": (_fit(CNNClassifier, module=torch.nn.Linear, module__in_features=7,
                                      module__out_features=10), ValueError,
                                 r"feeds its network \(batch, C, H, W\) images.*Linear cannot"),
+    # fit's keywords go to forward (skorch): one it does not take is named, not the images
+    "sample_weight": (lambda X, y: CNNClassifier(max_epochs=1).fit(X, y, sample_weight=None),
+                      ValueError, r"CNNClassifier.fit passes its keyword arguments to the "
+                                  r"network's forward, and architecture 'bn_cnn' takes no "
+                                  r"'sample_weight'; CNNClassifier does not weigh samples"),
+    "forward keyword": (lambda X, y: TorchMLPClassifier(max_epochs=1).fit(X, y, mask=1),
+                        ValueError, r"architecture 'mlp' takes no 'mask'$"),
     "hidden_sizes unreachable": (_fit(TorchMLPClassifier, architecture="lenet5",
                                       hidden_sizes=(32,)), IPE,
                                  r"hidden_sizes=\(32,\) cannot reach architecture 'lenet5'"),

@@ -23,8 +23,28 @@ RGB = np.zeros((3, 32, 32, 3), dtype=np.uint8)
 CASES = [
     ("threshold string", lambda: BackgroundRemover(threshold="mean").fit(GRAY),
      InvalidParameterError,
-     "The 'threshold' parameter of BackgroundRemover must be an instance of 'float' or "
+     "The 'threshold' parameter of BackgroundRemover must be a finite number or "
      "a str among {'otsu'}. Got 'mean' instead."),
+    # NaN compares false with every pixel (every image would come out blank), True is not 1
+    ("threshold NaN", lambda: BackgroundRemover(threshold=np.nan).fit(GRAY),
+     InvalidParameterError, "The 'threshold' parameter of BackgroundRemover must be a finite "
+                            "number or a str among {'otsu'}. Got nan instead."),
+    ("threshold True", lambda: BackgroundRemover(threshold=True).fit(GRAY),
+     InvalidParameterError, "Got True instead."),
+    ("fill NaN", lambda: BackgroundRemover(fill=np.nan).fit(GRAY),
+     InvalidParameterError, "The 'fill' parameter of BackgroundRemover must be a finite number."),
+    ("fill beyond float16", lambda: BackgroundRemover(fill=1e6).fit_transform(
+        GRAY.astype(np.float16)),
+     ValueError, "fill=1000000.0 cannot be stored in float16 images (largest value 65504)"),
+    *[(f"{type(step).__name__}: n_jobs=0", lambda step=step: step.fit(GRAY),
+       InvalidParameterError, f"The 'n_jobs' parameter of {type(step).__name__} must be an int "
+                              "other than 0")
+      for step in (HOGFeatures(n_jobs=0), LargestDigitExtractor(n_jobs=0),
+                   ComponentSizeMap(n_jobs=0))],
+    ("statistics past float64", lambda: Normalizer(mode="channel").fit(
+        np.full((4, 8, 8), 1e300) * np.arange(4)[:, None, None]),
+     ValueError, "the pixel values are too large for their channel mean and standard deviation "
+                 "(they overflow float64)"),
     ("fill out of uint8 range", lambda: BackgroundRemover(fill=-1).fit_transform(GRAY),
      ValueError,
      "fill=-1 cannot be stored in uint8 images (range 0..255); pass an integer fill in that "

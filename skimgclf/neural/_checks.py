@@ -240,6 +240,7 @@ class ParamChecksMixin:
             layout = "(batch, C, H, W) images"
             fix = ("give it a network for images, or use TorchMLPClassifier for networks on "
                    "flat rows")
+        _check_forward_keywords(module, fit_params, shown, type(self).__name__)
         was_training = module.training
         module.eval()
         try:
@@ -262,3 +263,18 @@ class ParamChecksMixin:
                 f"{len(xb)}, but CrossEntropyLoss needs {expected} logits, one per class of y; "
                 "check module__n_classes or the network's last layer"
             )
+
+
+def _check_forward_keywords(module, fit_params, shown, owner):
+    """The keywords of ``fit(X, y, **fit_params)`` go to the network's ``forward`` (skorch's
+    routing, whole, not per batch): name the one it does not take, rather than blame the
+    images."""
+    names = _argument_names(module.forward)
+    unknown = [] if names is None else sorted(set(fit_params) - names)
+    if unknown:
+        hint = (f"; {owner} does not weigh samples (class_weight weighs classes)"
+                if "sample_weight" in unknown else "")
+        raise InputError(
+            f"{owner}.fit passes its keyword arguments to the network's forward, and {shown} "
+            f"takes no {', '.join(map(repr, unknown))}{hint}"
+        )

@@ -22,6 +22,13 @@ _ATTRIBUTES_DOC = """
         The device the network lives on.
     class_weight_ : ndarray or None
         The loss weight of each class.
+    input_scale_ : float
+        The factor of the training pixels (``input_scale``; with ``"auto"``, 1/255 for integer
+        images and 1 for floats).
+    input_range_ : tuple of (float, float) or None
+        The lowest and highest training pixel after that factor (None for floats read on
+        demand). Integer images after a fit on floats, or floats after a fit on integers, are
+        refused unless both are in [0, 1]: the network learned its input in these units.
     input_mean_, input_std_ : ndarray
         With ``normalize``: the mean and standard deviation of the scaled training pixels,
         per channel ``(C,)`` or per pixel ``(H, W, C)``, applied to every batch.

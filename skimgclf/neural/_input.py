@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._images import reads_channels_first, unit_scale
+from .._images import PIXEL_MAX, reads_channels_first, unit_scale
 from .._sources import ImageDataset, as_image_source, is_image_source
 from ..exceptions import InputError
 
-__all__ = ["as_source", "check_source", "input_scale"]
+__all__ = ["as_source", "check_source", "check_units", "input_scale", "unit_range"]
 
 
 def as_source(X, channels_first=None, fitted_shape=None):
@@ -71,3 +71,47 @@ def input_scale(images, setting, caller) -> float:
         f"{kind} images, whose range is not read in advance; convert them to uint8, or pass "
         "input_scale=1 / (the largest value)"
     )
+
+
+def unit_range(images, scale):
+    """``(low, high)`` of the pixels in the network's units (times ``scale``), or None where
+    it is not read in advance (floats of an image set read on demand)."""
+    if isinstance(images, ImageDataset):
+        kind = np.dtype(images.dtype)
+        return (0.0, float(PIXEL_MAX * scale)) if kind == np.uint8 or kind == np.bool_ else None
+    if np.asarray(images).size == 0:
+        return None
+    return float(images.min()) * scale, float(images.max()) * scale
+
+
+def check_units(images, scale, fitted_scale, fitted_range, caller):
+    """Refuse pixels that the value-range rule would bring to other units than the training
+    pixels: the network would predict from them without a sign that anything is wrong.
+
+    Integer pixels are read as [0, 1] and float ones as they are, so either kind may follow
+    the other only where the floats lie within [0, 1]: float images of 0-255 pixels after a
+    fit on uint8, or uint8 after a fit on 0-255 (or standardised) floats, are refused.
+    """
+    if fitted_range is None or np.isclose(scale, fitted_scale):
+        return  # the kind of the training images, or a fit whose range was not read
+    if np.isclose(scale, 1 / PIXEL_MAX):  # integers now, floats at fit
+        low, high = fitted_range
+        if low < -_TOLERANCE or high > 1 + _TOLERANCE:
+            raise InputError(
+                f"{caller} was fitted on float images with values from {low:g} to {high:g}, "
+                f"and reads integer images such as X ({images.dtype}) as 0-255 pixels, "
+                "mapped to [0, 1]: other units than it learned. Pass floats in the units of "
+                "the training images (e.g. X.astype(np.float32))"
+            )
+        return
+    now = unit_range(images, scale)  # floats now, integers (read as [0, 1]) at fit
+    if now is not None and (now[0] < -_TOLERANCE or now[1] > 1 + _TOLERANCE):
+        raise InputError(
+            f"{caller} was fitted on integer 0-255 pixels, which it reads as [0, 1], but X is "
+            f"{images.dtype} with values from {now[0]:g} to {now[1]:g}, which it would use as "
+            "they are; pass uint8 pixels (X.astype(np.uint8) for 0-255 floats) or floats in "
+            "[0, 1] (X / 255)"
+        )
+
+
+_TOLERANCE = 1e-6  # float rounding of values scaled to [0, 1]

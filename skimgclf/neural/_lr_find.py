@@ -17,7 +17,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from skorch.callbacks import Callback
 
-from .._sklearn_compat import HasMethods, Interval, validate_params
+from .._sklearn_compat import HasMethods, Interval, own_parameter_errors, validate_params
 from ..exceptions import InputError, InputTypeError
 from ._base import _NeuralImageClassifier
 from ._params import StrictInterval
@@ -232,7 +232,7 @@ def _test_copy(net, callback, max_epochs):
         "smoothing": [Interval(Real, 0, 1, closed="right")],
         "diverge_factor": [Interval(Real, 1, None, closed="neither"), None],
     },
-    prefer_skip_nested_validation=True,
+    prefer_skip_nested_validation=False,
 )
 def lr_find(estimator, X, y, *, start_lr=1e-7, end_lr=10.0, num_steps=100, smoothing=0.05,
             diverge_factor=4.0):
@@ -309,19 +309,20 @@ def lr_find(estimator, X, y, *, start_lr=1e-7, end_lr=10.0, num_steps=100, smoot
         raise InputError(f"lr_find needs start_lr < end_lr; got start_lr={start_lr!r}, "
                          f"end_lr={end_lr!r}")
     estimator, net = _network_of(estimator)  # copies: the user's estimator is never fitted
-    if isinstance(estimator, Pipeline):
-        net = estimator.steps[-1][1]
-        if len(estimator.steps) > 1:
-            X = estimator[:-1].fit_transform(X, y)
     lrs = np.geomspace(start_lr, end_lr, num_steps)
     callback = _LRFinderCallback(lrs, smoothing, diverge_factor)
-    # One batch per epoch at least: num_steps epochs always reach num_steps batches, and the
-    # callback ends the run there.
-    test_net = _test_copy(net, callback, max_epochs=num_steps)
-    try:
-        test_net.fit(X, y)
-    except _EndOfTest:
-        pass
+    with own_parameter_errors("lr_find"):
+        if isinstance(estimator, Pipeline):
+            net = estimator.steps[-1][1]
+            if len(estimator.steps) > 1:
+                X = estimator[:-1].fit_transform(X, y)
+        # One batch per epoch at least: num_steps epochs always reach num_steps batches, and
+        # the callback ends the run there.
+        test_net = _test_copy(net, callback, max_epochs=num_steps)
+        try:
+            test_net.fit(X, y)
+        except _EndOfTest:
+            pass
     losses = callback.losses_
     if not losses:
         raise InputError(

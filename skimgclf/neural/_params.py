@@ -28,7 +28,7 @@ import torch
 from skorch.callbacks import Callback
 
 from .._images import normalize_image_shape
-from .._sklearn_compat import CustomConstraint, Interval, StrOptions
+from .._sklearn_compat import CustomConstraint, StrictInterval, StrOptions
 from ..augment import RandomAffine
 from ..exceptions import InputTypeError
 from ..nets import list_nets
@@ -51,13 +51,6 @@ SKORCH_NOT_EXPOSED = {
 
 
 # --------------------------------------------------------------------------- constraints
-class StrictInterval(Interval):
-    """scikit-learn's ``Interval`` refusing bools: ``max_epochs=True`` is not 1 epoch."""
-
-    def is_satisfied_by(self, val):
-        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
-
-
 def _positive_int():
     return StrictInterval(Integral, 1, None, closed="left")
 

@@ -36,7 +36,7 @@ from ._data import (
 )
 from ._device import autocast_device, resolve_device
 from ._distributed import shard
-from ._input import as_source, check_source, input_scale
+from ._input import as_source, check_source, check_units, input_scale, unit_range
 
 _DEFAULT_AUGMENT = {"rotation": 10.0, "shift": 2.0}
 
@@ -104,16 +104,23 @@ class DataMixin:
 
     def _scale(self, images):
         # the package's value-range rule: integers are 0-255 pixels, floats are used as they are
-        return input_scale(images, self.input_scale,
-                           caller=f"{type(self).__name__}(input_scale='auto')")
+        caller = f"{type(self).__name__}(input_scale='auto')"
+        scale = input_scale(images, self.input_scale, caller=caller)
+        if self.input_scale == "auto" and hasattr(self, "input_range_"):
+            check_units(images, scale, self.input_scale_, self.input_range_,
+                        type(self).__name__)
+        return scale
 
     def _fit_input_statistics(self, images):
-        """``input_mean_``/``input_std_`` of ``normalize``, in the units after the scale."""
-        for name in ("input_mean_", "input_std_"):
+        """The units of the training pixels (``input_scale_``, ``input_range_``), and
+        ``input_mean_``/``input_std_`` of ``normalize`` in those units."""
+        for name in ("input_scale_", "input_range_", "input_mean_", "input_std_"):
             vars(self).pop(name, None)
+        scale = self._scale(images)
+        self.input_scale_ = float(scale)
+        self.input_range_ = unit_range(images, scale)
         if self.normalize is not None:
             mean, std = image_statistics(images, self.normalize)  # chunked: no float copy
-            scale = self._scale(images)
             self.input_mean_ = (mean * scale).astype(np.float32)
             self.input_std_ = (std * scale).astype(np.float32)
 

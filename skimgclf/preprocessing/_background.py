@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 from skimage.filters import threshold_otsu
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from .._images import PIXEL_MAX, bool_as_pixels, check_images, looks_unit_scaled
-from .._sklearn_compat import StrOptions, _fit_context, validate_params
+from .._sklearn_compat import FINITE, StrOptions, _fit_context, validate_params
 from ..exceptions import InputError
 
 __all__ = ["BackgroundRemover", "otsu_thresholds", "remove_background"]
@@ -20,7 +18,7 @@ _CHUNK_ELEMENTS = 1 << 20
 
 
 @validate_params(
-    {"X": ["array-like"], "threshold": [Real, StrOptions({"otsu"})], "fill": [Real]},
+    {"X": ["array-like"], "threshold": [FINITE, StrOptions({"otsu"})], "fill": [FINITE]},
     prefer_skip_nested_validation=True,
 )
 def remove_background(X, threshold=255, fill=0):
@@ -165,11 +163,16 @@ def _check_threshold(threshold, X):
 def _check_fill(fill, dtype):
     if np.issubdtype(dtype, np.integer):
         info = np.iinfo(dtype)
-        if float(fill) != int(fill) or not info.min <= fill <= info.max:
+        if not np.isfinite(fill) or float(fill) != int(fill) or not info.min <= fill <= info.max:
             raise InputError(
                 f"fill={fill!r} cannot be stored in {dtype} images (range {info.min}..{info.max}); "
                 f"pass an integer fill in that range or convert X to float"
             )
+    elif np.issubdtype(dtype, np.floating) and abs(fill) > float(np.finfo(dtype).max):
+        raise InputError(
+            f"fill={fill!r} cannot be stored in {dtype} images (largest value "
+            f"{np.finfo(dtype).max:g}); pass a smaller fill or convert X to a wider float dtype"
+        )
 
 
 class BackgroundRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -213,8 +216,8 @@ class BackgroundRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "threshold": [Real, StrOptions({"otsu"})],
-        "fill": [Real],
+        "threshold": [FINITE, StrOptions({"otsu"})],
+        "fill": [FINITE],
     }
 
     def __init__(self, *, threshold=255, fill=0):

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._images import check_images
-from .._sklearn_compat import Interval, StrOptions, _fit_context, validate_params
+from .._sklearn_compat import Interval, NJobs, StrOptions, _fit_context, validate_params
 from ..exceptions import InputError
 from ._chunks import DEFAULT_CHUNK_SIZE, map_chunks
 from ._components import HEURISTICS, label_stack
@@ -25,7 +25,7 @@ __all__ = ["LargestDigitExtractor", "extract_largest_digit"]
         "merge_distance": [Interval(Integral, 0, None, closed="left")],
         "output_shape": [tuple, list],
         "margin": [Interval(Integral, 0, None, closed="left")],
-        "n_jobs": [Integral, None],
+        "n_jobs": [NJobs(), None],
         "return_blank": ["boolean"],
         "progress_bar": ["boolean"],
     },
@@ -323,7 +323,7 @@ default="rotated_side"
         "image_shape": [tuple, list, None],
         "channels_first": ["boolean", None],
         "flatten": ["boolean"],
-        "n_jobs": [Integral, None],
+        "n_jobs": [NJobs(), None],
         "progress_bar": ["boolean"],
     }
 

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._images import check_images
-from .._sklearn_compat import Interval, StrOptions, _fit_context, validate_params
+from .._sklearn_compat import Interval, NJobs, StrOptions, _fit_context, validate_params
 from ..exceptions import InputError
 from ._chunks import map_chunks
 
@@ -22,7 +22,7 @@ _HOG_CONSTRAINTS = {
     "cells_per_block": [tuple, list],
     "block_norm": [StrOptions({"L1", "L1-sqrt", "L2", "L2-Hys"})],
     "transform_sqrt": ["boolean"],
-    "n_jobs": [Integral, None],
+    "n_jobs": [NJobs(), None],
     "progress_bar": ["boolean"],
 }
 
@@ -64,7 +64,8 @@ def hog_feature_count(image_shape, orientations=9, pixels_per_cell=(8, 8),
         raise InputError(
             f"images of {image_shape[0]}x{image_shape[1]} pixels are too small for one HOG block "
             f"of cells_per_block={tuple(cells_per_block)} cells of pixels_per_cell="
-            f"{tuple(pixels_per_cell)} pixels; use smaller cells or blocks"
+            f"{tuple(pixels_per_cell)} pixels; use smaller cells or blocks (the hog-* presets "
+            "size them for the images given as make_model(name, image_shape=(H, W)))"
         )
     return blocks[0] * blocks[1] * cells_per_block[0] * cells_per_block[1] * orientations
 

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._images import check_images, unit_scale
 from .._sklearn_compat import StrOptions, _fit_context, validate_params
 from .._sources import ImageDataset
+from ..exceptions import InputError
 
 __all__ = ["Normalizer", "image_statistics", "normalize_images"]
 
@@ -65,12 +66,19 @@ def image_statistics(images, mode="channel"):
         # (Chan et al.): as precise as two passes, and an image set is read once, never whole.
         chunk = np.asarray(chunk, dtype=np.float64)
         n = chunk.size // (chunk.shape[3] if mode == "channel" else int(np.prod(chunk.shape[1:])))
-        chunk_mean = chunk.mean(axis=axes)
-        delta, total = chunk_mean - mean, count + n
-        m2 = m2 + np.square(chunk - chunk_mean).sum(axis=axes) + np.square(delta) * (
-            count * n / total)
-        mean, count = mean + delta * (n / total), total
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
+            chunk_mean = chunk.mean(axis=axes)
+            delta, total = chunk_mean - mean, count + n
+            m2 = m2 + np.square(chunk - chunk_mean).sum(axis=axes) + np.square(delta) * (
+                count * n / total)
+            mean, count = mean + delta * (n / total), total
     std = np.sqrt(m2 / count)
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
+        # squared deviations past float64's range (|values| near 1e154 or more)
+        raise InputError(
+            f"the pixel values are too large for their {mode} mean and standard deviation "
+            "(they overflow float64); rescale the images first"
+        )
     std[std == 0] = 1.0
     return mean, std
 

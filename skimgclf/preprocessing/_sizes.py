@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._images import PIXEL_MAX, check_images, unit_scale
-from .._sklearn_compat import Interval, StrOptions, _fit_context, validate_params
+from .._sklearn_compat import Interval, NJobs, StrOptions, _fit_context, validate_params
 from ..exceptions import InputError
 from ._chunks import DEFAULT_CHUNK_SIZE, map_chunks
 from ._components import HEURISTICS, label_stack
@@ -31,7 +31,7 @@ SIZE_CHANNELS = {
         "min_size": [Interval(Integral, 1, None, closed="left")],
         "merge_distance": [Interval(Integral, 0, None, closed="left")],
         "keep_image": ["boolean"],
-        "n_jobs": [Integral, None],
+        "n_jobs": [NJobs(), None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -239,7 +239,7 @@ default="rotated_side"
         "keep_image": ["boolean"],
         "image_shape": [tuple, list, None],
         "channels_first": ["boolean", None],
-        "n_jobs": [Integral, None],
+        "n_jobs": [NJobs(), None],
     }
 
     def __init__(self, *, channels=("relative", "absolute"), heuristic="rotated_side",
