@@ -7,7 +7,7 @@ import os
 import threading
 from pathlib import Path
 
-__all__ = ["write_atomically"]
+__all__ = ["open_temporary", "write_atomically"]
 
 
 def write_atomically(path, write):
@@ -17,8 +17,7 @@ def write_atomically(path, write):
     The temporary file is on the same file system (where ``os.replace`` is atomic) and flushed
     to the disk before it takes the name, so that an error, a signal or a crash leaves the
     previous file or the new one, never part of one. Only a SIGKILL or a power cut during the
-    write leaves the hidden ``.NAME.PID.THREAD.tmp`` behind. The file gets the permissions any
-    new file gets (``open``'s, under the umask), not the private ones of ``tempfile``.
+    write leaves the hidden ``.NAME.PID.THREAD.RANDOM.tmp`` behind (:func:`open_temporary`).
 
     Examples
     --------
@@ -30,10 +29,9 @@ def write_atomically(path, write):
     (b'whole', ['out.txt'])
     """
     path = Path(path)
-    # the process and the thread: two writers of one path never share a temporary file
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd, tmp = open_temporary(path, ".tmp")
     try:
-        with open(tmp, "wb") as f:
+        with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -42,3 +40,34 @@ def write_atomically(path, write):
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def open_temporary(path, suffix):
+    """A new hidden file beside ``path`` to write and then rename to it: ``(fd, its path)``.
+
+    Its name holds the process and the thread (two writers of one path never share a
+    temporary file) and as much of ``path``'s name as fits the file system's 255-byte limit
+    (a name that fits is not refused for its temporary one). It gets the permissions any new
+    file gets (``open``'s 0o666 under the umask), not the private ones of ``tempfile``. An
+    error names ``path``, the file the user asked for, not the temporary one.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> fd, tmp = open_temporary(os.path.join(tempfile.mkdtemp(), "x" * 250), ".part")
+    >>> os.close(fd); len(tmp.name) <= 255, tmp.name.startswith(".xxx"), tmp.suffix
+    (True, True, '.part')
+    """
+    path = Path(path)
+    tag = f".{os.getpid()}.{threading.get_ident()}.{os.urandom(3).hex()}{suffix}"
+    stem = path.name.encode()[:_NAME_MAX - 1 - len(tag)].decode(errors="ignore")
+    tmp = path.with_name(f".{stem}{tag}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write {path}: {exc.strerror}", str(path)) from None
+    return fd, tmp
+
+
+_NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems

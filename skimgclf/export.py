@@ -512,14 +512,20 @@ def _graph_module(plan):
 
 
 def _export(wrapper, example, exporter, opset_version):
-    """The ONNX ModelProto of ``wrapper`` with a dynamic batch axis."""
+    """The ONNX ModelProto of ``wrapper`` with a dynamic batch axis, in ``opset_version``."""
     import onnx
 
-    logger = logging.getLogger("torch.onnx")
-    level = logger.level
+    highest = onnx.defs.onnx_opset_version()
+    if opset_version is not None and opset_version > highest:
+        raise InputError(f"opset_version={opset_version} is newer than the newest opset onnx "
+                         f"{onnx.__version__} knows ({highest})")
+    loggers = [logging.getLogger(name) for name in ("torch.onnx", "onnxscript")]
+    levels = [logger.level for logger in loggers]
     # the exporters' notes on their own internals (deprecations, fallbacks, "torchvision is not
-    # installed") are not the user's to act on
-    logger.setLevel(logging.ERROR)
+    # installed", the traceback of a version conversion that failed) are not the user's to act
+    # on: what matters is checked below
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -529,7 +535,13 @@ def _export(wrapper, example, exporter, opset_version):
                 proto = onnx.load_from_string(_export_torchscript(wrapper, example,
                                                                   opset_version))
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+    written = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
+    if opset_version is not None and written != opset_version:
+        # the dynamo exporter converts to the opset asked for, and keeps its own on failure
+        raise InputError(f"the {exporter} exporter could not write opset {opset_version} (it "
+                         f"wrote opset {written}); choose another opset_version, or None")
     return proto
 
 

@@ -465,10 +465,15 @@ def load_model(path, *, trusted=None, trusted_pickle=False):
     (True, ['0', '1', '2'])
     """
     path = Path(path)
+    try:
+        path.stat()
+    except PermissionError:  # a folder on the way that cannot be entered: not "missing"
+        raise PermissionError(f"cannot reach the model file {path}: permission denied") \
+            from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(f"model file not found: {path}") from None
     if path.is_dir():
         raise InputError(f"{path} is a directory; expected a model file written by save_model")
-    if not path.exists():
-        raise FileNotFoundError(f"model file not found: {path}")
     extra = _trusted_names(trusted)
     with open(path, "rb") as f:
         head = f.read(8)
@@ -536,8 +541,11 @@ def _load_zip(path, extra):
             if _MANIFEST in names:
                 manifest = _read_manifest(path, zf.read(_MANIFEST))
                 model = _load_skops(path, zf, zf.read(_SKOPS_PART), manifest["nets"], extra)
+            elif _first_member(path) in (_MANIFEST, _SKOPS_PART):
+                # save_model's file cut short: zipfile found the end of its (stored) skops part
+                raise InputError(f"{path} is a truncated model file (its end is missing)")
             elif "schema.json" in names:  # a plain skops.io.dump file: the zip is the skops part
-                model = _load_skops(path, zf, path.read_bytes(), [], extra)
+                model = _load_skops(path, zf, path.read_bytes(), None, extra)
             else:
                 raise InputError(f"{path} is a zip file but not a model file written by "
                                  f"save_model (it holds no {_MANIFEST})")
@@ -548,12 +556,22 @@ def _load_zip(path, extra):
     return _check_model(path, model)
 
 
+def _first_member(path):
+    """The name in the zip's first local header (the file's first bytes), or None."""
+    with open(path, "rb") as f:
+        header = f.read(30)
+        if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
+            return None
+        length = int.from_bytes(header[26:28], "little")
+        return f.read(length).decode("utf-8", errors="replace")
+
+
 def _read_manifest(path, data):
     try:
         manifest = json.loads(data)
         version = manifest["format_version"]
         nets = manifest["nets"]
-        ok = (manifest.get("format") == _FORMAT_NAME and isinstance(version, int)
+        ok = (manifest.get("format") == _FORMAT_NAME and type(version) is int and version >= 1
               and isinstance(nets, list))
     except (ValueError, KeyError, TypeError, AttributeError):
         ok = False
@@ -579,7 +597,7 @@ def _load_skops(path, zf, data, net_entries, extra):
     except Exception as exc:  # a damaged description; nothing was built from it
         raise InputError(f"{path} has a damaged model description ({type(exc).__name__}: "
                          f"{exc})") from exc
-    untrusted = _untrusted(needed, [entry["class"] for entry in net_entries], extra)
+    untrusted = _untrusted(needed, [entry["class"] for entry in net_entries or ()], extra)
     if untrusted:
         raise UntrustedModelError(
             f"{path} needs types that are not trusted: {', '.join(untrusted)}. Nothing of it "
@@ -589,8 +607,7 @@ def _load_skops(path, zf, data, net_entries, extra):
     try:
         # Every name the file needs has just been checked: the list skops gets is ``needed``.
         model = sio.loads(data, trusted=needed)
-        if net_entries:
-            model = _put_nets(path, zf, model, net_entries)
+        model = _put_nets(path, zf, model, net_entries)
     except (InputError, KeyError):
         raise
     except Exception as exc:  # whatever the reader trips on, the file is at fault
@@ -612,9 +629,12 @@ def _untrusted(needed, net_classes, extra):
 
 def _put_nets(path, zf, model, net_entries):
     """The model with each reference replaced by its rebuilt network (see save_model)."""
-    entries = {entry["index"]: entry for entry in net_entries}
+    entries = {entry["index"]: entry for entry in net_entries or ()}
     nets, memo = {}, {}
     for ref in _find(model, _NetReference):
+        if net_entries is None:  # a plain skops file holds no networks of save_model's
+            raise InputError(f"{path} refers to a network but has no {_MANIFEST}: a damaged "
+                             "file written by save_model")
         if ref.index not in entries:
             raise InputError(f"{path}: network {ref.index!r} is not in its {_MANIFEST}")
         if ref.index not in nets:
@@ -635,11 +655,16 @@ def _build_net(path, zf, ref, entry):
     cls = _import(entry["class"])
     if not (isinstance(cls, type) and issubclass(cls, NeuralNet)):
         raise InputError(f"{path}: {entry['class']} is not a skorch network class")
-    net = cls(**ref.params)
     if not entry.get("fitted"):
-        return net
+        return cls(**ref.params)
+    # The weights are the file's: a source of pretrained weights among the parameters (a path,
+    # a URL) is not read while the network is rebuilt, nor reached on the file's say.
+    sources = {k: v for k, v in ref.params.items() if k.endswith("__pretrained")}
+    net = cls(**{**ref.params, **dict.fromkeys(sources)})
     tensors = load_tensors(zf.read(entry["tensors"]))
     history = json.loads(zf.read(entry["history"]))
+    if not isinstance(history, list):
+        raise InputError(f"{path}: the history of network {ref.index!r} is not a list of epochs")
     # What initialize makes is made here, not taken from the file.
     attributes = {k: v for k, v in (ref.attributes or {}).items() if k not in _REBUILT}
     ours = "device_" in attributes  # skimgclf's networks resolve device into device_
@@ -652,6 +677,7 @@ def _build_net(path, zf, ref, entry):
     with torch.random.fork_rng(devices=cuda):  # initialize seeds torch: not the caller's
         net.initialize()
     vars(net).update(attributes)  # the seeds initialize drew again are the saved ones
+    vars(net).update(sources)  # the parameters as saved (set_params would re-initialize)
     if hasattr(net, "_resolve_augment"):
         net._augmenter_ = net._resolve_augment()
     for attr in [f"{name}_" for name in (*net._modules, *net._criteria)]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import struct
 
 import joblib
@@ -173,6 +174,9 @@ CASES = [
     ([*TRAIN, "digits", "-o", "a_file/model.joblib"], "cannot create the folder a_file"),
     (["report", "lr.skimgclf", "digits.npz", "--out", "a_file"], "--out a_file is a file"),
     (["demo", "--out", "a_file"], "--out a_file is a file"),
+    ([*TRAIN, "digits", "-o", "m" * 256], "the file name is 256 bytes long, more than the 255"),
+    (["predict", "lr.skimgclf", "a.png", "-o", "a_folder"],
+     "-o a_folder is a directory; give a file name, e.g. a_folder/predictions.csv"),
     # grid files
     (["search", "digits", "--grid", "missing.json"], "grid file not found: missing.json"),
     (["search", "digits", "--grid", "a_folder"], "grid file a_folder is a directory"),
@@ -466,3 +470,24 @@ def test_an_unwritable_output_is_a_usage_error(in_bad_files, monkeypatch, capsys
     assert main(argv) == 2
     assert capsys.readouterr().err.strip() == "skimgclf train: error: Permission denied: " \
         "out/m.joblib"
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_training(
+    in_bad_files, monkeypatch, capsys
+):
+    # (os.access itself says yes to root, who runs some CI machines: its answer is set here.)
+    import os
+
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    assert main([*TRAIN, "digits", "-o", "out/model.skimgclf"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write in the folder out (permission denied)" in err
+    assert "epoch" not in err
+
+
+def test_a_long_file_name_that_fits_is_written(in_bad_files, capsys):
+    # The hidden temporary name beside it is cut to fit, not the user's name.
+    name = "m" * 240 + ".skimgclf"  # 249 bytes
+    assert main([*TRAIN, "digits", "--limit", "200", "-o", name]) == 0
+    assert (in_bad_files / name).is_file()
+    assert not [p for p in os.listdir(in_bad_files) if p.endswith(".tmp")]

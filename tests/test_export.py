@@ -244,6 +244,16 @@ def test_opset_below_what_dynamo_writes_is_refused(digits_cnn, tmp_path):
     assert opsets[""] == 17
 
 
+def test_opset_newer_than_onnx_knows_is_refused_before_exporting(digits_cnn, tmp_path, capfd):
+    # The dynamo exporter would log a traceback, fall back to its own opset and write that.
+    newest = onnx.defs.onnx_opset_version()
+    with pytest.raises(InputError, match=f"opset_version={newest + 1} is newer than the newest "
+                                         f"opset onnx .* knows \\({newest}\\)"):
+        export_onnx(digits_cnn, tmp_path / "x.onnx", opset_version=newest + 1)
+    assert not (tmp_path / "x.onnx").exists()
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_missing_onnx_says_how_to_install_it(digits_cnn, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'skimgclf\[onnx\]'"):

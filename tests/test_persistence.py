@@ -457,3 +457,65 @@ def test_file_that_is_not_a_model(tmp_path):
     path = _write_model_file(tmp_path / "dict.skimgclf", sio.dumps({"a": 1}))
     with pytest.raises(InputError, match="not a scikit-learn model"):
         load_model(path)
+
+
+def test_a_model_cut_short_anywhere_is_refused(digits, tmp_path):
+    # The skops part is stored uncompressed inside the file: cut after it, the file still
+    # reads as a zip (the part's own), which must not pass for a whole plain skops file.
+    X, y = digits
+    net = save_model(make_model("mlp", max_epochs=1).fit(X, y), tmp_path / "net.skimgclf")
+    logreg = save_model(make_model("logreg").fit(X, y), tmp_path / "logreg.skimgclf")
+    for good in (net, logreg):
+        data = good.read_bytes()
+        with zipfile.ZipFile(good) as zf:
+            starts = [info.header_offset for info in zf.infolist()]
+        cuts = {len(data) - 30, len(data) - 1, *(s + 1000 for s in starts if s + 1000 < len(data))}
+        for cut in sorted(cuts):
+            path = tmp_path / f"cut-{cut}-{good.name}"
+            path.write_bytes(data[:cut])
+            with pytest.raises(InputError, match=r"truncated|damaged|incomplete"):
+                load_model(path)
+
+
+@pytest.mark.parametrize("version", [True, 0, -5, "1", 1.0])
+def test_a_format_version_that_is_not_a_positive_int_is_refused(version, tmp_path):
+    import skops.io as sio
+
+    path = _write_model_file(tmp_path / "v.skimgclf", sio.dumps(LogisticRegression()),
+                             version=version)
+    with pytest.raises(InputError, match="is not a model file written by save_model"):
+        load_model(path)
+
+
+def test_a_network_history_that_is_not_a_list_is_refused(digits, tmp_path):
+    X, y = digits
+    good = save_model(make_model("mlp", max_epochs=1).fit(X, y), tmp_path / "good.skimgclf")
+    with zipfile.ZipFile(good) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    nets = json.loads(parts.pop("manifest.json"))["nets"]
+    parts[nets[0]["history"]] = b'{"epoch": 1}'
+    path = _write_model_file(tmp_path / "history.skimgclf", parts.pop("model.skops"), nets=nets,
+                             extra=parts)
+    with pytest.raises(InputError, match="history of network 0 is not a list of epochs"):
+        load_model(path)
+
+
+def test_loading_reads_no_pretrained_weights_the_file_names(digits, tmp_path, monkeypatch):
+    # The weights are in the file; a pretrained source among the saved parameters (here a
+    # URL, as a crafted file could hold) is kept as a parameter, never fetched or read.
+    from skimgclf import nets
+    from skimgclf.neural import CNNClassifier
+
+    X, y = digits
+    clf = CNNClassifier(architecture="resnet18", max_epochs=1, batch_size=60,
+                        random_state=0).fit(X[:60], y[:60])
+    vars(clf)["module__pretrained"] = "http://127.0.0.1:9/weights.pth"  # no re-initialisation
+    path = save_model(clf, tmp_path / "resnet.skimgclf")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("load_model read pretrained weights")
+
+    monkeypatch.setattr(nets.resnet, "load_torchvision_weights", refuse)
+    loaded = load_model(path)
+    assert loaded.get_params()["module__pretrained"] == "http://127.0.0.1:9/weights.pth"
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))

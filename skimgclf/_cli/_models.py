@@ -11,6 +11,8 @@ from .._console import isatty as _isatty
 from . import _params
 from ._errors import UserError
 
+DEFAULT_MODEL_FILE = "model.skimgclf"  # the persistence module's convention
+
 
 def build_model(name, X, args, *, progress=False):
     """A preset pipeline for images of ``X``'s shape with the user's --param values;
@@ -45,14 +47,34 @@ def preset(name, X, args, *, progress=False):
     return model
 
 
-def output_path(path, option) -> Path:
-    """``path`` as a file to write, checked before any work is done."""
+def output_path(path, option, example=DEFAULT_MODEL_FILE) -> Path:
+    """``path`` as a file to write, checked before any work is done (a training run must not
+    end in an error it could have given at the start)."""
     out = Path(path)
+    limit = _name_max(out.parent)
+    if len(out.name.encode()) > limit:
+        raise UserError(f"{option} {path}: the file name is {len(out.name.encode())} bytes "
+                        f"long, more than the {limit} its folder allows; give a shorter name")
     if out.is_dir():
         raise UserError(f"{option} {path} is a directory; give a file name, e.g. "
-                        f"{out / DEFAULT_MODEL_FILE}")
+                        f"{out / example}")
     make_folder(out.parent, f"{option} {path}")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise UserError(f"{option} {path}: cannot write in the folder {out.parent} (permission "
+                        "denied); give a path in a folder you can write to")
+    if out.exists() and not os.access(out, os.W_OK):
+        raise UserError(f"{option} {path} is a read-only file; remove it, make it writable, or "
+                        "give another name")
     return out
+
+
+def _name_max(folder) -> int:
+    while not folder.exists() and folder != folder.parent:  # a folder still to be made
+        folder = folder.parent
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows): the common limit
+        return 255
 
 
 def output_folder(path, option):
@@ -103,7 +125,6 @@ TRUST_HELP = ("open a pickle/joblib model file: it can run any code; only for fi
               "or trust")
 MODEL_HELP = ("a model file saved by 'skimgclf train' or 'search -o' (opened without running "
               "code from it); a pickle/joblib file only with --trust")
-DEFAULT_MODEL_FILE = "model.skimgclf"  # the persistence module's convention
 
 
 def add_model_file_args(p):
@@ -124,10 +145,8 @@ def load_model(path, *, trust=False):
 
     if os.path.isdir(path):
         raise UserError(f"{path} is a directory; expected a model file saved by 'skimgclf train'")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"model file not found: {path}")
     try:
-        model = read_model(path, trusted_pickle=trust)
+        model = read_model(path, trusted_pickle=trust)  # missing, unreadable: named there
     except UntrustedPickleError:
         raise UserError(f"{path} is a pickle/joblib file, and opening one runs code stored in "
                         "it: give --trust to open it, only if you made it or trust who did "

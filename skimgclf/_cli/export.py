@@ -28,7 +28,7 @@ def add_parser(subparsers, parents=()):
     export.add_argument("--input-dtype", choices=["uint8", "float32"], default="uint8",
                         help="dtype of the graph's input: that of the images the model was "
                         "trained on")
-    export.add_argument("--opset", type=int_at_least(7), metavar="N",
+    export.add_argument("--opset", type=int_at_least(13), metavar="N",
                         help="the ONNX opset (default: the exporter's)")
     add_quiet(export)
     export.set_defaults(func=run)
@@ -39,7 +39,7 @@ def run(args) -> int:
     output = args.output or str(Path(args.model).with_suffix(".onnx"))
     if os.path.abspath(output) == os.path.abspath(args.model):
         raise UserError(f"-o {output} is the model file itself; give another file name")
-    out = _models.output_path(output, "-o")
+    out = _models.output_path(output, "-o", "model.onnx")
     model = _models.load_model(args.model, trust=args.trust)
     from ..export import export_onnx  # onnx itself is imported when it runs
     try:  # export_onnx writes whole or not at all: a refused step leaves the previous file

@@ -45,7 +45,7 @@ def add_parser(subparsers, parents=()):
 def run(args) -> int:
     from ..datasets import load_images
 
-    out = _models.output_path(args.output, "-o") if args.output else None
+    out = _models.output_path(args.output, "-o", "predictions.csv") if args.output else None
     model = _models.load_model(args.model, trust=args.trust)
     found = load_images(args.paths, like=model, recursive=args.recursive)
     if not args.quiet:

@@ -143,6 +143,9 @@ def _list(data_home, out) -> int:
     from ._registry import cached_size, cached_subsets, download_size
 
     home = data_home_path(data_home)
+    if home.exists() and not home.is_dir():
+        raise NotADirectoryError(f"the data home {home} is a file, not a folder; give the "
+                                 "folder of the data sets (--data-home)")
     print(f"cache: {home}", file=out)
     print(f"{'name':<14} {'cached':<23} {'size':<24} data", file=out)
     found_local = []

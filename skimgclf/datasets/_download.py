@@ -42,6 +42,7 @@ from typing import NamedTuple
 
 import filelock
 
+from .._atomic import open_temporary
 from .._sklearn_compat import validate_params
 from ..exceptions import InputError
 from ._names import DATA_HOME_ENV
@@ -253,7 +254,7 @@ def _write_stamps(folder: Path, update=None, forget=()) -> None:
     files = {**_read_stamps(folder), **(update or {})}
     for rel in forget:
         files.pop(rel, None)
-    fd, tmp = tempfile.mkstemp(prefix=f"{STAMPS_NAME}.", suffix=".part", dir=folder)
+    fd, tmp = open_temporary(folder / STAMPS_NAME, ".part")  # the umask's mode, not 0600
     try:
         with os.fdopen(fd, "w") as f:
             json.dump({"format": 1, "algorithm": _STAMP_ALGORITHM, "files": files}, f,
@@ -477,10 +478,11 @@ def _download(url: str, target: Path, algorithms, *, size=None):
     """Stream ``url`` into a new staging file beside ``target``, hashing it as it arrives.
 
     Returns the staging file (the caller renames or deletes it), its size and its hex digests.
-    The name is unique (``.<name>.<random>.part``), so that no two writers share one.
+    The name is unique (``.<name>.<pid>.<thread>.<random>.part``), so that no two writers
+    share one.
     """
     hashes = _new_hashes(algorithms)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    fd, tmp = open_temporary(target, ".part")  # the umask's mode, not tempfile's 0600
     bar = None
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=_TIMEOUT) as resp:

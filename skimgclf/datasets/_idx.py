@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 import zlib
@@ -156,7 +157,7 @@ def _parse(raw: bytes, path: str) -> np.ndarray:
                          f"but the file holds only {len(raw)} bytes")
     dims = struct.unpack(f">{n_dims}I", raw[4:header])
     dtype = _DTYPES[type_code]
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(int(d) for d in dims) * dtype.itemsize  # Python ints: no overflow
     held = len(raw) - header
     if held != expected:
         problem = "truncated" if held < expected else "corrupt (it has trailing bytes)"
