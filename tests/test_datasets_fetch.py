@@ -12,7 +12,9 @@ import gzip
 import hashlib
 import http.server
 import io
+import os
 import pickle
+import stat
 import struct
 import tarfile
 import threading
@@ -233,6 +235,21 @@ def test_idx_fetchers_download_then_cache(server, monkeypatch, tmp_path, mnist_s
     assert sum(server.requests.values()) == 4  # cache hit: not one more request
     X_off, _ = fetch(subset="test", data_home=tmp_path, download=False, return_X_y=True)
     assert X_off.shape == (N_TEST, 784) and sum(server.requests.values()) == 4
+
+
+def test_cached_files_and_stamps_get_the_permissions_of_any_new_file(server, monkeypatch,
+                                                                    tmp_path, mnist_slices):
+    # Not tempfile's private 0600: a data home may be shared by the users of a machine.
+    base = _serve_idx_set(server, monkeypatch, "mnist", mnist_slices)
+    old = os.umask(0o022)
+    try:
+        fetch_mnist(subset="test", data_home=tmp_path, base_url=base)
+    finally:
+        os.umask(old)
+    files = [p for p in (tmp_path / "mnist").iterdir() if p.is_file()]
+    assert {p.name for p in files} >= {".stamps.json"} and len(files) >= 3
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path.name
 
 
 def test_fetch_mnist_tries_the_default_mirrors_in_order(server, monkeypatch, tmp_path,
