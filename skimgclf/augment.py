@@ -24,9 +24,10 @@ from .exceptions import InputError, InputTypeError
 __all__ = ["RandomAffine", "random_affine"]
 
 # The amounts of RandomAffine and random_affine, declared once for both.
+# Finite amounts only: an infinite rotation or shift would make every pixel NaN.
 _AMOUNTS = {
-    "rotation": [Interval(numbers.Real, 0, None, closed="left")],
-    "shift": [Interval(numbers.Real, 0, None, closed="left")],
+    "rotation": [Interval(numbers.Real, 0, 360, closed="both")],
+    "shift": [Interval(numbers.Real, 0, math.inf, closed="left")],
     "scale": [tuple, list, None],
     "hflip": ["boolean", StrOptions({"alternate"})],
     "cutout": [Interval(numbers.Integral, 0, None, closed="left")],
@@ -34,18 +35,22 @@ _AMOUNTS = {
 
 
 def _check_scale(scale):
-    """None or a (low, high) zoom range with 0 < low <= high."""
+    """None or a (low, high) zoom range with 0.01 <= low <= high <= 100 (beyond, the image
+    shrinks below a pixel or its sampling grid overflows to NaN)."""
     if scale is None:
         return None
     if len(scale) != 2 or not all(
         isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
         for v in scale
-    ) or not 0 < scale[0] <= scale[1]:
+    ) or not _ZOOM[0] <= scale[0] <= scale[1] <= _ZOOM[1]:
         raise InputError(
-            f"scale must be None or a (low, high) zoom range with 0 < low <= high, e.g. "
-            f"(0.9, 1.1); got {scale!r}"
+            f"scale must be None or a (low, high) zoom range with {_ZOOM[0]} <= low <= high <= "
+            f"{_ZOOM[1]}, e.g. (0.9, 1.1); got {scale!r}"
         )
     return float(scale[0]), float(scale[1])
+
+
+_ZOOM = (0.01, 100)
 
 
 @validate_params(
@@ -64,13 +69,13 @@ def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, hflip=False, c
     ----------
     images : torch.Tensor of shape (n, C, H, W)
         Floating point images; the background outside the image is filled with 0.
-    rotation : float >= 0
+    rotation : float in [0, 360]
         Maximum rotation in degrees (uniform in ``[-rotation, rotation]``).
     shift : float >= 0
         Maximum shift in pixels along each axis (uniform in ``[-shift, shift]``).
     scale : tuple of 2 floats or None
-        Range of the zoom factor, ``0 < low <= high``, e.g. ``(0.9, 1.1)``; None keeps the
-        size.
+        Range of the zoom factor, ``0.01 <= low <= high <= 100``, e.g. ``(0.9, 1.1)``; None
+        keeps the size.
     hflip : bool or "alternate"
         Mirror each image left-right with probability 1/2. The flip is folded into the same
         affine matrix, so it costs nothing extra. Only for classes that are left-right symmetric
@@ -115,10 +120,17 @@ def random_affine(images, *, rotation=0.0, shift=0.0, scale=None, hflip=False, c
 def _affine(images, rotation, shift, scale, hflip, cutout, generator, flips=None):
     """The work of :func:`random_affine`, for callers whose amounts are already validated
     (:class:`RandomAffine`, once per training batch: no per-call signature binding)."""
-    if images.ndim != 4:
+    if not isinstance(images, torch.Tensor):
+        raise InputTypeError(f"random_affine needs a torch.Tensor of (n, C, H, W) images, got "
+                             f"{type(images).__name__}; convert it with torch.as_tensor")
+    if images.ndim != 4 or 0 in images.shape[1:]:
         raise InputError(
-            f"random_affine needs (n, C, H, W) images, got shape {tuple(images.shape)}"
+            f"random_affine needs (n, C, H, W) images with C, H and W of at least 1, got shape "
+            f"{tuple(images.shape)}"
         )
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise InputTypeError(f"generator must be a torch.Generator or None, got "
+                             f"{type(generator).__name__}")
     if not images.is_floating_point():
         raise InputTypeError(
             f"random_affine needs floating point images, got {images.dtype}; convert them "
@@ -181,12 +193,12 @@ class RandomAffine:
 
     Parameters
     ----------
-    rotation : float >= 0
+    rotation : float in [0, 360]
         Maximum rotation in degrees.
     shift : float >= 0
         Maximum shift in pixels.
     scale : tuple of 2 floats or None
-        Zoom range, ``0 < low <= high``.
+        Zoom range, ``0.01 <= low <= high <= 100``.
     hflip : bool or "alternate"
         Mirror a random half of the images left-right (for left-right symmetric classes such as
         clothes; never for digits). ``"alternate"`` (airbench's alternating flip) mirrors a

@@ -10,7 +10,8 @@ program that imported torch already.
 from __future__ import annotations
 
 import sys
-from numbers import Integral
+from collections.abc import Mapping
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
@@ -160,11 +161,19 @@ def history_curves(source) -> dict:
             f"{type(estimator).__name__} records no training curves; pass a fitted skorch net "
             "(history_ / history), an MLPClassifier (loss_curve_) or a list of epoch dicts"
         )
+    if not all(isinstance(row, Mapping) for row in history):
+        odd = next(row for row in history if not isinstance(row, Mapping))
+        raise InputError("the history must be a list of epoch dicts (e.g. {'epoch': 1, "
+                         f"'train_loss': 0.5}}); got an entry of type {type(odd).__name__}")
     epochs = [dict(row) for row in history]
     curves = {"epoch": np.array([row.get("epoch", i + 1) for i, row in enumerate(epochs)])}
     for key in CURVE_KEYS:
         if any(key in row for row in epochs):
-            curves[key] = np.array([row.get(key, np.nan) for row in epochs], dtype=float)
+            values = [row.get(key, np.nan) for row in epochs]
+            if not all(isinstance(v, Real) and not isinstance(v, bool) for v in values):
+                raise InputError(f"the history's {key} must be numbers, one per epoch; got "
+                                 f"{[v for v in values if not isinstance(v, Real)][:3]!r}")
+            curves[key] = np.array(values, dtype=float)
     if len(curves) == 1:
         raise InputError(
             "the history holds no train_loss, valid_loss, train_acc or valid_acc; record at "
@@ -547,8 +556,16 @@ def _layers(estimator, input_shape=None):
                     )
                 )
         return rows
-    if hasattr(final, "fit") and hasattr(final, "get_params"):
-        check_is_fitted(final)
+    if not (hasattr(final, "fit") and hasattr(final, "get_params")):
+        raise InputTypeError(
+            "expected an estimator, a Pipeline, a search or a torch.nn.Module; got "
+            f"{type(final).__name__}"
+        )
+    check_is_fitted(final)
+    n_features = getattr(final, "n_features_in_", None)
+    if input_shape is not None and n_features is not None and input_shape != (n_features,):
+        raise InputError(f"input_shape={input_shape} does not fit {type(final).__name__}, "
+                         f"which takes rows of {n_features} features: ({n_features},)")
     if hasattr(final, "coefs_") and hasattr(final, "intercepts_"):  # scikit-learn MLP
         return [
             (
@@ -577,7 +594,8 @@ def _check_input_shape(input_shape):
     if input_shape is None:
         return None
     shape = tuple(input_shape)
-    if not shape or not all(isinstance(s, Integral) and s >= 1 for s in shape):
+    if not shape or not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1
+                            for s in shape):
         raise InputError(
             f"input_shape={input_shape!r} must be the shape of one sample without the batch, "
             "positive ints: (C, H, W) for a convolutional network, (n_features,) for a dense one"

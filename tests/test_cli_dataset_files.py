@@ -28,6 +28,8 @@ def files(tmp_path):
     np.savez(tmp_path / "floats.npz", X=np.zeros((2, 32, 32, 3)), y=np.zeros(2, np.uint8))
     np.savez(tmp_path / "labels.npz", X=np.zeros((2, 32, 32, 3), np.uint8), y=np.array([3, 10]))
     np.savez(tmp_path / "lengths.npz", X=np.zeros((2, 32, 32, 3), np.uint8), y=np.zeros(3))
+    np.savez(tmp_path / "no_images.npz", X=np.zeros((0, 32, 32, 3), np.uint8),
+             y=np.zeros(0, np.uint8))
     (tmp_path / "folder").mkdir()
     scipy.io.savemat(tmp_path / "faces.mat", {"faces": np.zeros((4096, 10), np.uint8)})
     scipy.io.savemat(tmp_path / "other.mat", {"pixels": np.zeros((4096, 10), np.uint8)})
@@ -54,6 +56,7 @@ def files(tmp_path):
         ("lengths.npz", ValueError, r"lengths.npz holds X of shape \(2, 32, 32, 3\) and y of"),
         ("floats.npz", ValueError, r"floats.npz: X has dtype float64; expected uint8"),
         ("labels.npz", ValueError, r"labels.npz: y must hold the class indices 0-9.*\[3, 10\]"),
+        ("no_images.npz", ValueError, r"no_images.npz holds no images \(X has shape \(0, 32"),
     ],
 )
 def test_load_cifar10_npz_names_the_bad_part(files, name, error, message):

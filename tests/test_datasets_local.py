@@ -189,6 +189,32 @@ def test_folder_images_are_resized_and_read_in_the_colour_asked(tmp_path):
         4, 3, 5, 3)
 
 
+def test_a_class_folder_without_images_is_named(tmp_path):
+    # load_image_folder kept it as a class that no image has (ImageFolderDataset refused it)
+    import skimage.io
+
+    from skimgclf.datasets import load_image_folder
+
+    for name in ("cat", "dog"):
+        (tmp_path / name).mkdir()
+    skimage.io.imsave(tmp_path / "cat" / "0.png", np.zeros((4, 4), np.uint8),
+                      check_contrast=False)
+    with pytest.raises(InputError, match="class folder.s. dog under .* hold no image files"):
+        load_image_folder(tmp_path)
+
+
+def test_idx_target_names_must_name_every_label(tmp_path):
+    from skimgclf.datasets import load_idx_folder
+
+    _idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((3, 4, 4)))
+    _idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.array([0, 2, 1]))
+    with pytest.raises(InputError, match=r"target_names holds 2 names, but the test labels .* "
+                                         r"go from 0 to 2"):
+        load_idx_folder(tmp_path, subset="test", target_names=["a", "b"])
+    named = load_idx_folder(tmp_path, subset="test", target_names=["a", "b", "c"])
+    assert named.target_names[named.target].tolist() == ["a", "c", "b"]
+
+
 def test_data_errors_are_input_errors():
     assert issubclass(DataError, InputError)
     with pytest.raises(DataError, match="--color gray|rgb"):

@@ -122,6 +122,25 @@ def test_layer_summary_of_scikit_learn_models():
     assert layer_summary(DummyClassifier().fit(X, y)) is None
 
 
+def test_what_is_not_a_model_and_shapes_that_do_not_fit_are_refused():
+    # they returned None (as for a model without layers), or ignored the shape
+    for thing in (None, "abc", np.zeros(3)):
+        with pytest.raises(TypeError, match="expected an estimator, a Pipeline, a search or a "
+                                            f"torch.nn.Module; got {type(thing).__name__}"):
+            parameter_counts(thing)
+    lr = LogisticRegression().fit(np.random.default_rng(0).normal(size=(10, 4)), [0, 1] * 5)
+    with pytest.raises(ValueError, match=r"input_shape=\(99,\) does not fit LogisticRegression, "
+                                         r"which takes rows of 4 features"):
+        layer_summary(lr, input_shape=(99,))
+    assert layer_summary(lr, input_shape=(4,))[0].count == 5
+    with pytest.raises(ValueError, match="positive ints"):
+        layer_summary(TinyConvNet(), input_shape=(True, 8, 8))
+    with pytest.raises(ValueError, match="list of epoch dicts .* got an entry of type int"):
+        inspection.history_curves([1, 2])
+    with pytest.raises(ValueError, match=r"the history's train_loss must be numbers"):
+        inspection.history_curves([{"train_loss": "x"}])
+
+
 def test_inspection_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"does not go through TinyConvNet.*\(C, H, W\)"):
         summary(TinyConvNet(), input_shape=(3, 8, 8))

@@ -97,6 +97,7 @@ def load_image_folder(path, image_shape=None, color=None, *, return_X_y=False):
     target = [label for label, files in enumerate(files_per_class) for _ in files]
     if not filenames:
         raise InputError(f"no image files ({', '.join(IMAGE_EXTENSIONS)}) under {root}")
+    _check_no_empty_class(root, classes, files_per_class, IMAGE_EXTENSIONS)
     images, color, conversions = read_image_files(filenames, color, image_shape,
                                                   where=f" under {root}")
     descr = (f"Image folder {root}: {len(images)} {color} images in {len(classes)} classes "
@@ -129,3 +130,14 @@ def _list_image_folder(root, extensions=IMAGE_EXTENSIONS):
         )
         files_per_class.append([os.path.join(folder, f) for f in files])
     return classes, files_per_class
+
+
+def _check_no_empty_class(root, classes, files_per_class, extensions):
+    # A class without images could never be predicted, and its label would shift no target:
+    # most likely a wrong folder or a wrong extension, which deserves a message now.
+    empty = [name for name, files in zip(classes, files_per_class, strict=True) if not files]
+    if empty:
+        raise InputError(
+            f"class folder(s) {', '.join(empty)} under {root} hold no image files "
+            f"({', '.join(extensions)}); every sub-folder of the root is a class"
+        )

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._sources import ImageDataset
 from ..exceptions import InputError
-from ._folder import _list_image_folder
+from ._folder import _check_no_empty_class, _list_image_folder
 from ._read_images import IMAGE_EXTENSIONS, check_size, read_image, unreadable_text
 
 __all__ = ["ImageFolderDataset"]
@@ -162,14 +162,3 @@ def _check_extensions(extensions):
         raise InputError(f"extensions must be file name endings such as '.png'; got "
                          f"{extensions!r}")
     return tuple(e.lower() for e in extensions)
-
-
-def _check_no_empty_class(root, classes, files_per_class, extensions):
-    # A class without images could never be predicted, and its label would shift no target:
-    # most likely a wrong folder or a wrong extension, which deserves a message now.
-    empty = [name for name, files in zip(classes, files_per_class, strict=True) if not files]
-    if empty:
-        raise InputError(
-            f"class folder(s) {', '.join(empty)} under {root} hold no image files "
-            f"({', '.join(extensions)}); every sub-folder of the root is a class"
-        )

@@ -105,8 +105,15 @@ def load_idx_folder(folder, *, subset="train", target_names=None, return_X_y=Fal
             f"{target.shape}; the folder must hold one images file (or all its parts) and its "
             "labels file"
         )
+    n_classes = int(target.max()) + 1
     if target_names is None:
-        target_names = [str(label) for label in range(int(target.max()) + 1)]
+        target_names = [str(label) for label in range(n_classes)]
+    elif np.ndim(target_names) != 1 or len(target_names) < n_classes:
+        # target_names[target] names each image: one name per label, 0 to the largest
+        raise InputError(
+            f"target_names holds {np.size(target_names)} names, but the {subset} labels of "
+            f"{folder} go from 0 to {n_classes - 1}: give one name per label, in label order"
+        )
     descr = f"{subset} split read from the IDX files of {folder}"
     return image_bunch(images, target, np.asarray(target_names), descr, return_X_y=return_X_y)
 

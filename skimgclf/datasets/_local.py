@@ -164,6 +164,8 @@ def _read_cifar10_part(path):
                          "(n, 32, 32, 3) and (n,)")
     if X.dtype != np.uint8:
         raise InputError(f"{path}: X has dtype {X.dtype}; expected uint8 pixels 0-255")
+    if len(X) == 0:
+        raise InputError(f"{path} holds no images (X has shape {X.shape})")
     if y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or y.max() > 9)):
         raise InputError(f"{path}: y must hold the class indices 0-9 of CIFAR-10; got {y.dtype} "
                          f"values {np.unique(y)[:10].tolist()}")

@@ -220,14 +220,19 @@ def _hw(shape):
 
 # --------------------------------------------------------------------------- arguments
 def check_size(image_shape, name="image_shape"):
-    """``(H, W)`` of two positive ints, as a tuple; anything else is named."""
+    """``(H, W)`` of two positive ints up to ``_MAX_SIDE``, as a tuple; anything else is
+    named."""
     if len(image_shape) != 2 or not all(
-        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and 1 <= s <= _MAX_SIDE
         for s in image_shape
     ):
-        raise InputError(f"{name} must be (H, W) with two positive ints; got "
-                         f"{tuple(image_shape)!r}")
+        raise InputError(f"{name} must be (H, W) with two positive ints (at most "
+                         f"{_MAX_SIDE}); got {tuple(image_shape)!r}")
     return tuple(int(s) for s in image_shape)
+
+
+# A side past this is a typo, not an image to classify: refused before any memory is asked for.
+_MAX_SIDE = 16384
 
 
 def _check_target(image_shape, color):
