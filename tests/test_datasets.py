@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import re
+import signal
 import struct
 
 import numpy as np
@@ -20,6 +22,7 @@ from skimgclf.datasets import (
     load_olivetti_faces,
     make_modified_mnist,
 )
+from skimgclf.exceptions import InputError
 
 # The published class counts of MNIST (LeCun et al.).
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -400,6 +403,116 @@ def test_modified_mnist_argument_errors(mnist_digits):
         make_modified_mnist(2, digits=(np.zeros((3, 28, 28)), [1, 2, 3]))
     with pytest.raises(ValueError, match="as many"):
         make_modified_mnist(2, digits=(mnist_digits[0][:3], [1, 2]))
+
+
+@contextlib.contextmanager
+def _fails_instead_of_hanging(seconds=300):
+    """Turn an endless loop in the body into a failure after ``seconds`` (where SIGALRM exists).
+
+    A hang guard, not a speed check: the bodies below end in about 2 s on a quiet 2-core
+    machine, so 300 s leaves a busy one a hundred times that."""
+    if not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s: an endless loop")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("n_digits", [2, (1, 2)])
+def test_modified_mnist_refuses_a_zero_width_scale_range_for_several_digits(n_digits):
+    # Equal scales give no unique largest digit: the tie redraw used to loop forever.
+    with _fails_instead_of_hanging(), pytest.raises(
+        InputError, match=r"scale_range=\(1\.0, 1\.0\) has zero width, but n_digits=.* widen "
+        r"scale_range \(low < high\) or pass n_digits=1"
+    ):
+        make_modified_mnist(1, scale_range=(1.0, 1.0), n_digits=n_digits, random_state=0)
+    # One digit per image needs no largest: the same range is fine there.
+    X, y = make_modified_mnist(2, scale_range=(1.0, 1.0), n_digits=1, random_state=0)
+    assert X.shape == (2, 64, 64) and y.shape == (2,)
+
+
+def test_modified_mnist_bounds_the_redraws_of_tied_scales():
+    # Two floats wide: 40 digits all but never get a unique largest scale.
+    narrow = (1.0, float(np.nextafter(1.0, 2.0)))
+    with _fails_instead_of_hanging(), pytest.raises(
+        InputError, match=r"gave 40 digits no unique largest scale in \d+ draws.* widen "
+        r"scale_range or lower n_digits"
+    ):
+        make_modified_mnist(1, scale_range=narrow, n_digits=40, image_size=400, random_state=0)
+    # With 3 digits such a range does give unique largest scales, and the labels follow them.
+    X, y, meta = make_modified_mnist(5, scale_range=narrow, n_digits=3, random_state=0,
+                                     return_metadata=True)
+    for label, digits in zip(y, meta, strict=True):
+        scales = [d["scale"] for d in digits]
+        assert scales.count(max(scales)) == 1
+        assert label == digits[int(np.argmax(scales))]["label"]
+
+
+def test_modified_mnist_gives_up_on_digits_that_never_fit_min_gap_apart():
+    # Three digits of ~25 pixels cannot be 5 pixels apart in 36x36: placement used to retry
+    # forever.
+    with _fails_instead_of_hanging(), pytest.raises(
+        InputError, match=r"could not place the digits of image 0 min_gap=5 pixels apart in "
+        r"image_size=36 .*raise image_size, lower scale_range .*lower min_gap .*lower n_digits"
+    ):
+        make_modified_mnist(1, image_size=36, n_digits=3, scale_range=(0.9, 1.0), min_gap=5,
+                            random_state=0)
+
+
+_EIGHT = np.ones((3, 8, 8))  # three source images for the label checks
+_RULE = r".*; digits=\(images, labels\) needs labels that are integers >= 0"
+BAD_DIGIT_LABELS = {
+    "fractional floats": ([5.7, 3.7, 2.7], r"digits\[1\] holds values that are not class "
+                          r"labels \(digits\[1\]\[0\] = 5\.7\)" + _RULE),
+    "strs": (np.array(["5", "3", "2"]), r"digits\[1\] holds str labels \(digits\[1\]\[0\] = "
+             r"'5'\)" + _RULE),
+    "NaN": ([5.0, np.nan, 2.0], r"digits\[1\] holds 1 missing label\(s\) \(NaN or None\) at "
+            r"index \[1\]; drop those samples or fill in their labels"),
+    "uint64 near 2**64": (np.array([5, 3, 2**64 - 1], dtype=np.uint64),
+                          r"digits\[1\] holds 1 label\(s\) that are not integers in "
+                          r"0\.\.2\*\*63-1 \(digits\[1\]\[2\] = 18446744073709551615\)"
+                          + _RULE),
+    "negative": ([5, -3, 2], r"not integers in 0\.\.2\*\*63-1 \(digits\[1\]\[1\] = -3\)"
+                 + _RULE),
+    "float 2**63": ([5.0, 3.0, 2.0**63], r"not integers in 0\.\.2\*\*63-1" + _RULE),
+    "bools": ([True, False, True], r"digits\[1\] holds bool labels" + _RULE),
+}
+
+
+@pytest.mark.parametrize("labels, match", BAD_DIGIT_LABELS.values(), ids=BAD_DIGIT_LABELS)
+def test_modified_mnist_refuses_source_labels_that_are_not_class_integers(labels, match):
+    with pytest.raises(InputError, match=match):
+        make_modified_mnist(2, digits=(_EIGHT, labels), n_digits=1, random_state=0)
+
+
+def test_modified_mnist_takes_integral_float_labels_as_ints(mnist_digits):
+    images, labels = mnist_digits[0][:50], mnist_digits[1][:50]
+    X, y = make_modified_mnist(10, digits=(images, labels), random_state=0)
+    Xf, yf = make_modified_mnist(10, digits=(images, labels.astype(np.float64)), random_state=0)
+    np.testing.assert_array_equal(Xf, X)
+    np.testing.assert_array_equal(yf, y)
+    assert yf.dtype == np.int64
+
+
+@pytest.mark.parametrize("images, match", [
+    (np.ones((3, 0, 5)), r"digit images of shape 0x5 have no pixels; pass images of at least "
+                         r"1x1"),
+    (np.ones((3, 0)), r"digit images of shape 0x0 have no pixels"),
+    (np.ones((3, 10)), r"digit images given as flat rows must be square: rows of 10 values are "
+                       r"not; pass \(n, H, W\) images"),
+], ids=["(3, 0, 5)", "flat rows of 0", "flat rows of 10"])
+def test_modified_mnist_refuses_source_images_without_a_square_of_pixels(images, match):
+    with pytest.raises(InputError, match=match):
+        make_modified_mnist(2, digits=(images, [1, 2, 3]), n_digits=1, random_state=0)
 
 
 # --------------------------------------------------------------------------- bad arguments

@@ -10,6 +10,7 @@ from scipy import ndimage
 from sklearn.utils import check_random_state
 
 from .._images import image_shape_from_flat
+from .._labels import as_labels
 from .._sklearn_compat import Interval, StrOptions, validate_params
 from ..exceptions import InputError
 from ._embedded import load_digits_images
@@ -17,6 +18,11 @@ from ._embedded import load_digits_images
 __all__ = ["make_modified_mnist"]
 
 _MNIST_SIDE = 28  # the embedded 8x8 digits are upscaled to MNIST's size, so scales mean the same
+# Draws of one image's scales, or of its digits' placement, before the parameters are declared
+# impossible. Workable parameters need a handful (the defaults with min_gap=3 fail ~1 draw in
+# 300); the cap only turns what would be an endless loop into an error, within seconds.
+_MAX_DRAWS = 1000
+_INT64_MAX = np.iinfo(np.int64).max
 
 
 @validate_params(
@@ -59,12 +65,15 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
         Number of images.
     digits : (images, labels) or None
         Source digits: images (n, H, W) or flat square rows (n, H*W), any numeric dtype, the
-        digit brighter than its background (as in MNIST); labels (n,). None uses the embedded
+        digit brighter than its background (as in MNIST); labels (n,), integers >= 0 (the
+        classes, e.g. 0-9; integral floats such as 3.0 are accepted). None uses the embedded
         8x8 digits (:func:`load_digits_images`) upscaled to 28x28.
     n_digits : int or (min, max), default=(2, 3)
         Digits per image, drawn uniformly between ``min`` and ``max`` inclusive.
     scale_range : (low, high), default=(0.4, 1.2)
-        Range of the rescaling factors.
+        Range of the rescaling factors. When an image may hold more than one digit, the range
+        must have a width (``low < high``): the label is the digit with the unique largest
+        scale.
     rotation_range : (low, high), default=(-45, 45)
         Range of the rotation angles, in degrees (counter-clockwise).
     image_size : int, default=64
@@ -86,7 +95,8 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
     min_gap : int or None, default=None
         None lets digits overlap (the study superimposed them). An int k keeps at least k
         background pixels between any two digits (chessboard distance), so that each digit is a
-        component of its own; placements are redrawn until they fit.
+        component of its own; placements are redrawn until they fit (an error is raised when
+        the digits keep finding no room: a larger ``image_size`` or smaller digits are needed).
     min_scale_ratio : float >= 1, default=1.0
         The largest digit's scale is at least this many times every other digit's, so that the
         label is clear by eye (e.g. 1.2). With 1.0 all scales are drawn independently.
@@ -128,11 +138,18 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
     if s_lo * ratio > s_hi:
         raise InputError(f"min_scale_ratio={min_scale_ratio} must be >= 1 and leave room in "
                          f"scale_range={scale_range} (low * ratio <= high)")
+    if hi_n > 1 and s_lo == s_hi:
+        # Every digit would get the same scale: no unique largest digit, so no label.
+        raise InputError(f"scale_range={scale_range!r} has zero width, but n_digits={n_digits!r} "
+                         f"puts up to {hi_n} digits in an image and the label is the digit with "
+                         "the unique largest scale; widen scale_range (low < high) or pass "
+                         "n_digits=1")
 
     X = np.empty((n_samples, image_size, image_size), dtype=np.uint8)
     y = np.empty(n_samples, dtype=np.int64)
     metadata = []
     i = 0
+    no_room = 0  # draws in a row whose digits found no room min_gap apart
     while i < n_samples:
         k = int(rng.randint(lo_n, hi_n + 1))
         picks = rng.randint(0, len(images), size=k)
@@ -148,7 +165,17 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
                                  f"image_size={image_size}; lower scale_range or raise image_size")
         corners = _place(masks, image_size, min_gap, rng)
         if corners is None:  # no room for these digits min_gap apart: draw the image anew
+            no_room += 1
+            if no_room >= _MAX_DRAWS:
+                # Some digit sizes never fit; bounded so that those parameters fail, not hang.
+                raise InputError(
+                    f"could not place the digits of image {i} min_gap={min_gap} pixels apart in "
+                    f"image_size={image_size} ({_MAX_DRAWS} draws in a row, with "
+                    f"n_digits={n_digits!r} and scale_range={scale_range!r}): they do not fit; "
+                    "raise image_size, lower scale_range (smaller digits), lower min_gap (or "
+                    "pass None to let digits overlap) or lower n_digits")
             continue
+        no_room = 0
         canvas = _background(background, image_size, digit_value, rng)
         largest = int(np.argmax(scales))
         digits_meta = []
@@ -176,13 +203,19 @@ def make_modified_mnist(n_samples, digits=None, n_digits=(2, 3), scale_range=(0.
 
 def _draw_scales(k, low, high, ratio, rng):
     """k scales in [low, high] with a unique largest one, ``ratio`` times above the others."""
-    if ratio > 1.0 and k > 1:
-        big = rng.uniform(low * ratio, high)
-        return np.r_[big, rng.uniform(low, big / ratio, size=k - 1)][rng.permutation(k)]
-    scales = rng.uniform(low, high, size=k)
-    while k > 1 and np.sum(scales == scales.max()) > 1:  # a tie would make the label ambiguous
-        scales = rng.uniform(low, high, size=k)
-    return scales
+    for _ in range(_MAX_DRAWS):
+        if ratio > 1.0 and k > 1:
+            big = rng.uniform(low * ratio, high)
+            scales = np.r_[big, rng.uniform(low, big / ratio, size=k - 1)][rng.permutation(k)]
+        else:
+            scales = rng.uniform(low, high, size=k)
+        # A tie would make the label ambiguous. Only a range a few floats wide makes ties
+        # likely (a zero-width one is refused up front), so the redraws are bounded.
+        if k == 1 or np.sum(scales == scales.max()) == 1:
+            return scales
+    raise InputError(f"scale_range=({low!r}, {high!r}) gave {k} digits no unique largest scale in "
+                     f"{_MAX_DRAWS} draws: it holds too few distinct values; widen scale_range "
+                     "or lower n_digits")
 
 
 def _place(masks, size, min_gap, rng, tries=50):
@@ -250,9 +283,9 @@ def _source_digits(digits):
         raise InputError(f"digits must be an (images, labels) pair, e.g. "
                          f"fetch_mnist(return_X_y=True); got a {type(digits).__name__} of "
                          f"length {len(digits)}")
-    images, labels = digits
+    images, raw_labels = digits
     try:
-        images, labels = np.asarray(images), np.asarray(labels)
+        images, labels = np.asarray(images), np.asarray(raw_labels)
     except ValueError:
         raise InputError("digits=(images, labels) holds ragged sequences; pass arrays of "
                          "(n, H, W) images and (n,) labels") from None
@@ -262,7 +295,11 @@ def _source_digits(digits):
     if labels.ndim != 1:
         raise InputError(f"digit labels must be 1-D, one per image; got shape {labels.shape}")
     if images.ndim == 2:
-        h, w, _ = image_shape_from_flat(images.shape[1])
+        try:
+            h, w, _ = image_shape_from_flat(images.shape[1])
+        except InputError:  # its message speaks of X and image_shape, which are not ours
+            raise InputError(f"digit images given as flat rows must be square: rows of "
+                             f"{images.shape[1]} values are not; pass (n, H, W) images") from None
         images = images.reshape(len(images), h, w)
     elif images.ndim == 4 and images.shape[3] == 1:
         images = images[..., 0]
@@ -272,6 +309,10 @@ def _source_digits(digits):
     if len(images) == 0 or len(images) != len(labels):
         raise InputError(f"digits holds {len(images)} images and {len(labels)} labels; "
                          "they must be as many, and at least one")
+    if 0 in images.shape[1:]:  # numpy would fail deep inside, on the max of no pixels
+        raise InputError(f"digit images of shape {images.shape[1]}x{images.shape[2]} have no "
+                         "pixels; pass images of at least 1x1 (e.g. 28x28, as in MNIST)")
+    labels = _digit_labels(raw_labels)
     images = images.astype(np.float64)
     if not np.isfinite(images).all():
         raise InputError("digit images hold NaN or infinite values; pass finite pixel values")
@@ -279,6 +320,35 @@ def _source_digits(digits):
     if blank.size:
         raise InputError(f"digit images {blank[:5].tolist()} are blank (no pixel above 0)")
     return images, labels
+
+
+def _digit_labels(labels):
+    """The labels of ``digits`` (already checked 1-D, one per image) as int64, or an error."""
+    rule = ("digits=(images, labels) needs labels that are integers >= 0 (the digit classes, "
+            "e.g. 0-9); convert or map them to such ints first")
+    # as_labels names missing (NaN, None), fractional, infinite and mixed str/number labels.
+    labels, kind = as_labels(labels, "digits[1]", hint=rule)
+    if kind == "str" or labels.dtype.kind == "b":
+        raise InputError(f"digits[1] holds {'str' if kind == 'str' else 'bool'} labels "
+                         f"(digits[1][0] = {_py(labels[0])!r}); {rule}")
+    if labels.dtype.kind == "O":  # numbers no numeric dtype holds (ints beyond 64 bits)
+        bad = [i for i, v in enumerate(labels) if v != int(v) or not 0 <= v <= _INT64_MAX]
+    elif labels.dtype.kind == "f":
+        # y is int64; float64 rounds 2**63 - 1 up to 2**63, which int64 cannot hold.
+        bad = np.flatnonzero((labels < 0) | (labels >= 2.0 ** 63)).tolist()
+    elif labels.dtype.kind == "u":  # only uint64 goes past int64
+        bad = np.flatnonzero(labels > np.uint64(_INT64_MAX)).tolist()
+    else:
+        bad = np.flatnonzero(labels < 0).tolist()
+    if bad:
+        raise InputError(f"digits[1] holds {len(bad)} label(s) that are not integers in "
+                         f"0..2**63-1 (digits[1][{bad[0]}] = {_py(labels[bad[0]])!r}); {rule}")
+    return labels.astype(np.int64)
+
+
+def _py(value):
+    """A numpy scalar as the Python value it holds (for messages); other objects unchanged."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _check_n_digits(n_digits):
