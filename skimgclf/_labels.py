@@ -70,7 +70,12 @@ def as_labels(y, what, *, hint=_SCORES_HINT):
             return arr, "str"
         numeric = np.asarray(arr.tolist())  # numbers only: numpy gives them a numeric dtype
         arr = numeric if numeric.dtype.kind in "biuf" else arr
-    if arr.dtype.kind in "US":
+    if arr.dtype.kind == "S":  # numpy's bytes: scikit-learn would refuse them deep inside
+        raise InputError(
+            f"{what} holds bytes (dtype {arr.dtype}); class labels are ints or strs: decode "
+            f"them first, e.g. np.char.decode({what})"
+        )
+    if arr.dtype.kind == "U":
         return arr, "str"
     if arr.dtype.kind in "biuO":
         return arr, "number"

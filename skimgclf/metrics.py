@@ -321,7 +321,9 @@ class PerClassMetrics:
     labels : ndarray of shape (n_classes,)
         The class labels, one per row.
     names : list of str
-        Display names of the rows (``target_names`` or ``str(label)``).
+        Display names of the rows (``target_names`` or ``str(label)``), one per class: a name
+        given twice, or one of the summary keys of :meth:`to_dict` (``"accuracy"``,
+        ``"macro avg"``, ``"weighted avg"``), is refused, as it would overwrite a row.
     columns : dict of str to ndarray
         One array of length ``n_classes`` per column of :data:`METRIC_COLUMNS` computed: those
         that need scores only when scores were given.
@@ -356,6 +358,7 @@ class PerClassMetrics:
     confusion_matrix: np.ndarray | None = None
 
     def __post_init__(self):
+        _check_names(self.names, "names")
         # An old column name keeps answering (with a FutureWarning) in every dict of the table.
         object.__setattr__(self, "columns", _Columns(self.columns))
         object.__setattr__(
@@ -553,7 +556,10 @@ class PerClassMetrics:
                 "this table has no confusion matrix (a top_classes selection); call "
                 "most_confused on the full PerClassMetrics"
             )
-        return _pairs_from_matrix(self.confusion_matrix, self.labels, k)
+        # The support column counts every sample of a class, also those predicted as a class
+        # left out of labels (not in the matrix); a table built without it has the row sums.
+        support = self.columns.get("support")
+        return _pairs_from_matrix(self.confusion_matrix, self.labels, k, support)
 
     def _rows(self, digits):
         shown = self.metric_columns
@@ -615,7 +621,8 @@ def per_class_metrics(
         class left out of ``labels`` count only as the "rest" of each class; at least one of
         ``labels`` must occur in ``y_true``.
     target_names : list of str, default=None
-        Display names, one per label.
+        Display names, one per label, each its own and none of ``"accuracy"``, ``"macro
+        avg"``, ``"weighted avg"`` (the summary rows of :meth:`PerClassMetrics.to_dict`).
     zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
         Value of an undefined precision, recall or F1, as in scikit-learn ("warn" acts as 0 and
         warns). NaN values are left out of the averages.
@@ -759,13 +766,14 @@ def most_confused(y_true, y_pred, *, k: int = 5, labels=None) -> list:
         Number of pairs (fewer if fewer cells are non-zero).
     labels : array-like, default=None
         The classes of the confusion matrix, as in :func:`sklearn.metrics.confusion_matrix`
-        (default: the sorted union of ``y_true`` and ``y_pred``).
+        (default: the sorted union of ``y_true`` and ``y_pred``): the pairs are among them.
 
     Returns
     -------
     list of ConfusedPair
-        ``(true, predicted, count, rate)``; ``rate`` is the fraction of ``true`` samples that
-        went to ``predicted``. Ties keep the confusion matrix's row-major order.
+        ``(true, predicted, count, rate)``; ``rate`` is the fraction of all the samples of
+        ``true`` that went to ``predicted`` (also counting those predicted as a class left out
+        of ``labels``). Ties keep the confusion matrix's row-major order.
 
     See Also
     --------
@@ -777,9 +785,18 @@ def most_confused(y_true, y_pred, *, k: int = 5, labels=None) -> list:
     >>> most_confused([3, 3, 3, 5, 5, 8], [5, 5, 3, 3, 5, 8], k=2)
     [ConfusedPair(true=3, predicted=5, count=2, rate=0.666...),
      ConfusedPair(true=5, predicted=3, count=1, rate=0.5)]
+
+    ``labels`` picks the pairs, not the samples a rate is a fraction of:
+
+    >>> most_confused([0, 0, 0, 0], [1, 2, 2, 2], labels=[0, 1])
+    [ConfusedPair(true=0, predicted=1, count=1, rate=0.25)]
     """
     y_true, y_pred, labels = _check_targets(y_true, y_pred, labels)
-    return _pairs_from_matrix(confusion_matrix(y_true, y_pred, labels=labels), labels, k)
+    # Every sample of the true class counts, also those predicted as a class left out of
+    # labels: the matrix's row sums would miss them.
+    support = np.array([np.count_nonzero(y_true == label) for label in labels])
+    cm = confusion_matrix(y_true, y_pred, labels=labels)
+    return _pairs_from_matrix(cm, labels, k, support)
 
 
 @validate_params(
@@ -906,6 +923,39 @@ def _check_targets(y_true, y_pred, labels):
     return y_true, y_pred, labels
 
 
+def _model_labels(classes, y, y_score=None):
+    """The classes to report a model on ``y`` with, and its scores with one column per class.
+
+    ``classes`` is the model's ``classes_`` (None: ``(None, y_score)``, the labels of the data
+    decide). Samples of ``y`` whose class the model does not know are still samples: with
+    ``labels=classes_`` they would silently drop out of every count, where scikit-learn's
+    ``ConfusionMatrixDisplay.from_estimator`` counts them. So the labels are the model's
+    classes (kept even when never predicted) plus the labels of ``y`` it does not know, sorted
+    as scikit-learn sorts labels; without such labels, ``classes`` as they are. The model gives
+    no score to a class it does not know: its column of ``y_score`` is constant (0, the
+    probability ``predict_proba`` gives it), so its one-vs-rest area ratio is 0, no better
+    than chance.
+    """
+    if classes is None:
+        return None, y_score
+    y, kind_y = as_labels(y, "y")
+    classes, kind_classes = as_labels(classes, "estimator.classes_")
+    _check_same_kind(y, kind_y, "y", classes, kind_classes, "estimator.classes_")
+    if y_score is not None:
+        y_score = _check_scores(y_score, y, classes)
+    if np.isin(y, classes).all():
+        return classes, y_score
+    labels = unique_labels(classes, y)
+    if y_score is not None:
+        column = {c: i for i, c in enumerate(classes.tolist())}
+        padded = np.zeros((len(y_score), len(labels)))
+        for j, label in enumerate(labels.tolist()):
+            if label in column:
+                padded[:, j] = y_score[:, column[label]]
+        y_score = padded
+    return labels, y_score
+
+
 def _check_same_kind(a, kind_a, name_a, b, kind_b, name_b):
     if kind_a != kind_b:
         raise InputError(
@@ -922,13 +972,42 @@ def _preview(values, n=10):
 
 def _names(labels, target_names):
     if target_names is None:
-        return [str(label) for label in labels]
+        return _check_names([str(label) for label in labels], "labels")
     names = [str(n) for n in target_names]
     if len(names) != len(labels):
         raise InputError(
             f"target_names has {len(names)} names but there are {len(labels)} classes "
             f"{_preview(labels)}; pass one name per class, or pass labels="
         )
+    return _check_names(names, "target_names")
+
+
+#: The keys of :meth:`PerClassMetrics.to_dict` beside the class names.
+_SUMMARY_KEYS = ("accuracy", "macro avg", "weighted avg")
+
+
+def _check_names(names, what):
+    """``names`` when each names one class; else a clear error.
+
+    The rows of :meth:`PerClassMetrics.to_dict` are keyed by name, beside the summary keys: a
+    name given twice, or one of those keys, would silently overwrite a row.
+    """
+    seen = {}
+    for i, name in enumerate(names):
+        if name in _SUMMARY_KEYS:
+            raise InputError(
+                f"{what}[{i}] is {name!r}, a key of the summary rows "
+                f"({', '.join(map(repr, _SUMMARY_KEYS))}) "
+                "that would overwrite the class's row; give that class another name (e.g. "
+                f"target_names=[..., 'class {name}', ...])"
+            )
+        if name in seen:
+            raise InputError(
+                f"{what} names two classes {name!r} ({what}[{seen[name]}] and {what}[{i}]); "
+                "the rows are keyed by name and one would hide the other: give each class its "
+                "own name"
+            )
+        seen[name] = i
     return names
 
 
@@ -997,12 +1076,13 @@ def _nanaverage(values, weights=None):
     return float(np.average(values[keep], weights=np.asarray(weights, dtype=float)[keep]))
 
 
-def _pairs_from_matrix(cm, labels, k):
+def _pairs_from_matrix(cm, labels, k, support=None):
+    """The ``k`` largest off-diagonal cells; ``support`` (default: the row sums) per true class."""
     cm = np.asarray(cm)
     off = cm.copy()
     np.fill_diagonal(off, 0)
     flat = np.argsort(-off, axis=None, kind="stable")[:k]
-    support = cm.sum(axis=1)
+    support = cm.sum(axis=1) if support is None else np.asarray(support)
     pairs = []
     for idx in flat:
         i, j = np.unravel_index(idx, cm.shape)

@@ -8,6 +8,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -17,6 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from skimgclf._sklearn_compat import InvalidParameterError
 from skimgclf.datasets import load_digits_images
+from skimgclf.exceptions import InputError, InputTypeError
 from skimgclf.metrics import per_class_metrics
 from skimgclf.plotting import (
     ConfusionMatrixDisplay,
@@ -149,6 +151,126 @@ def test_confusion_matrix_values_only_where_they_can_be_read():
     forced = ConfusionMatrixDisplay.from_predictions(y, y, ax=_axes((2, 2))[1],
                                                      include_values=True)
     assert forced.text_ is not None
+
+
+@pytest.fixture(scope="module")
+def logreg_01(digits):
+    """Fitted on the digits 0 and 1 only: the other eight are classes it does not know."""
+    X, y = digits
+    flat = X.reshape(len(X), -1)
+    with threadpool_limits(1):
+        return LogisticRegression(max_iter=200).fit(flat[y < 2], y[y < 2])
+
+
+def test_confusion_matrix_from_estimator_counts_samples_of_unknown_classes(logreg_01, digits):
+    X, y = digits
+    flat = X.reshape(len(X), -1)
+    disp = ConfusionMatrixDisplay.from_estimator(logreg_01, flat, y, ax=_axes()[1])
+    assert disp.confusion_matrix.sum() == len(y)  # was only the samples of 0 and 1
+    assert disp.display_labels.tolist() == list(range(10))
+    sk = sklearn.metrics.ConfusionMatrixDisplay.from_estimator(logreg_01, flat, y, ax=_axes()[1])
+    assert_array_equal(disp.confusion_matrix, sk.confusion_matrix)
+    # unlike scikit-learn's, a class of the model kept even when never predicted nor in y
+    clf = DummyClassifier(strategy="most_frequent").fit([[0]] * 3, [0, 0, 1])
+    disp = ConfusionMatrixDisplay.from_estimator(clf, [[0]] * 3, [0, 2, 2], ax=_axes()[1])
+    assert disp.display_labels.tolist() == [0, 1, 2]
+    assert disp.confusion_matrix.tolist() == [[1, 0, 0], [0, 0, 0], [2, 0, 0]]
+    with pytest.raises(InputError, match=r"y holds str labels \(e\.g\. '0'\) but "
+                       r"estimator\.classes_ holds number labels"):
+        ConfusionMatrixDisplay.from_estimator(logreg_01, flat, y.astype(str))
+
+
+def test_per_class_display_from_estimator_counts_samples_of_unknown_classes(logreg_01, digits):
+    X, y = digits
+    flat = X.reshape(len(X), -1)
+    disp = PerClassMetricsDisplay.from_estimator(
+        logreg_01, flat, y, columns=["recall", "area_ratio"], ax=_axes()[1])
+    m = disp.metrics
+    assert m.labels.tolist() == list(range(10)) and m["support"].sum() == len(y)
+    assert_array_equal(m["support"], np.bincount(y))
+    assert_array_equal(m["recall"][2:], 0.0)
+    # the model gives no score to a class it does not know: no better than chance
+    assert_array_equal(m["area_ratio"][2:], 0.0)
+    assert (m["area_ratio"][:2] > 0.5).all()
+    assert len(disp.bars_["recall"]) == 10
+    svc = LinearSVC().fit(flat[y < 2], y[y < 2])  # binary: 1-D decision_function
+    m = PerClassMetricsDisplay.from_estimator(svc, flat, y, columns=["area_ratio"],
+                                              ax=_axes()[1]).metrics
+    assert m["support"].sum() == len(y) and m["area_ratio"][2:].tolist() == [0.0] * 8
+
+
+def test_worst_predictions_from_estimator_names_classes_the_model_does_not_know(logreg_01,
+                                                                              digits):
+    X, y = digits
+    flat = X.reshape(len(X), -1)
+    with pytest.raises(InputError, match=r"y holds classes the model does not know "
+                       r"\(\[2, 3, 4, 5, 6, 7, 8, 9\]\); .* keep = np\.isin"):
+        WorstPredictionsDisplay.from_estimator(logreg_01, flat, y)
+    keep = y < 2
+    disp = WorstPredictionsDisplay.from_estimator(logreg_01, flat[keep], y[keep], k=2,
+                                                  ax=_axes()[1])
+    assert len(disp.axes_) == 2
+
+
+CM_BAD_INPUT = {
+    "str labels= for int data": (
+        [0, 1, 1], [0, 1, 0], {"labels": ["0", "1"]},
+        r"y_true holds number labels \(e\.g\. 0\) but labels holds str labels",
+    ),
+    "NaN in y_true": ([0, 1, np.nan], [0, 1, 0], {}, r"y_true holds 1 missing label"),
+    "str mixed with int": ([0, 1, "a"], [0, 1, 0], {}, r"y_true mixes str and number labels"),
+    "scores as predictions": (
+        [0, 1, 1], [0.2, 0.7, 0.1], {}, r"y_pred holds values that are not class labels",
+    ),
+    "int y_pred for str y_true": (
+        ["a", "b"], [0, 1], {}, r"y_true holds str labels .* but y_pred holds number labels",
+    ),
+    "labels not in y_true": (
+        [0, 1, 1], [0, 1, 0], {"labels": [5, 6]}, r"none of labels \[5, 6\] occurs in y_true",
+    ),
+    "sample_weight too short": (
+        [0, 1, 1], [0, 1, 0], {"sample_weight": [1, 2]},
+        r"sample_weight has shape \(2,\) but there are 3 samples",
+    ),
+    "NaN sample_weight": (
+        [0, 1, 1], [0, 1, 0], {"sample_weight": [1, np.nan, 1]},
+        r"sample_weight holds NaN or infinite weights at index \[1\]",
+    ),
+    "str sample_weight": (
+        [0, 1], [0, 1], {"sample_weight": ["a", "b"]}, r"sample_weight must hold one number",
+    ),
+}
+
+
+@pytest.mark.parametrize("y_true, y_pred, kwargs, match", CM_BAD_INPUT.values(), ids=CM_BAD_INPUT)
+def test_confusion_matrix_from_predictions_checks_labels_as_the_metrics_do(y_true, y_pred, kwargs,
+                                                                          match):
+    with pytest.raises(InputError, match=match):
+        ConfusionMatrixDisplay.from_predictions(y_true, y_pred, ax=_axes()[1], **kwargs)
+
+
+def test_confusion_matrix_from_predictions_takes_what_the_metrics_take():
+    disp = ConfusionMatrixDisplay.from_predictions(
+        [[0.0], [1.0], [1.0]], np.array([0, 1, 0], dtype=object), sample_weight=[1, 2, 3],
+        ax=_axes()[1])
+    assert disp.confusion_matrix.tolist() == [[1, 0], [3, 2]]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda X, y: ConfusionMatrixDisplay.from_estimator(object(), X, y),
+        lambda X, y: PerClassMetricsDisplay.from_estimator(object(), X, y),
+        lambda X, y: WorstPredictionsDisplay.from_estimator(object(), X, y),
+        lambda X, y: ModelReport.from_estimator(object(), X, y),
+    ],
+    ids=["confusion matrix", "per class", "worst predictions", "report"],
+)
+def test_what_is_not_an_estimator_is_named(make, digits):
+    X, y = digits
+    with pytest.raises(InputTypeError, match=r"needs a fitted classifier \(an object with "
+                       r"predict: .*\); got object"):
+        make(X.reshape(len(X), -1), y)
 
 
 def test_confusion_matrix_bad_input_is_a_clear_error(logreg, digits):

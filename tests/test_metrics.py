@@ -241,6 +241,24 @@ BAD_LABELS = {
         [0, 1], [0, 1], {"zero_division": 2},
         r"'zero_division' parameter of per_class_metrics must be a float among \{0\.0, 1\.0\}",
     ),
+    "bytes labels": (
+        np.array([b"a", b"b"]), ["a", "b"], {},
+        r"y_true holds bytes \(dtype \|S1\); class labels are ints or strs: decode them",
+    ),
+    "bytes labels=": (
+        ["a", "b"], ["a", "b"], {"labels": np.array([b"a", b"b"])}, r"labels holds bytes",
+    ),
+    "target_names given twice": (
+        [0, 1], [0, 1], {"target_names": ["a", "a"]},
+        r"target_names names two classes 'a' \(target_names\[0\] and target_names\[1\]\)",
+    ),
+    "target_names of a summary row": (
+        [0, 1], [0, 1], {"target_names": ["b", "macro avg"]},
+        r"target_names\[1\] is 'macro avg', a key of the summary rows",
+    ),
+    "a label named as a summary row": (
+        ["accuracy", "b"], ["b", "b"], {}, r"labels\[0\] is 'accuracy', a key of the summary",
+    ),
     "target_names as one string": (
         [0, 1], [0, 1], {"target_names": "ab"},
         r"'target_names' parameter of per_class_metrics must be an array-like or None",
@@ -331,6 +349,26 @@ def test_most_confused_pairs_and_rates():
     ]
     assert per_class_metrics(Y_TRUE, Y_PRED, zero_division=0.0).most_confused(2) == pairs[:2]
     assert most_confused([1, 2], [1, 2]) == []
+
+
+def test_most_confused_rate_is_over_every_sample_of_the_true_class():
+    # labels= picks the pairs; 3 of the 4 samples of class 0 went to class 2, left out of them
+    expected = [ConfusedPair(0, 1, 1, 1 / 4)]
+    assert most_confused([0, 0, 0, 0], [1, 2, 2, 2], labels=[0, 1]) == expected
+    m = per_class_metrics([0, 0, 0, 0], [1, 2, 2, 2], labels=[0, 1], zero_division=0.0)
+    assert m.most_confused() == expected
+
+
+def test_every_class_keeps_its_row_in_to_dict():
+    m = per_class_metrics([0, 1, 1], [0, 1, 0], target_names=["accuracy class", "b"])
+    assert list(m.to_dict()) == ["accuracy class", "b", "macro avg", "weighted avg", "accuracy"]
+    columns = {"recall": np.array([1.0, 0.5])}
+    with pytest.raises(ValueError, match=r"names names two classes 'x' \(names\[0\] and"):
+        type(m)(labels=np.array([0, 1]), names=["x", "x"], columns=columns)
+    with pytest.raises(ValueError, match=r"names\[0\] is 'weighted avg'"):
+        type(m)(labels=np.array([0, 1]), names=["weighted avg", "x"], columns=columns)
+    with pytest.raises(ValueError, match=r"target_names\[0\] is 'accuracy'"):
+        classification_report([0, 1], [0, 1], target_names=["accuracy", "b"], output_dict=True)
 
 
 def test_text_and_markdown_reports():

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 import sklearn
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
@@ -16,6 +16,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
 from skimgclf.datasets import load_digits_images
+from skimgclf.exceptions import InputError
 from skimgclf.report import ModelReport, library_versions, parameter_counts
 
 torch = pytest.importorskip("torch")
@@ -182,6 +183,47 @@ def test_never_predicted_classes_and_string_labels():
     assert "| owl | cat | 2 | 1.000 |" in md  # most confused pairs
     figures = report.make_figures()
     assert sorted(figures) == ["confusion_matrix", "per_class", "worst_predictions"]
+
+
+def test_report_counts_samples_of_classes_the_model_does_not_know(digits):
+    X, y, X_test, y_test = digits
+    clf = LogisticRegression(max_iter=300).fit(X[y < 2] / 255, y[y < 2])
+    report = ModelReport.from_estimator(clf, X_test / 255, y_test, n_worst=4)
+    m = report.metrics
+    assert m.labels.tolist() == list(range(10))
+    assert_array_equal(m["support"], np.bincount(y_test))  # every test sample counted
+    assert m.confusion_matrix.sum() == len(y_test)
+    assert m.accuracy_overall == pytest.approx(accuracy_score(y_test, clf.predict(X_test / 255)))
+    assert_array_equal(m["area_ratio"][2:], 0.0)  # no score for a class it does not know
+    # log-loss needs the probability of the true class: only samples of 0 and 1 are ranked
+    assert set(report.worst["y_true"].tolist()) <= {0, 1} and len(report.worst["y_true"]) == 4
+    md = report.to_markdown(figures={"worst_predictions": "worst_predictions.png"})
+    assert ("Samples of classes the model does not know (2, 3, 4, 5, 6, 7, 8, 9) are left out"
+            in md)
+    assert "worst_predictions" in report.make_figures(dpi=30)
+
+
+def test_report_refuses_an_image_shape_that_does_not_fit_the_rows(digits):
+    X, y, X_test, y_test = digits
+    clf = LogisticRegression(max_iter=300).fit(X / 255, y)
+    with pytest.raises(InputError, match=r"X has 64 features per sample, but "
+                       r"image_shape=\(3, 3\) holds 9 pixels"):
+        ModelReport.from_estimator(clf, X_test / 255, y_test, image_shape=(3, 3))
+    report = ModelReport.from_estimator(clf, X_test / 255, y_test, image_shape=(4, 16), n_worst=2)
+    assert report.worst["images"].shape == (2, 4, 16, 1)
+
+
+def test_save_into_a_file_is_refused(tmp_path):
+    dummy = DummyClassifier().fit([[0], [0], [0]], [1, 1, 2])
+    report = ModelReport.from_estimator(dummy, [[0], [0]], [1, 2], n_worst=0)
+    a_file = tmp_path / "report.md"
+    a_file.write_text("keep me")
+    with pytest.raises(InputError, match=r"report\.md'?: it is a file; the report is a folder"):
+        report.save(a_file)
+    with pytest.raises(InputError, match=r"it lies under .*report\.md', a file"):
+        report.save(a_file / "sub")
+    assert a_file.read_text() == "keep me"
+    assert report.save(tmp_path / "new" / "folder").name == "report.md"
 
 
 def test_library_versions():

@@ -6,12 +6,11 @@ from numbers import Real
 
 import numpy as np
 from sklearn import metrics as _sk_metrics
-from sklearn.base import is_classifier
-from sklearn.utils.multiclass import unique_labels
-from sklearn.utils.validation import check_is_fitted
 
 from .._sklearn_compat import StrOptions, validate_params
 from ..exceptions import InputError
+from ..metrics import _check_targets, _model_labels
+from ._estimator import check_fitted_classifier
 from ._layout import MAX_ANNOTATED_CLASSES, figure_size, longest, new_axes, readable_ticks
 
 __all__ = ["ConfusionMatrixDisplay", "plot_confusion_matrix"]
@@ -198,7 +197,10 @@ class ConfusionMatrixDisplay(_sk_metrics.ConfusionMatrixDisplay):
         y : array-like of shape (n_samples,)
             True labels.
         labels : array-like of shape (n_classes,), default=None
-            Classes and their order; default: ``estimator.classes_`` when it has them.
+            Classes and their order; default: ``estimator.classes_`` (each kept even when never
+            predicted) and the labels of ``y`` that the model does not know, sorted together
+            as scikit-learn sorts labels. Every sample is counted, as in scikit-learn's display:
+            those of a class the model does not know are all in off-diagonal cells.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
         normalize : {"true", "pred", "all"}, default=None
@@ -226,15 +228,23 @@ class ConfusionMatrixDisplay(_sk_metrics.ConfusionMatrixDisplay):
         -------
         display : ConfusionMatrixDisplay
             The plotted display.
+
+        Examples
+        --------
+        A model fitted on classes 0 and 1, shown samples of 0, 1 and 2: the samples of class 2
+        are counted in a row of their own.
+
+        >>> from matplotlib.figure import Figure
+        >>> from sklearn.dummy import DummyClassifier
+        >>> clf = DummyClassifier(strategy="most_frequent").fit([[0]] * 3, [0, 0, 1])
+        >>> disp = ConfusionMatrixDisplay.from_estimator(
+        ...     clf, [[0]] * 4, [0, 1, 2, 2], ax=Figure().subplots())
+        >>> disp.display_labels.tolist(), disp.confusion_matrix.tolist()
+        ([0, 1, 2], [[1, 0, 0], [1, 0, 0], [2, 0, 0]])
         """
-        if not is_classifier(estimator):
-            raise InputError(
-                f"{cls.__name__}.from_estimator needs a classifier; got "
-                f"{type(estimator).__name__}"
-            )
-        check_is_fitted(estimator)
+        check_fitted_classifier(estimator, f"{cls.__name__}.from_estimator")
         if labels is None:
-            labels = getattr(estimator, "classes_", None)
+            labels, _ = _model_labels(getattr(estimator, "classes_", None), y)
         return cls.from_predictions(
             y,
             estimator.predict(X),
@@ -284,9 +294,11 @@ class ConfusionMatrixDisplay(_sk_metrics.ConfusionMatrixDisplay):
         y_pred : array-like of shape (n_samples,)
             Predicted labels.
         labels : array-like of shape (n_classes,), default=None
-            Classes and their order; default: the sorted union of both.
+            Classes and their order, of the type of ``y_true``, at least one of them in it;
+            default: the sorted union of both. As in scikit-learn, samples of a class left out
+            are left out of the matrix.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
+            Sample weights, finite, one per sample.
         normalize : {"true", "pred", "all"}, default=None
             As in :func:`sklearn.metrics.confusion_matrix`; the values are then written with
             two decimals unless ``values_format`` says otherwise.
@@ -313,16 +325,26 @@ class ConfusionMatrixDisplay(_sk_metrics.ConfusionMatrixDisplay):
         -------
         display : ConfusionMatrixDisplay
             The plotted display.
+
+        Raises
+        ------
+        InputError
+            As :func:`skimgclf.metrics.per_class_metrics` refuses the labels (missing ones,
+            str mixed with numbers, scores given as labels, ``labels`` of another type than
+            ``y_true`` or none of them in it), or for ``sample_weight`` not one finite number
+            per sample.
+
+        Examples
+        --------
+        >>> from matplotlib.figure import Figure
+        >>> ConfusionMatrixDisplay.from_predictions(
+        ...     [0, 1, 1], [0, 1, 0], labels=["0", "1"], ax=Figure().subplots())
+        Traceback (most recent call last):
+        ...
+        skimgclf.exceptions.InputError: y_true holds number labels (e.g. 0) but labels holds str...
         """
-        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-        if y_true.ndim != 1 or y_pred.ndim != 1 or len(y_true) != len(y_pred):
-            raise InputError(
-                f"y_true and y_pred must be 1-D labels of the same samples; got shapes "
-                f"{y_true.shape} and {y_pred.shape}"
-            )
-        if len(y_true) == 0:
-            raise InputError("y_true is empty; a confusion matrix needs at least one sample")
-        labels = unique_labels(y_true, y_pred) if labels is None else np.asarray(labels)
+        y_true, y_pred, labels = _check_targets(y_true, y_pred, labels)
+        sample_weight = _check_sample_weight(sample_weight, len(y_true))
         cm = _sk_metrics.confusion_matrix(
             y_true, y_pred, labels=labels, sample_weight=sample_weight, normalize=normalize
         )
@@ -416,6 +438,29 @@ def plot_confusion_matrix(
         colorbar=colorbar,
         ax=ax,
     ).ax_
+
+
+def _check_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as one finite float per sample (or None), or a clear error."""
+    if sample_weight is None:
+        return None
+    try:
+        weights = np.asarray(sample_weight, dtype=float)
+    except (TypeError, ValueError):  # strs, ragged lists
+        raise InputError(
+            "sample_weight must hold one number per sample; got values that are not numbers"
+        ) from None
+    if weights.shape != (n_samples,):
+        raise InputError(
+            f"sample_weight has shape {weights.shape} but there are {n_samples} samples; pass "
+            "one weight per sample of y_true"
+        )
+    if not np.isfinite(weights).all():
+        raise InputError(
+            f"sample_weight holds NaN or infinite weights at index "
+            f"{np.flatnonzero(~np.isfinite(weights))[:5].tolist()}; pass finite weights"
+        )
+    return weights
 
 
 def _value_fontsize(ax, cm, values_format):

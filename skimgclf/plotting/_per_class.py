@@ -9,13 +9,18 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from sklearn.base import is_classifier
-from sklearn.utils.validation import check_is_fitted
 
 from .._sklearn_compat import Options, StrOptions, validate_params
 from ..exceptions import InputError, InputTypeError
 from ..inspection import _class_scores
-from ..metrics import PerClassMetrics, _ColumnName, _metric_column, per_class_metrics
+from ..metrics import (
+    PerClassMetrics,
+    _ColumnName,
+    _metric_column,
+    _model_labels,
+    per_class_metrics,
+)
+from ._estimator import check_fitted_classifier
 from ._layout import axes_or_new, figure_size, legend_outside, longest, readable_ticks
 
 __all__ = ["PerClassMetricsDisplay", "plot_per_class"]
@@ -184,9 +189,13 @@ class PerClassMetricsDisplay:
         X : array-like
             Input samples, as the estimator takes them.
         y : array-like of shape (n_samples,)
-            True labels.
+            True labels. Every sample is counted: the classes shown are
+            ``estimator.classes_`` (each kept even when never predicted) and the labels of
+            ``y`` that the model does not know, sorted together as scikit-learn sorts labels.
+            Such a class has recall 0, and area ratio 0: the model gives it no score.
         target_names : list of str, default=None
-            Class names in ``estimator.classes_`` order.
+            Class names, one per class shown, in that order (``estimator.classes_`` order
+            when ``y`` holds no other class).
         zero_division : {"warn", 0.0, 1.0, np.nan}, default=0.0
             Value of undefined ratios, as in :func:`~skimgclf.metrics.per_class_metrics`.
         columns : sequence of str, default=("recall", "precision", "f1")
@@ -208,23 +217,19 @@ class PerClassMetricsDisplay:
         NotFittedError
             When the estimator was not fitted.
         """
-        if not is_classifier(estimator):
-            raise InputError(
-                f"{cls.__name__}.from_estimator needs a classifier; got "
-                f"{type(estimator).__name__}"
-            )
-        check_is_fitted(estimator)
+        check_fitted_classifier(estimator, f"{cls.__name__}.from_estimator")
         specs = _column_specs(columns)
         sort_spec = _column_specs([sort_by])[0] if sort_by else None
         columns = [spec.name for spec in specs]  # old names warned once, here
         sort_by = sort_spec.name if sort_spec else None
         needs_scores = any(spec.needs_scores for spec in [*specs, sort_spec] if spec)
         y_score = _class_scores(estimator, X) if needs_scores else None
+        labels, y_score = _model_labels(getattr(estimator, "classes_", None), y, y_score)
         return cls.from_predictions(
             y,
             estimator.predict(X),
             y_score=y_score,
-            labels=getattr(estimator, "classes_", None),
+            labels=labels,
             target_names=target_names,
             zero_division=zero_division,
             columns=columns,

@@ -6,11 +6,12 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
 from .._images import check_images, reads_channels_first
 from .._sklearn_compat import Interval, validate_params
 from ..exceptions import InputError, InputTypeError
+from ..metrics import _model_labels
+from ._estimator import check_fitted_classifier
 from ._layout import axes_or_new, figure_size, grid_shape, text_width
 
 __all__ = ["WorstPredictionsDisplay", "plot_worst_predictions", "worst_predictions"]
@@ -268,7 +269,10 @@ class WorstPredictionsDisplay:
         X : array-like
             Images as the estimator takes them, in a layout of the image contract.
         y : array-like of shape (n_samples,)
-            True labels.
+            True labels, of classes the model knows: a sample's log-loss needs the probability
+            of its true class, which the model does not give for a class it was not fitted on
+            (:class:`ConfusionMatrixDisplay` and :class:`PerClassMetricsDisplay` count such
+            samples; here they are refused, by name).
         k : int, default=16
             How many images.
         target_names : list of str, default=None
@@ -300,13 +304,25 @@ class WorstPredictionsDisplay:
             When the estimator was not fitted.
         TypeError
             When the estimator has no ``predict_proba``.
+        ValueError
+            When ``y`` holds a class the model does not know.
         """
-        check_is_fitted(estimator)
+        check_fitted_classifier(estimator, f"{cls.__name__}.from_estimator")
         if not hasattr(estimator, "predict_proba"):
             raise InputTypeError(
                 f"{type(estimator).__name__} has no predict_proba, and the worst predictions "
                 "are ranked by log-loss; use a probabilistic classifier (or wrap it in "
                 "sklearn.calibration.CalibratedClassifierCV)"
+            )
+        classes = getattr(estimator, "classes_", None)
+        labels, _ = _model_labels(classes, y)
+        if labels is not None and len(labels) > len(classes):
+            unknown = np.setdiff1d(labels, classes).tolist()
+            raise InputError(
+                f"y holds classes the model does not know ({unknown[:10]}); the worst "
+                "predictions are ranked by the log-loss of each sample's true class, to which the "
+                "model gives no probability; drop those samples, e.g. keep = np.isin(y, "
+                "estimator.classes_), or see them counted in ConfusionMatrixDisplay"
             )
         return cls.from_predictions(
             X,

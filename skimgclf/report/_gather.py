@@ -17,7 +17,7 @@ from ..inspection import (
     layer_summary,
     parameter_counts,
 )
-from ..metrics import per_class_metrics
+from ..metrics import _model_labels, per_class_metrics
 
 
 def gather(
@@ -35,20 +35,23 @@ def gather(
     zero_division,
 ):
     """The fields of a :class:`~skimgclf.report.ModelReport`, as a dict."""
-    from sklearn.utils.validation import check_is_fitted
+    from ..plotting._estimator import check_fitted_classifier
 
-    check_is_fitted(estimator)
+    check_fitted_classifier(estimator, "ModelReport.from_estimator")
+    if image_shape is not None:
+        _check_image_shape(estimator, X, image_shape, channels_first)
     classes = getattr(estimator, "classes_", None)
     start = time.perf_counter()
     y_pred = np.asarray(estimator.predict(X))
     y_score = _class_scores(estimator, X) if classes is not None else None
     elapsed = time.perf_counter() - start
     y_true = np.asarray(y)
-    labels = None if classes is None else np.asarray(classes)
+    # every sample counts: the classes of y that the model does not know are reported too
+    labels, class_scores = _model_labels(classes, y_true, y_score)
     metrics = per_class_metrics(
         y_true,
         y_pred,
-        y_score=y_score,
+        y_score=class_scores,
         labels=labels,
         target_names=target_names,
         zero_division=zero_division,
@@ -65,8 +68,8 @@ def gather(
     time_taken, source = _fit_time(estimator, final, fit_time)
     worst = None
     if n_worst and y_score is not None and np.ndim(y_score) == 2:
-        worst = _worst(estimator, X, y_true, y_score, labels, n_worst, image_shape,
-                       channels_first)
+        worst = _worst(estimator, X, y_true, y_score, np.asarray(classes), n_worst,
+                       image_shape, channels_first)
     return dict(
         title=title or f"Report: {type(final).__name__}",
         estimator_name=_describe(estimator),
@@ -87,14 +90,35 @@ def gather(
     )
 
 
+def _check_image_shape(estimator, X, image_shape, channels_first):
+    """Refuse an ``image_shape`` that the rows of ``X`` do not have.
+
+    It is read only for the worst-images figure, which is left out when ``X`` is not images:
+    a wrong one given on purpose would otherwise make the figure vanish without a word.
+    """
+    from ..plotting._worst_predictions import _channel_order, _read_images
+
+    X = np.asarray(X)
+    # decided on the whole X, as in _worst: the first row alone could be read both ways
+    _read_images(X[:1], image_shape, _channel_order(X, channels_first, estimator))
+
+
 def _worst(estimator, X, y_true, y_proba, classes, k, image_shape, channels_first):
-    """The worst-loss images and their labels, or None when X is not readable as images."""
+    """The worst-loss images and their labels, or None when X is not readable as images.
+
+    Samples of a class the model does not know have no probability of their true class, so
+    no log-loss: they are left out of the ranking (the report says so).
+    """
     from ..plotting import WorstPredictionsDisplay, worst_predictions
     from ..plotting._worst_predictions import _channel_order
 
     if not np.allclose(y_proba.sum(axis=1), 1, atol=1e-3) or (y_proba < 0).any():
         return None  # decision_function scores are no probabilities: no log-loss
-    order, _ = worst_predictions(y_true, y_proba, classes=classes, k=k)
+    known = np.flatnonzero(np.isin(y_true, classes))
+    if not len(known):
+        return None
+    order, _ = worst_predictions(y_true[known], y_proba[known], classes=classes, k=k)
+    order = known[order]
     try:
         # decided on the whole X, as the estimator read it, not on the few images kept
         channels_first = _channel_order(np.asarray(X), channels_first, estimator)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .._sklearn_compat import Interval, Options, StrOptions, validate_params
+from ..exceptions import InputError
 from ..metrics import PerClassMetrics
 from ._figures import make_figures
 from ._gather import gather
@@ -137,11 +138,17 @@ class ModelReport:
             Test inputs, as the estimator takes them. When they are images in a layout of the
             image contract, the worst-loss images are kept for a figure.
         y : array-like of shape (n_samples,)
-            Test labels.
+            Test labels. Every sample is counted: the classes reported are
+            ``estimator.classes_`` (each kept even when never predicted) and the labels of
+            ``y`` that the model does not know, sorted together as scikit-learn sorts labels.
+            Such a class has recall 0 and area ratio 0 (the model gives it no score), and its
+            samples are left out of the worst-images figure (no log-loss without a
+            probability of the true class), which the report says.
         title : str, default=None
             Default: "Report: <estimator class>".
         target_names : list of str, default=None
-            Class names in ``estimator.classes_`` order.
+            Class names, one per class reported, in that order (``estimator.classes_`` order
+            when ``y`` holds no other class).
         fit_time : float, default=None
             Seconds, when the caller timed ``fit``. Otherwise taken from a search's
             ``refit_time_``, an estimator's ``fit_time_``, or the sum of a skorch history's
@@ -151,7 +158,8 @@ class ModelReport:
         n_worst : int, default=16
             Worst-loss images to keep (0 for none).
         image_shape : tuple, default=None
-            ``(H, W)`` or ``(H, W, C)`` of flat rows of ``X`` that are not square grayscale.
+            ``(H, W)`` or ``(H, W, C)`` of flat rows of ``X`` that are not square grayscale;
+            refused when the rows of ``X`` do not have it.
         channels_first : bool or None, default=None
             How to read a 4-D ``X`` for the worst-images figure: ``(n, C, H, W)`` (True) or
             ``(n, H, W, C)`` (False). None reads it as the estimator does: by the package's one
@@ -169,6 +177,8 @@ class ModelReport:
         ------
         NotFittedError
             When the estimator was not fitted.
+        InputError
+            When the estimator is not a classifier, or ``image_shape`` does not fit ``X``.
 
         Examples
         --------
@@ -177,6 +187,12 @@ class ModelReport:
         >>> report = ModelReport.from_estimator(dummy, [[0], [0]], [1, 2], n_worst=0)
         >>> report.metrics["recall"], report.never_predicted
         (array([1., 0.]), ['2'])
+
+        A test label the model was not fitted on gets a row of its own:
+
+        >>> report = ModelReport.from_estimator(dummy, [[0], [0], [0]], [1, 2, 3], n_worst=0)
+        >>> report.metrics.names, report.metrics["support"]
+        (['1', '2', '3'], array([1, 1, 1]))
         """
         return cls(
             **gather(
@@ -268,7 +284,7 @@ class ModelReport:
         Parameters
         ----------
         folder : str or Path
-            Where to write.
+            Where to write: a folder (not a file), created with its parents if needed.
         dpi : int, default=100
             Resolution of the figures.
 
@@ -289,6 +305,7 @@ class ModelReport:
         ['confusion_matrix.png', 'per_class.png', 'report.md', 'worst_predictions.png']
         """
         folder = Path(folder)
+        _check_folder(folder)
         folder.mkdir(parents=True, exist_ok=True)
         written = {}
         for stem, fig in self.make_figures(dpi=dpi).items():
@@ -297,3 +314,21 @@ class ModelReport:
         path = folder / "report.md"
         path.write_text(self.to_markdown(figures=written), encoding="utf-8")
         return path
+
+
+def _check_folder(folder):
+    """Refuse a ``folder`` that is a file, or lies under one, before mkdir fails on it.
+
+    pathlib says only ``FileExistsError`` (or ``NotADirectoryError``), not that a folder is
+    needed where a file is.
+    """
+    for path in (folder, *folder.parents):
+        if path.exists():
+            if not path.is_dir():
+                where = "is a file" if path == folder else f"lies under {str(path)!r}, a file"
+                raise InputError(
+                    f"cannot save the report in {str(folder)!r}: it {where}; the report is a "
+                    "folder (report.md and its PNG figures), so pass the path of a folder, "
+                    "new or existing"
+                )
+            return

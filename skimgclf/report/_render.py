@@ -82,6 +82,13 @@ def render_markdown(report, *, figures=None, digits=3) -> str:
             f"The {len(report.worst['y_true'])} test images with the highest log-loss "
             "(true / predicted label, probability given to the true class):"
         )
+        unknown = _unknown_classes(m, report.worst["classes"])
+        if unknown:
+            out += [
+                "",
+                f"Samples of classes the model does not know ({', '.join(unknown)}) are left "
+                "out: it gives them no probability, hence no log-loss.",
+            ]
         out.append("")
         out += _figure_link(figures, "worst_predictions", "worst predictions")
     out += ["", "## Environment", ""]
@@ -92,6 +99,13 @@ def render_markdown(report, *, figures=None, digits=3) -> str:
 def _definitions(m):
     """One line per column of the table, from its entry of ``METRIC_COLUMNS``."""
     return [f"- **{c.label}**: {c.description}." for c in m.metric_columns]
+
+
+def _unknown_classes(m, model_classes):
+    """Names of the classes of the table that are not among the model's classes."""
+    known = set(np.asarray(model_classes).tolist())
+    return [name for label, name in zip(m.labels.tolist(), m.names, strict=True)
+            if label not in known]
 
 
 def _averages(m, digits):
