@@ -533,6 +533,12 @@ def _check_fitted_shape(estimator, shape):
         return
     name = type(estimator).__name__
     what = "channel count" if fitted[:2] == shape[:2] else "image shape"
+    if math.prod(shape) == math.prod(fitted):  # scikit-learn's wording would read "64 but 64"
+        raise InputError(
+            f"X holds images of {_fmt(shape)}, but {name} was fitted on images of "
+            f"{_fmt(fitted)}: the {what} differs (as many values, in another shape); pass "
+            f"images of {_fmt(fitted)}"
+        )
     raise InputError(
         f"X has {math.prod(shape)} features, but {name} is expecting {math.prod(fitted)} features "
         f"as input: the {what} differs (images of {_fmt(shape)} now, {_fmt(fitted)} at fit)"

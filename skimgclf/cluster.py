@@ -22,6 +22,8 @@ estimators' ``device="auto"`` then picks ``cuda``, which on each worker is its o
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from .exceptions import InputError
 
 try:
@@ -60,8 +62,9 @@ class TorchThreads(WorkerPlugin):
     name = "skimgclf-torch-threads"
 
     def __init__(self, n_threads: int = 1):
-        if int(n_threads) < 1:
-            raise InputError(f"n_threads must be at least 1, got {n_threads}")
+        if not (isinstance(n_threads, Integral) and not isinstance(n_threads, bool)
+                and n_threads >= 1):
+            raise InputError(f"n_threads must be an int of at least 1, got {n_threads!r}")
         self.n_threads = int(n_threads)
 
     def setup(self, worker):

@@ -29,7 +29,7 @@ from ._sklearn_compat import (
     _fit_context,
     validate_params,
 )
-from .exceptions import InputError
+from .exceptions import InputError, InputTypeError
 
 __all__ = ["BestOfNClassifier", "seed_params"]
 
@@ -188,6 +188,14 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
         self : BestOfNClassifier
             The fitted ensemble.
         """
+        if isinstance(self.estimator, type):
+            raise InputTypeError(
+                f"estimator must be an instance, e.g. {self.estimator.__name__}(); got the class "
+                f"{self.estimator.__name__}"
+            )
+        if y is None:
+            raise InputError("BestOfNClassifier requires y to be passed, but the target y is "
+                             "None")
         if not is_classifier(self.estimator):
             raise InputError(
                 f"BestOfNClassifier needs a classifier (or a Pipeline ending in one); "

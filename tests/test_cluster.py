@@ -70,3 +70,11 @@ def test_search_on_the_cluster_matches_the_local_search(client):
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
     )
     np.testing.assert_array_equal(remote.predict(X[:50]), local.predict(X[:50]))
+
+
+@pytest.mark.parametrize("n_threads", [0, 1.7, "2", None, True])
+def test_torch_threads_takes_a_positive_int(n_threads):
+    from skimgclf.cluster import TorchThreads
+
+    with pytest.raises(ValueError, match="n_threads must be an int of at least 1"):
+        TorchThreads(n_threads)

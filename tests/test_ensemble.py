@@ -95,3 +95,12 @@ def test_labels_mixing_str_and_number_are_refused(split, y):
     labels = (y * 50)[:100]
     with pytest.raises(ValueError, match="y mixes str and number labels"):
         BestOfNClassifier(LogisticRegression(), random_state=0).fit(X_train[:100], labels)
+
+
+def test_a_class_instead_of_an_estimator_and_no_y_are_named(split):
+    X_train, _, y_train, _ = split
+    with pytest.raises(TypeError, match=r"estimator must be an instance, e.g. "
+                                        r"LogisticRegression\(\); got the class"):
+        BestOfNClassifier(LogisticRegression).fit(X_train, y_train)
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        BestOfNClassifier(LogisticRegression()).fit(X_train, None)

@@ -37,10 +37,31 @@ def test_unknown_name_lists_the_choices():
 
 
 def test_register_rejects_taken_and_malformed_names():
+    import functools
+
     with pytest.raises(ValueError, match="already registered"):
         register_net(lambda **kw: None, name="lenet5")
     with pytest.raises(ValueError, match="snake case"):
         register_net(lambda **kw: None, name="My Net")
+    with pytest.raises(ValueError, match="snake case; got ''"):
+        register_net(lambda **kw: None, name="")
+    with pytest.raises(ValueError, match="partial objects have no __name__ .* pass name="):
+        register_net(functools.partial(lambda **kw: None))
+
+
+@pytest.mark.parametrize("net, kwargs, match", [
+    ("bn_cnn", {"widths": (8, 8)}, r"widths must be 3 positive ints \(channel counts\); got "
+                                   r"\(8, 8\)"),
+    ("bn_cnn", {"widths": (8.5, 8, 8)}, r"widths must be 3 positive ints"),
+    ("bn_cnn", {"widths": "abc"}, r"got 'abc'"),
+    ("bn_cnn", {"dropout": 2}, r"dropout must be a probability in \[0, 1\); got 2"),
+    ("xception", {"widths": (8,)}, r"widths must be at least 2 positive ints"),
+    ("mlp", {"hidden": (0,)}, r"hidden must be positive ints \(units per hidden layer\)"),
+])
+def test_network_arguments_are_checked_by_name(net, kwargs, match):
+    # through module__*, they reach the constructor unchecked by the estimator's constraints
+    with pytest.raises(InputError, match=match):
+        get_net(net)(**kwargs)
 
 
 @pytest.mark.parametrize("name", STUDY_NETS)
@@ -281,7 +302,7 @@ def test_resnet9_is_registered_and_checks_its_input_size():
     assert n_params(ResNet9()) > 6_000_000  # the recipe's widths (64, 128, 256, 512): 6.6M
     with pytest.raises(InputError, match="at least 8x8"):
         ResNet9(input_shape=(7, 32))
-    with pytest.raises(InputError, match="4 positive channel counts"):
+    with pytest.raises(InputError, match=r"widths must be 4 positive ints \(channel counts\)"):
         ResNet9(widths=(8, 16, 32))
     # stem_pool: the stages run at half the resolution (64x64 composites as 32x32)
     pooled = ResNet9(in_channels=1, input_shape=(64, 64), widths=(4, 8, 8, 16), stem_pool=True)
@@ -310,7 +331,7 @@ def test_xception_is_registered_separable_and_checks_its_input():
     assert n_params(Xception()) < 1_500_000
     with pytest.raises(InputError, match="at least 16x16"):
         Xception(input_shape=(28, 12), widths=(8, 16, 32, 64), stem_stride=2)
-    with pytest.raises(InputError, match="at least 2 positive channel counts"):
+    with pytest.raises(InputError, match="at least 2 positive ints"):
         Xception(widths=(8,))
     with pytest.raises(InputError, match="stem_stride 1 or 2"):
         Xception(stem_stride=3)

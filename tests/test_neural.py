@@ -12,6 +12,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.class_weight import compute_class_weight
 from skorch.callbacks import Callback, Checkpoint
 
@@ -423,6 +424,41 @@ def test_partial_fit_continues_training(digits):
     assert not torch.equal(first, clf.module_.layers[0].weight)
     with pytest.raises(ValueError, match="not seen in the first fit"):
         clf.partial_fit(X[:5], ["ten"] * 5)
+
+
+def test_partial_fit_checks_its_classes(digits):
+    X, y = digits
+    bad = {"NaN": ([*NAMES, None], "classes holds 1 missing label"),
+           "empty": ([], "classes is empty"),
+           "2-D": ([NAMES[:2], NAMES[2:4]], "classes must be 1-D class labels"),
+           "another type": (list(range(10)), "classes holds number labels but y holds str")}
+    for classes, match in bad.values():
+        with pytest.raises(ValueError, match=match):
+            TorchMLPClassifier(max_epochs=1).partial_fit(X[:50], y[:50], classes=classes)
+    clf = TorchMLPClassifier(max_epochs=1).partial_fit(X[:50], y[:50], classes=NAMES)
+    with pytest.raises(ValueError, match=r"classes differ from those of the first call \(new: "
+                                         r"\['eleven'\], left out: \[\]\)"):
+        clf.partial_fit(X[:50], y[:50], classes=[*NAMES, "eleven"])
+    clf.partial_fit(X[:50], y[:50], classes=NAMES[::-1])  # the same classes, in any order
+
+
+def test_a_network_rebuilt_by_set_params_after_fit_must_be_fitted_again(digits, tmp_path):
+    # skorch rebuilds the module when a module__ parameter is set: untrained weights, which
+    # predict passed off as the fitted network.
+    X, y = digits
+    clf = CNNClassifier(max_epochs=1, batch_size=64, random_state=0).fit(X[:128], y[:128])
+    clf.save_params(f_params=str(tmp_path / "params.pt"))
+    expected = clf.predict_proba(X[:20])
+    clf.set_params(lr=0.01, max_epochs=1)  # no rebuild: still the fitted network
+    np.testing.assert_array_equal(clf.predict_proba(X[:20]), expected)
+    clf.set_params(module__dropout=0.0)
+    with pytest.raises(NotFittedError, match=r"set_params\(module__dropout=...\) after fit "
+                                             r"rebuilt the network .* call fit"):
+        clf.predict(X[:20])
+    clf.load_params(f_params=str(tmp_path / "params.pt"))
+    np.testing.assert_allclose(clf.predict_proba(X[:20]), expected, atol=1e-6)
+    clf.set_params(module__dropout=0.1)
+    assert clf.fit(X[:128], y[:128]).predict(X[:20]).shape == (20,)
 
 
 def test_resnet18_transfer_learning_with_frozen_layers(digits, tmp_path):

@@ -131,3 +131,17 @@ def test_pixels_in_other_units_than_at_fit_are_refused(cls, digits):
     # an explicit input_scale is the user's statement of the units: no check
     explicit = cls(input_scale=1.0, **FAST).fit(X.astype(np.float32), y)
     assert explicit.predict(X).shape == (200,)
+
+
+def test_predict_reads_pixels_as_at_fit_whatever_the_parameters_say_now(digits):
+    # input_scale and image_shape set after fit apply at the next fit; predict keeps the
+    # training images' units and shape (flat rows were read as 4x16 images, pixels rescaled).
+    X, y = digits
+    clf = CNNClassifier(**FAST).fit(X[:200], y[:200])
+    expected = clf.predict_proba(X[:50])
+    clf.set_params(input_scale=1.0, image_shape=(4, 16))
+    np.testing.assert_array_equal(clf.predict_proba(X[:50]), expected)
+    with pytest.raises(ValueError, match=r"X holds images of 4x16x1, but CNNClassifier was "
+                                         r"fitted on images of 8x8x1: the image shape differs "
+                                         r"\(as many values, in another shape\)"):
+        clf.predict(X[:50].reshape(-1, 4, 16))

@@ -136,6 +136,11 @@ def _fit(cls, method="fit", **params):
     return run
 
 
+class _NeedsMore(torch.nn.Module):
+    def __init__(self, in_channels, n_classes, input_shape, depth):
+        super().__init__()
+
+
 IPE = InvalidParameterError
 BAD = {
     # name: (call, error type, regex the message must match)
@@ -240,6 +245,11 @@ BAD = {
                                   r"'sample_weight'; CNNClassifier does not weigh samples"),
     "forward keyword": (lambda X, y: TorchMLPClassifier(max_epochs=1).fit(X, y, mask=1),
                         ValueError, r"architecture 'mlp' takes no 'mask'$"),
+    "module not built": (_fit(CNNClassifier, module=_NeedsMore), ValueError,
+                         r"module _NeedsMore could not be built with the arguments "
+                         r"\['in_channels', 'input_shape', 'n_classes'\] .*missing 1 required"),
+    "module not a Module": (_fit(CNNClassifier, module=lambda **kw: 42), TypeError,
+                            r"module <lambda> returned a int, not a torch.nn.Module"),
     "hidden_sizes unreachable": (_fit(TorchMLPClassifier, architecture="lenet5",
                                       hidden_sizes=(32,)), IPE,
                                  r"hidden_sizes=\(32,\) cannot reach architecture 'lenet5'"),

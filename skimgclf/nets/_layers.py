@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import torch
 from torch import nn
 
@@ -19,6 +21,34 @@ def activation(name: str) -> nn.Module:
         raise InputError(
             f"unknown activation {name!r}; choose one of {', '.join(sorted(_ACTIVATIONS))}"
         ) from None
+
+
+def channel_counts(widths, name="widths", *, count=None, at_least=1,
+                   what=" (channel counts)") -> tuple:
+    """``widths`` as a tuple of positive ints, or an error that names them.
+
+    ``count`` is the exact number a network takes, ``at_least`` the smallest; ``what`` says
+    what they are, in the message.
+    """
+    try:
+        values = tuple(widths)
+    except TypeError:
+        values = None
+    ok = (values is not None and all(isinstance(v, Integral) and not isinstance(v, bool)
+                                     and v >= 1 for v in values)
+          and (len(values) == count if count is not None else len(values) >= at_least))
+    if not ok:
+        many = (f"{count} " if count is not None else f"at least {at_least} " if at_least
+                else "")
+        raise InputError(f"{name} must be {many}positive ints{what}; got {widths!r}")
+    return tuple(int(v) for v in values)
+
+
+def check_dropout(dropout) -> float:
+    """``dropout`` as a probability in [0, 1), or an error that names it."""
+    if not (isinstance(dropout, Real) and not isinstance(dropout, bool) and 0 <= dropout < 1):
+        raise InputError(f"dropout must be a probability in [0, 1); got {dropout!r}")
+    return float(dropout)
 
 
 def hw(input_shape) -> tuple[int, int]:

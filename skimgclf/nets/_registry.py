@@ -56,7 +56,10 @@ def register_net(fn=None, *, name=None):
     """
 
     def decorate(obj):
-        key = (name or obj.__name__).lower()
+        if name is None and not isinstance(getattr(obj, "__name__", None), str):
+            raise InputError(f"{type(obj).__name__} objects have no __name__ to register "
+                             "them by; pass name='...'")
+        key = (obj.__name__ if name is None else name).lower()
         if not _NAME.match(key):
             raise InputError(f"network names are lower-case snake case; got {key!r}")
         if key in _REGISTRY and _REGISTRY[key] is not obj:

@@ -13,7 +13,15 @@ from torch import nn
 
 from .._sklearn_compat import Interval, StrOptions, validate_params
 from ..exceptions import InputError
-from ._layers import _ACTIVATIONS, activation, flat_size, hw, pool2
+from ._layers import (
+    _ACTIVATIONS,
+    activation,
+    channel_counts,
+    check_dropout,
+    flat_size,
+    hw,
+    pool2,
+)
 from ._registry import register_net
 
 __all__ = ["BatchNormCNN", "emnist_cnn", "face_baseline_cnn", "hog_study_cnn", "lenet5",
@@ -94,7 +102,8 @@ class BatchNormCNN(nn.Module):
     def __init__(self, in_channels=1, n_classes=10, input_shape=(28, 28), widths=(32, 64, 128),
                  dropout=0.0, activation="relu", padding="auto"):
         super().__init__()
-        w1, w2, w3 = (int(w) for w in widths)
+        w1, w2, w3 = channel_counts(widths, count=3)
+        dropout = check_dropout(dropout)
         h, w = hw(input_shape)
         if padding == "auto":
             # Unpadded convs do half the work on 28x28 digits (the final map is 2x2, not 7x7)

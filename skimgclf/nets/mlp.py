@@ -8,7 +8,7 @@ from numbers import Integral, Real
 from torch import nn
 
 from .._sklearn_compat import Interval, StrOptions, validate_params
-from ._layers import _ACTIVATIONS
+from ._layers import _ACTIVATIONS, channel_counts, check_dropout
 from ._layers import activation as make_activation
 from ._registry import register_net
 
@@ -56,6 +56,8 @@ class MLP(nn.Module):
                  activation="relu", dropout=0.0):
         super().__init__()
         size = int(in_channels) * math.prod(int(s) for s in tuple(input_shape)[:2])
+        hidden = channel_counts(hidden, "hidden", at_least=0, what=" (units per hidden layer)")
+        dropout = check_dropout(dropout)
         layers = []
         for width in hidden:
             layers += [nn.Linear(size, int(width)), make_activation(activation)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from torch import nn
 
 from ..exceptions import InputError
+from ._layers import channel_counts
 from ._registry import register_net
 from .whitening import PatchWhitening
 
@@ -79,9 +80,7 @@ class ResNet9(nn.Module):
     def __init__(self, in_channels=3, n_classes=10, input_shape=(32, 32),
                  widths=(64, 128, 256, 512), scale=0.125, stem_pool=False, whiten=False):
         super().__init__()
-        widths = tuple(int(w) for w in widths)
-        if len(widths) != 4 or min(widths) < 1:
-            raise InputError(f"widths must be 4 positive channel counts; got {widths!r}")
+        widths = channel_counts(widths, count=4)
         side = 16 if stem_pool else 8
         if min(input_shape[:2]) < side:
             raise InputError(f"ResNet9 pools {4 if stem_pool else 3} times by 2: it needs inputs "

@@ -14,6 +14,7 @@ from __future__ import annotations
 from torch import nn
 
 from ..exceptions import InputError
+from ._layers import channel_counts
 from ._registry import register_net
 
 __all__ = ["Xception"]
@@ -93,10 +94,8 @@ class Xception(nn.Module):
     def __init__(self, in_channels=1, n_classes=10, input_shape=(64, 64),
                  widths=(32, 64, 128, 256), n_middle=4, exit_width=512, stem_stride=1):
         super().__init__()
-        widths = tuple(int(w) for w in widths)
-        if len(widths) < 2 or min(widths) < 1:
-            raise InputError(f"widths must be at least 2 positive channel counts (the stem's, "
-                             f"then one per down-sampling block); got {widths!r}")
+        widths = channel_counts(widths, at_least=2, what=" (channel counts: the stem's, then "
+                                "one per down-sampling block)")
         if int(n_middle) < 0 or int(exit_width) < 1 or int(stem_stride) not in (1, 2):
             raise InputError(f"n_middle must be >= 0, exit_width >= 1 and stem_stride 1 or 2; "
                              f"got {n_middle!r}, {exit_width!r}, {stem_stride!r}")

@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 import numpy as np
 import torch
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
@@ -37,7 +38,7 @@ from skorch.utils import to_numpy, to_tensor
 from torch import nn
 
 from .._console import epoch_log
-from ..exceptions import InputError
+from ..exceptions import InputError, InputTypeError
 from ..nets import get_net
 from ._callbacks import (
     OneCycleLRScheduler,
@@ -149,7 +150,14 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         if "callbacks" in params:
             vars(self)["callbacks"] = params.pop("callbacks")
             self._params_to_validate.add("callbacks")
-        return super().set_params(**params)
+        rebuilt = sorted(k for k in params if k == "module" or k.startswith("module__"))
+        fitted = "label_encoder_" in vars(self) and getattr(self, "initialized_", False)
+        super().set_params(**params)
+        if rebuilt and fitted:
+            # skorch rebuilds the network when a module parameter changes: its weights are new
+            # and untrained, and predict must not pass them off as the fitted ones.
+            self._rebuilt_by_ = rebuilt
+        return self
 
     def _get_param_names(self):
         # skorch lists every attribute not ending in "_"; private scratch state is not a param.
@@ -297,7 +305,20 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         if isinstance(factory, nn.Module):
             module = self.initialized_instance(factory, kwargs)
         else:
-            module = factory(**{**self._module_data_kwargs(factory), **kwargs})
+            arguments = {**self._module_data_kwargs(factory), **kwargs}
+            try:
+                module = factory(**arguments)
+            except TypeError as exc:  # a signature that does not take what is passed
+                raise InputError(
+                    f"{self._module_factory()[1]} could not be built with the arguments "
+                    f"{sorted(arguments)} ({exc}); a network takes in_channels, n_classes and "
+                    "input_shape (or **kwargs), and module__* for the rest"
+                ) from exc
+            if not isinstance(module, nn.Module):
+                raise InputTypeError(
+                    f"{self._module_factory()[1]} returned a {type(module).__name__}, not a "
+                    "torch.nn.Module"
+                )
         _init_weights(module, self.init)
         if self.bn_momentum is not None:
             for layer in module.modules():
@@ -451,6 +472,12 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
             Float64 probabilities; each row sums to 1.
         """
         check_is_fitted(self, "label_encoder_")
+        if getattr(self, "_rebuilt_by_", None):
+            raise NotFittedError(
+                f"set_params({', '.join(self._rebuilt_by_)}=...) after fit rebuilt the network "
+                f"of this {type(self).__name__} (skorch does so when a module parameter "
+                "changes): its weights are untrained; call fit (or load_params) again"
+            )
         views = tta_views(self.tta)  # checked here too: tta may be set after fit
         data = self.get_dataset(X)
         with self._on_device():
@@ -513,6 +540,7 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         """
         if "device_" not in vars(self):
             self.device_ = resolve_device(self.device)
+        vars(self).pop("_rebuilt_by_", None)  # trained weights again
         with self._on_device():
             return super().load_params(*args, **kwargs)
 

@@ -83,6 +83,7 @@ class ParamChecksMixin:
         the constraints cannot express: combinations, and the routed ``prefix__name``
         parameters against the arguments of what they reach.
         """
+        vars(self).pop("_rebuilt_by_", None)  # a fit trains the rebuilt network
         name = type(self).__name__
         validate_parameter_constraints(self._parameter_constraints,
                                        self.get_params(deep=False), caller_name=name)

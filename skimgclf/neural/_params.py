@@ -98,7 +98,7 @@ class _TTA(CustomConstraint):
         return valid_tta(val)
 
     def __str__(self):
-        return ("None, 'flip', 'shift', or a non-empty list of those names and callables "
+        return ("'flip', 'shift', or a non-empty list of those names and callables "
                 "view(batch_nchw) -> batch of the same shape")
 
 

@@ -16,12 +16,13 @@ import numpy as np
 import torch
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from torch.utils.data import DataLoader
 
 from .._images import check_images
+from .._labels import as_labels
 from .._sources import ImageDataset
 from ..augment import RandomAffine
 from ..exceptions import InputError
@@ -53,8 +54,18 @@ class DataMixin:
                              "is None")
         y = _check_labels(y, len(images))
         self._check_validation_fraction(len(images))
+        if classes is not None:
+            classes = _check_classes(classes, y)
+            if not reset and not np.array_equal(np.unique(classes), self.classes_):
+                new = np.setdiff1d(classes, self.classes_).tolist()[:10]
+                gone = np.setdiff1d(self.classes_, classes).tolist()[:10]
+                raise InputError(
+                    f"classes differ from those of the first call (new: {new}, left out: "
+                    f"{gone}); partial_fit keeps the classes it started with: pass the same, "
+                    "or None"
+                )
         if reset:
-            encoder = LabelEncoder().fit(y if classes is None else column_or_1d(classes))
+            encoder = LabelEncoder().fit(y if classes is None else classes)
             if len(encoder.classes_) < 2:
                 raise InputError(
                     f"{type(self).__name__} needs samples of at least 2 classes, but y holds "
@@ -87,7 +98,12 @@ class DataMixin:
                            None if reset else getattr(self, "image_shape_", None))
         if source is not None:
             return check_source(self, source, reset=reset)
-        images, _ = check_images(self, X, reset=reset, image_shape=self.image_shape,
+        shape = self.image_shape
+        if not reset and getattr(X, "ndim", None) == 2 and hasattr(self, "image_shape_"):
+            # flat rows are read as the training images were, whatever image_shape says now
+            # (a parameter changed after fit applies at the next fit)
+            shape = self.image_shape_
+        images, _ = check_images(self, X, reset=reset, image_shape=shape,
                                  channels_first=self.channels_first, spatial=self._spatial)
         return images
 
@@ -105,8 +121,12 @@ class DataMixin:
     def _scale(self, images):
         # the package's value-range rule: integers are 0-255 pixels, floats are used as they are
         caller = f"{type(self).__name__}(input_scale='auto')"
-        scale = input_scale(images, self.input_scale, caller=caller)
-        if self.input_scale == "auto" and hasattr(self, "input_range_"):
+        fitted = "input_range_" in vars(self)  # the units of the training pixels are known
+        setting = self.input_scale
+        if fitted:  # as at fit, whatever input_scale says now (it applies at the next fit)
+            setting = "auto" if self._auto_scale_ else self.input_scale_
+        scale = input_scale(images, setting, caller=caller)
+        if fitted and setting == "auto":
             check_units(images, scale, self.input_scale_, self.input_range_,
                         type(self).__name__)
         return scale
@@ -114,9 +134,11 @@ class DataMixin:
     def _fit_input_statistics(self, images):
         """The units of the training pixels (``input_scale_``, ``input_range_``), and
         ``input_mean_``/``input_std_`` of ``normalize`` in those units."""
-        for name in ("input_scale_", "input_range_", "input_mean_", "input_std_"):
+        for name in ("input_scale_", "input_range_", "_auto_scale_", "input_mean_",
+                     "input_std_"):
             vars(self).pop(name, None)
         scale = self._scale(images)
+        self._auto_scale_ = self.input_scale == "auto"
         self.input_scale_ = float(scale)
         self.input_range_ = unit_range(images, scale)
         if self.normalize is not None:
@@ -215,3 +237,15 @@ class DataMixin:
             drop_last=training and len(dataset) % batch_size == 1 and len(dataset) > 1,
             num_workers=self.num_workers, shard=shard if training else None,
         )
+
+
+def _check_classes(classes, y):
+    """``classes`` of ``partial_fit`` as 1-D labels of ``y``'s kind, or a clear error."""
+    classes, kind = as_labels(classes, "classes")
+    if len(classes) == 0:
+        raise InputError("classes is empty; pass every label y will hold over all calls, or None")
+    _, kind_y = as_labels(y, "y")
+    if kind != kind_y:
+        raise InputError(f"classes holds {kind} labels but y holds {kind_y} labels; pass "
+                         "classes of the type of y")
+    return classes
