@@ -3,8 +3,9 @@
 A view maps a batch ``(n, C, H, W)`` to a batch of the same shape. The named views are cheap
 tensor operations that need no interpolation: ``"flip"`` mirrors left-right (for classes that
 are left-right symmetric, such as clothes or CIFAR-10 objects; never for digits), ``"shift"``
-translates by one pixel up, down, left and right, filling with zeros (the background of
-0-1 scaled digits). The unchanged batch is always one of the views.
+translates by one pixel up, down, left and right, filling with zeros in the network's input
+units (the background of 0-1 scaled digits; with ``normalize``, the mean pixel, as in the
+training augmentation). The unchanged batch is always one of the views.
 """
 
 from __future__ import annotations
