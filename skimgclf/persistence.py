@@ -35,6 +35,7 @@ import importlib
 import json
 import numbers
 import os
+import stat
 import sys
 import types
 import warnings
@@ -466,14 +467,19 @@ def load_model(path, *, trusted=None, trusted_pickle=False):
     """
     path = Path(path)
     try:
-        path.stat()
+        mode = path.stat().st_mode
     except PermissionError:  # a folder on the way that cannot be entered: not "missing"
         raise PermissionError(f"cannot reach the model file {path}: permission denied") \
             from None
     except (FileNotFoundError, NotADirectoryError):
         raise FileNotFoundError(f"model file not found: {path}") from None
-    if path.is_dir():
+    except OSError as exc:  # a loop of symbolic links, a name too long
+        raise InputError(f"cannot open the model file {path}: {exc.strerror}") from None
+    if stat.S_ISDIR(mode):
         raise InputError(f"{path} is a directory; expected a model file written by save_model")
+    if not stat.S_ISREG(mode):  # a FIFO or a device: reading it may block forever
+        raise InputError(f"{path} is not a regular file (a pipe or a device); expected a model "
+                         "file written by save_model")
     extra = _trusted_names(trusted)
     with open(path, "rb") as f:
         head = f.read(8)
@@ -539,8 +545,9 @@ def _load_zip(path, extra):
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
             if _MANIFEST in names:
-                manifest = _read_manifest(path, zf.read(_MANIFEST))
-                model = _load_skops(path, zf, zf.read(_SKOPS_PART), manifest["nets"], extra)
+                manifest = _read_manifest(path, _read_member(path, zf, _MANIFEST))
+                model = _load_skops(path, zf, _read_member(path, zf, _SKOPS_PART),
+                                    manifest["nets"], extra)
             elif _first_member(path) in (_MANIFEST, _SKOPS_PART):
                 # save_model's file cut short: zipfile found the end of its (stored) skops part
                 raise InputError(f"{path} is a truncated model file (its end is missing)")
@@ -566,9 +573,33 @@ def _first_member(path):
         return f.read(length).decode("utf-8", errors="replace")
 
 
+def _read_member(path, zf, name):
+    """The bytes of a part, refused before inflating when it announces more than its kind
+    ever needs (a few kilobytes of deflated zeros may announce gigabytes)."""
+    size = zf.getinfo(name).file_size  # zipfile reads no further than it
+    limit = _MEMBER_LIMITS.get(name.rsplit("/", 1)[-1].rsplit(".", 1)[-1], _MEMBER_LIMITS[""])
+    if size > limit:
+        raise InputError(f"{path}: its part {name} announces {size:,} bytes, more than such a "
+                         f"part holds (at most {limit:,}): a damaged or hostile file")
+    return zf.read(name)
+
+
+# Largest part of each kind: a manifest or a history is text of a few kilobytes per network or
+# epoch; tensors and the skops part grow with the model (the largest networks are ~100 MB).
+_MEMBER_LIMITS = {"json": 64 * 2**20, "": 16 * 2**30}
+
+
+def _read_json(path, data, what):
+    try:
+        return json.loads(data)
+    except RecursionError:  # nested deeper than any file save_model writes
+        raise InputError(f"{path}: its {what} is nested too deeply to be one written by "
+                         "save_model") from None
+
+
 def _read_manifest(path, data):
     try:
-        manifest = json.loads(data)
+        manifest = _read_json(path, data, _MANIFEST)
         version = manifest["format_version"]
         nets = manifest["nets"]
         ok = (manifest.get("format") == _FORMAT_NAME and type(version) is int and version >= 1
@@ -661,8 +692,8 @@ def _build_net(path, zf, ref, entry):
     # a URL) is not read while the network is rebuilt, nor reached on the file's say.
     sources = {k: v for k, v in ref.params.items() if k.endswith("__pretrained")}
     net = cls(**{**ref.params, **dict.fromkeys(sources)})
-    tensors = load_tensors(zf.read(entry["tensors"]))
-    history = json.loads(zf.read(entry["history"]))
+    tensors = load_tensors(_read_member(path, zf, entry["tensors"]))
+    history = _read_json(path, _read_member(path, zf, entry["history"]), "history")
     if not isinstance(history, list):
         raise InputError(f"{path}: the history of network {ref.index!r} is not a list of epochs")
     # What initialize makes is made here, not taken from the file.

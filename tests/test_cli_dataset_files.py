@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 import numpy as np
 import pytest
@@ -30,6 +32,12 @@ def files(tmp_path):
     np.savez(tmp_path / "lengths.npz", X=np.zeros((2, 32, 32, 3), np.uint8), y=np.zeros(3))
     np.savez(tmp_path / "no_images.npz", X=np.zeros((0, 32, 32, 3), np.uint8),
              y=np.zeros(0, np.uint8))
+    header = io.BytesIO()  # a header announcing 3 TB over an empty body
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "|u1", "fortran_order": False, "shape": (10**9, 32, 32, 3)})
+    with zipfile.ZipFile(tmp_path / "huge.npz", "w") as zf:
+        zf.writestr("X.npy", header.getvalue())
+        zf.writestr("y.npy", (tmp_path / "single.npy").read_bytes())
     (tmp_path / "folder").mkdir()
     scipy.io.savemat(tmp_path / "faces.mat", {"faces": np.zeros((4096, 10), np.uint8)})
     scipy.io.savemat(tmp_path / "other.mat", {"pixels": np.zeros((4096, 10), np.uint8)})
@@ -56,6 +64,8 @@ def files(tmp_path):
         ("lengths.npz", ValueError, r"lengths.npz holds X of shape \(2, 32, 32, 3\) and y of"),
         ("floats.npz", ValueError, r"floats.npz: X has dtype float64; expected uint8"),
         ("labels.npz", ValueError, r"labels.npz: y must hold the class indices 0-9.*\[3, 10\]"),
+        ("huge.npz", ValueError, r"huge.npz is corrupt: array 'X' announces shape "
+                                 r"\(1000000000, 32, 32, 3\) \(3072000000000 bytes\) but holds"),
         ("no_images.npz", ValueError, r"no_images.npz holds no images \(X has shape \(0, 32"),
     ],
 )

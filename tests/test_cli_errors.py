@@ -66,6 +66,8 @@ def bad_files(tmp_path_factory):
     joblib.dump(LogisticRegression(), d / "unfitted.joblib")
     (d / "bad.json").write_text("{not json")
     (d / "bad.toml").write_text("models = [")
+    (d / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    os.mkfifo(d / "model.fifo")
     grids = {
         "no_preset.json": {"models": {"lr": {"grid": {}}}},
         "unknown_preset.json": {"models": {"lr": {"preset": "resnet"}}},
@@ -74,6 +76,14 @@ def bad_files(tmp_path_factory):
         "not_list.json": {"models": {"lr": {"preset": "logreg", "grid": {"C": 1.0}}}},
         "bad_cv.json": {"cv": 1, "models": {"lr": {"preset": "logreg"}}},
         "no_models.json": {"grid": {}},
+        # 9 parameters of 10 values: 10**9 candidates, which GridSearchCV would list in memory
+        "huge.json": {"models": {"lr": {"preset": "logreg", "grid": {
+            f"clf__{name}": values for name, values in (
+                ("C", [float(c) for c in range(1, 11)]), ("tol", [1e-4 * t for t in range(1, 11)]),
+                ("max_iter", list(range(100, 110))), ("intercept_scaling", list(range(1, 11))),
+                ("random_state", list(range(10))), ("verbose", list(range(10))),
+                ("warm_start", [False, True] * 5), ("fit_intercept", [True, False] * 5),
+                ("n_jobs", list(range(1, 11))))}}}},
     }
     for name, spec in grids.items():
         (d / name).write_text(json.dumps(spec))
@@ -191,6 +201,10 @@ CASES = [
     (["search", "digits", "--grid", "not_list.json"], "'grid' must map parameter names to"),
     (["search", "digits", "--grid", "bad_cv.json"], "bad_cv.json: cv must be an int"),
     (["search", "digits", "--grid", "no_preset.json", "--n-jobs", "0"], "argument --n-jobs"),
+    (["search", "digits", "--grid", "huge.json"], "huge.json asks for 1,000,000,000 candidates"),
+    (["search", "digits", "--grid", "deep.json"], "deep.json is nested too deeply to be a grid"),
+    # a FIFO would block the read forever
+    (["evaluate", "model.fifo", "digits"], "model.fifo is not a regular file (a pipe or a"),
 ]
 
 

@@ -405,6 +405,20 @@ def test_modified_mnist_argument_errors(mnist_digits):
         make_modified_mnist(2, digits=(mnist_digits[0][:3], [1, 2]))
 
 
+def test_a_gzip_idx_is_inflated_no_further_than_its_header_announces(tmp_path):
+    # 64 MB of zeros after a 1x28x28 header, deflated to ~64 KB: the reader stops a byte past
+    # the announced data instead of inflating it all (a bomb of any size costs the same).
+    path = tmp_path / "bomb-images-idx3-ubyte.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(struct.pack(">HBB", 0, 8, 3) + struct.pack(">III", 1, 28, 28))
+        for _ in range(64):
+            f.write(bytes(2**20))
+    with pytest.raises(ValueError, match=r"is corrupt \(it has trailing bytes\): its header "
+                                         r"announces shape \(1, 28, 28\) \(784 bytes of data\), "
+                                         r"the file holds more"):
+        load_idx(str(path))
+
+
 @contextlib.contextmanager
 def _fails_instead_of_hanging(seconds=300):
     """Turn an endless loop in the body into a failure after ``seconds`` (where SIGALRM exists).

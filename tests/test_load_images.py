@@ -283,3 +283,24 @@ def test_like_must_be_a_fitted_image_model(mixed):
     two = Normalizer(mode="channel").fit(np.zeros((2, 4, 4, 2)))
     with pytest.raises(InputError, match="expects images of 4x4x2; load_images gives 1"):
         load_images(mixed, like=two)
+
+
+def test_a_very_long_strip_is_resized_by_blocks_first(tmp_path):
+    # Anti-aliasing a 1x200000 strip to 28x28 alone took minutes (its cost grows with the
+    # square of the shrink); block means bring it near the size first.
+    strip = (np.arange(200_000) % 256).astype(np.uint8)[np.newaxis]
+    Image.fromarray(strip).save(tmp_path / "strip.png")
+    images = load_images(tmp_path / "strip.png", image_shape=(28, 28)).images
+    assert images.shape == (1, 28, 28) and images.dtype == np.uint8
+    assert abs(float(images.mean()) - float(strip.mean())) < 8  # the ramp's mean survives
+
+
+def test_a_file_announcing_more_pixels_than_allowed_is_named(tmp_path, monkeypatch):
+    # Pillow refuses such PNGs itself, tifffile decodes whatever a TIFF header announces.
+    from skimgclf.datasets import _read_images
+
+    monkeypatch.setattr(_read_images, "_MAX_PIXELS", 100)
+    Image.fromarray(np.zeros((20, 20), np.uint8)).save(tmp_path / "big.tif")
+    with pytest.raises(InputError, match=r"big.tif \(InputError: it announces 20x20 pixels, "
+                                         r"more than the 100 an image may hold"):
+        load_images(tmp_path / "big.tif")

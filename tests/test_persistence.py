@@ -519,3 +519,27 @@ def test_loading_reads_no_pretrained_weights_the_file_names(digits, tmp_path, mo
     loaded = load_model(path)
     assert loaded.get_params()["module__pretrained"] == "http://127.0.0.1:9/weights.pth"
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_parts_that_announce_more_than_their_kind_holds_are_refused(digits, tmp_path,
+                                                                     monkeypatch):
+    # A few kilobytes of deflated zeros may announce gigabytes: refused before inflating.
+    import skimgclf.persistence as persistence
+
+    X, y = digits
+    good = save_model(make_model("mlp", max_epochs=1).fit(X, y), tmp_path / "good.skimgclf")
+    monkeypatch.setattr(persistence, "_MEMBER_LIMITS", {"json": 100, "": 16 * 2**30})
+    with pytest.raises(InputError, match=r"its part manifest.json announces [\d,]+ bytes, more "
+                                         r"than such a part holds \(at most 100\)"):
+        load_model(good)
+
+
+def test_a_manifest_nested_too_deeply_is_refused(tmp_path):
+    import skops.io as sio
+
+    path = tmp_path / "deep.skimgclf"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("manifest.json", "[" * 100_000 + "]" * 100_000)
+        zf.writestr("model.skops", sio.dumps(LogisticRegression()))
+    with pytest.raises(InputError, match="is not a model file written by save_model"):
+        load_model(path)

@@ -5,6 +5,7 @@ a bug, see :func:`~skimgclf._cli._errors.classify_error`)."""
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 
@@ -101,7 +102,7 @@ def class_names_option(args):
         raise UserError(f"--class-names {text!r}: give NAME,NAME,... or @FILE with one name "
                         "per line, no empty name")
     if len(set(names)) != len(names):
-        twice = sorted({n for n in names if names.count(n) > 1})
+        twice = sorted(n for n, k in collections.Counter(names).items() if k > 1)
         raise UserError(f"--class-names: the names {twice} appear more than once; each class "
                         "needs a name of its own")
     return names

@@ -69,6 +69,8 @@ def read_grid(path):
             raise UserError(
                 f"{path} is not valid {'TOML' if is_toml else 'JSON'}: {one_line(exc)}"
             ) from None
+        except RecursionError:
+            raise UserError(f"{path} is nested too deeply to be a grid file") from None
     if not isinstance(spec, dict) or not isinstance(spec.get("models"), dict) or not spec["models"]:
         raise UserError(
             f"{path} must hold a 'models' table: family name -> {{preset = NAME, grid = {{...}}}}"
@@ -168,6 +170,12 @@ def run(args) -> int:
             grid[full if full.startswith("clf__") else f"prep__{full}"] = values
             size *= len(values)
         n_candidates += size
+        if n_candidates > _MAX_CANDIDATES:
+            # GridSearchCV lists every candidate before fitting one: a few lines of grid can
+            # ask for more than memory holds, and far more fits than any machine runs
+            raise UserError(f"{args.grid} asks for {n_candidates:,} candidates or more (up "
+                            f"to model {family!r}); a search tries at most "
+                            f"{_MAX_CANDIDATES:,}: give fewer values per parameter")
         preprocessing[family] = Pipeline(pipe.steps[:-1])
         models[family] = (pipe.steps[-1][1], grid)
     for key, used in applied.items():
@@ -197,3 +205,6 @@ def run(args) -> int:
         _models.save(search.best_estimator_, out)
         echo(f"best model saved to {out}")
     return 0
+
+
+_MAX_CANDIDATES = 100_000  # x the folds: fits; a day of the quickest fits on a small machine

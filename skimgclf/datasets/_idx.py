@@ -128,11 +128,21 @@ def _read_bytes(path: str) -> bytes:
         raise InputError(f"{path} is not a gzip file (its first bytes are not the gzip magic); "
                          "the download may be corrupt: delete it and fetch it again")
     try:
-        if is_gzip:
-            with gzip.open(path, "rb") as f:
-                return f.read()
-        with open(path, "rb") as f:
-            return f.read()
+        with (gzip.open if is_gzip else open)(path, "rb") as f:
+            # The header first, then only the bytes it announces (one more shows trailing
+            # data): a small gzip file that inflates to gigabytes is never inflated whole.
+            head = f.read(4)
+            if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] not in _DTYPES:
+                return head  # not an IDX header: _parse names it
+            head += f.read(4 * head[3])
+            if len(head) < 4 + 4 * head[3]:
+                return head
+            dims = struct.unpack(f">{head[3]}I", head[4:])
+            announced = math.prod(dims) * _DTYPES[head[2]].itemsize
+            return head + f.read(announced + 1)
+    except MemoryError:
+        raise InputError(f"{path} announces more data than this machine can hold in memory "
+                         "(its header: shape " + str(dims) + ")") from None
     except EOFError as exc:  # the gzip stream ends early
         raise InputError(f"{path} is truncated (the gzip stream ends early: {exc}); "
                          "delete it and fetch it again") from exc
@@ -161,9 +171,10 @@ def _parse(raw: bytes, path: str) -> np.ndarray:
     held = len(raw) - header
     if held != expected:
         problem = "truncated" if held < expected else "corrupt (it has trailing bytes)"
+        holds = held if held < expected else "more"  # read no further than one byte past
         raise InputError(
             f"{path} is {problem}: its header announces shape {dims} ({expected} bytes of data), "
-            f"the file holds {held}"
+            f"the file holds {holds}"
         )
     data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
     return data.astype(dtype.newbyteorder("="), copy=True)

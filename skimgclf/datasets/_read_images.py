@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import glob
 import logging
+import math
 import numbers
 import os
 import warnings
@@ -55,6 +56,12 @@ def decode_image(fname):
     with warnings.catch_warnings():
         # a file no plugin reads makes imageio try them all, some of them deprecated
         warnings.simplefilter("ignore", DeprecationWarning)
+        # The size from the header, before any pixel is decoded: a small file may announce
+        # more pixels than memory holds (Pillow refuses such files itself, tifffile does not).
+        shape = tuple(iio.improps(fname, index=0).shape)
+        if math.prod(shape[:2]) > _MAX_PIXELS:
+            raise InputError(f"it announces {_hw(shape)} pixels, more than the {_MAX_PIXELS:,} "
+                             "an image may hold here (Pillow's decompression-bomb limit)")
         img = np.asarray(iio.imread(fname, index=0))
     if img.ndim == 4 or (img.ndim == 3 and img.shape[2] not in (1, 2, 3, 4)):
         # frames first (a volume, or a reader that ignored index=0): the first frame
@@ -96,6 +103,13 @@ def convert_image(img, color=None, size=None):
         img = np.repeat(img[..., np.newaxis], 3, axis=2)
     if size is not None and img.shape[:2] != tuple(size):
         events.append(("resize", img.shape[:2], tuple(size)))
+        # Anti-aliasing's cost grows with the square of the shrink factor: a large shrink is
+        # first done by block means (themselves a low-pass filter) to about twice the size.
+        blocks = tuple(max(1, n // (2 * m)) for n, m in zip(img.shape[:2], size, strict=True))
+        if max(blocks) > 1:
+            from skimage.transform import downscale_local_mean
+
+            img = downscale_local_mean(img, blocks + (1,) * (img.ndim - 2))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = resize(img, tuple(size) + img.shape[2:], order=1, anti_aliasing=True,
@@ -233,6 +247,8 @@ def check_size(image_shape, name="image_shape"):
 
 # A side past this is a typo, not an image to classify: refused before any memory is asked for.
 _MAX_SIDE = 16384
+# Pixels a file may announce: Pillow's default limit (Image.MAX_IMAGE_PIXELS), for every format.
+_MAX_PIXELS = 89_478_485
 
 
 def _check_target(image_shape, color):
