@@ -317,6 +317,29 @@ def test_fetch_cifar10_refuses_a_batch_that_runs_code(tmp_path):
         fetch_cifar10(subset="test", data_home=tmp_path, download=False)
 
 
+def test_a_cifar_batch_that_asks_numpy_for_a_huge_array_is_refused(tmp_path):
+    # numpy.ndarray must be resolvable (pickled arrays name it), but called directly with a
+    # shape it would allocate terabytes from a file of a hundred bytes.
+    import pickle
+
+    from skimgclf.datasets._readers import load_cifar_batch
+
+    class Huge:
+        def __reduce__(self):
+            return np.ndarray, ((10**9, 3072),)
+
+    path = tmp_path / "data_batch_1"
+    path.write_bytes(pickle.dumps({b"data": Huge(), b"labels": [1]}, protocol=2))
+    with pytest.raises(ValueError, match="numpy.ndarray called directly by the file"):
+        load_cifar_batch(path)
+    good = tmp_path / "good_batch"
+    good.write_bytes(pickle.dumps({b"data": np.zeros((2, 3072), np.uint8), b"labels": [3, 4]},
+                                  protocol=2))
+    images, labels = load_cifar_batch(good)
+    assert type(images) is np.ndarray and images.shape == (2, 32, 32, 3)
+    assert labels.tolist() == [3, 4]
+
+
 def test_fetch_svhn_maps_label_10_to_0(server, monkeypatch, tmp_path, cifar_slices):
     for subset, fname in (("train", "train_32x32.mat"), ("test", "test_32x32.mat")):
         base = _serve_archive(server, monkeypatch, "svhn", fname, _svhn_mat(*cifar_slices[subset]))

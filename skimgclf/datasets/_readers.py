@@ -98,7 +98,19 @@ class _ArrayUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(
                 f"refusing to load {module}.{name} from a data file (only numpy arrays allowed)"
             )
+        if (module, name) == ("numpy", "ndarray"):
+            return _ReconstructedArray
         return super().find_class(module, name)
+
+
+class _ReconstructedArray(np.ndarray):
+    """What a pickled array names as its class: ``_reconstruct`` builds it (an empty array its
+    state then fills from the file's bytes). Called directly, it would allocate any shape the
+    file asks for (a hundred bytes may ask for terabytes), which no pickled array does."""
+
+    def __new__(cls, *args, **kwargs):
+        raise pickle.UnpicklingError("numpy.ndarray called directly by the file (arrays are "
+                                     "pickled through numpy's _reconstruct)")
 
 
 def load_cifar_batch(path):
