@@ -304,3 +304,16 @@ def test_a_file_announcing_more_pixels_than_allowed_is_named(tmp_path, monkeypat
     with pytest.raises(InputError, match=r"big.tif \(InputError: it announces 20x20 pixels, "
                                          r"more than the 100 an image may hold"):
         load_images(tmp_path / "big.tif")
+
+
+def test_a_recursive_glob_does_not_follow_links_to_folders(mixed):
+    # glob follows them: 'self -> .' and 'up -> ..' made ** walk the same folders until the
+    # paths grew too long (minutes, gigabytes); each folder is now walked once.
+    sub = mixed / "sub"
+    sub.mkdir()
+    _save(sub / "d.png", np.zeros((32, 32), np.uint8))
+    os.symlink(".", sub / "self")
+    os.symlink("..", sub / "up")
+    found = load_images(str(mixed / "**" / "*.png"), image_shape=(4, 4), recursive=True)
+    assert sorted(os.path.relpath(f, mixed) for f in found.filenames) == [
+        "a_gray.png", "b_gray.png", "c_rgb.png", os.path.join("sub", "d.png")]

@@ -20,6 +20,7 @@ import logging
 import math
 import numbers
 import os
+import re
 import warnings
 
 import numpy as np
@@ -337,7 +338,8 @@ def list_image_paths(paths, *, recursive=False, extensions=IMAGE_EXTENSIONS):
         elif os.path.isfile(item):
             files.append(item)
         elif any(c in item for c in _GLOB_CHARS):
-            matched = sorted(glob.glob(item, recursive=recursive))
+            matched = sorted(_walk_glob(item) if recursive and "**" in item
+                             else glob.glob(item))
             found = [f for f in matched if os.path.isfile(f) and f.lower().endswith(extensions)]
             if not matched:
                 raise FileNotFoundError(f"no file matches the pattern {item}")
@@ -350,6 +352,54 @@ def list_image_paths(paths, *, recursive=False, extensions=IMAGE_EXTENSIONS):
     if not files:
         raise InputError("paths is empty; pass image files, folders or glob patterns")
     return files
+
+
+def _walk_glob(pattern):
+    """``glob.glob(pattern, recursive=True)``, without following links to folders.
+
+    glob follows them, so a link to a parent folder (``up -> ..``) makes ``**`` walk the same
+    folders again and again, for as long as the paths stay short enough: here each folder is
+    walked once (``os.walk``) and every path matched against the pattern. As in glob, names
+    that start with a dot are matched only by components that do too.
+    """
+    parts = pattern.replace(os.sep, "/").split("/")
+    fixed = next(i for i, part in enumerate(parts) if any(c in part for c in _GLOB_CHARS))
+    root = "/".join(parts[:fixed]) or ("/" if pattern.startswith("/") else "")
+    regex = re.compile("".join(
+        ("(?:[^/]*/)*" if i < len(parts) - 1 else ".*") if part == "**"
+        else _component_regex(part) + ("/" if i < len(parts) - 1 else "")
+        for i, part in enumerate(parts[fixed:], start=fixed)
+    ))
+    prefix = "" if not root else root.rstrip("/") + "/"
+    found = []
+    for folder, dirs, names in os.walk(root or ".", followlinks=False):
+        hidden_ok = any(part.startswith(".") for part in parts[fixed:])
+        dirs[:] = sorted(d for d in dirs if hidden_ok or not d.startswith("."))
+        rel = os.path.relpath(folder, root or ".").replace(os.sep, "/")
+        rel = "" if rel == "." else rel + "/"
+        found += [prefix + rel + name for name in sorted(names)
+                  if regex.fullmatch(rel + name) and (hidden_ok or not name.startswith("."))]
+    return [path.replace("/", os.sep) for path in found]
+
+
+def _component_regex(part):
+    """One glob component (``*``, ``?``, ``[...]``) as a regex that stays within a folder."""
+    out, i = [], 0
+    while i < len(part):
+        c = part[i]
+        close = part.find("]", i + 2) if c == "[" else -1
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif close != -1:
+            body = part[i + 1:close]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = close
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
 
 
 def _folder_images(folder, recursive, extensions):
