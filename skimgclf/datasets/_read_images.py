@@ -57,12 +57,16 @@ def decode_image(fname):
     with warnings.catch_warnings():
         # a file no plugin reads makes imageio try them all, some of them deprecated
         warnings.simplefilter("ignore", DeprecationWarning)
-        # The size from the header, before any pixel is decoded: a small file may announce
-        # more pixels than memory holds (Pillow refuses such files itself, tifffile does not).
-        shape = tuple(iio.improps(fname, index=0).shape)
-        if math.prod(shape[:2]) > _MAX_PIXELS:
-            raise InputError(f"it announces {_hw(shape)} pixels, more than the {_MAX_PIXELS:,} "
-                             "an image may hold here (Pillow's decompression-bomb limit)")
+        if os.fspath(fname).lower().endswith((".tif", ".tiff")):
+            # The size from the header, before any pixel is decoded: a small file may announce
+            # more pixels than memory holds. Pillow, which reads the other formats, refuses
+            # such files itself; tifffile does not. (Reading the header costs as much as
+            # decoding a small PNG: it is read where needed only.)
+            shape = tuple(iio.improps(fname, index=0).shape)
+            if math.prod(shape[:2]) > _MAX_PIXELS:
+                raise InputError(f"it announces {_hw(shape)} pixels, more than the "
+                                 f"{_MAX_PIXELS:,} an image may hold here (Pillow's "
+                                 "decompression-bomb limit)")
         img = np.asarray(iio.imread(fname, index=0))
     if img.ndim == 4 or (img.ndim == 3 and img.shape[2] not in (1, 2, 3, 4)):
         # frames first (a volume, or a reader that ignored index=0): the first frame
@@ -248,8 +252,9 @@ def check_size(image_shape, name="image_shape"):
 
 # A side past this is a typo, not an image to classify: refused before any memory is asked for.
 _MAX_SIDE = 16384
-# Pixels a file may announce: Pillow's default limit (Image.MAX_IMAGE_PIXELS), for every format.
-_MAX_PIXELS = 89_478_485
+# Pixels a file may announce: where Pillow refuses one (twice Image.MAX_IMAGE_PIXELS), for
+# every format.
+_MAX_PIXELS = 2 * 89_478_485
 
 
 def _check_target(image_shape, color):
