@@ -376,9 +376,9 @@ def _walk_glob(pattern):
         for i, part in enumerate(parts[fixed:], start=fixed)
     ))
     prefix = "" if not root else root.rstrip("/") + "/"
+    hidden_ok = any(part.startswith(".") for part in parts[fixed:])
     found = []
     for folder, dirs, names in os.walk(root or ".", followlinks=False):
-        hidden_ok = any(part.startswith(".") for part in parts[fixed:])
         dirs[:] = sorted(d for d in dirs if hidden_ok or not d.startswith("."))
         rel = os.path.relpath(folder, root or ".").replace(os.sep, "/")
         rel = "" if rel == "." else rel + "/"
