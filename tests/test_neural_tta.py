@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from skimgclf._sklearn_compat import InvalidParameterError
+from skimgclf.datasets import load_digits_images
 from skimgclf.neural import CNNClassifier, TorchMLPClassifier
 
 
@@ -122,6 +123,32 @@ def test_training_is_unchanged_by_tta(data):
     b = CNNClassifier(max_epochs=2, random_state=0, tta="flip").fit(X, y)
     for pa, pb in zip(a.module_.parameters(), b.module_.parameters(), strict=True):
         assert torch.equal(pa, pb)
+
+
+def test_the_validation_accuracy_is_scored_without_the_views():
+    """As the validation loss is: early stopping may watch it, and mirrored digits are not
+    digits."""
+    X, y = load_digits_images(return_X_y=True)
+    histories = [CNNClassifier(max_epochs=2, random_state=0, augment=None, tta=tta,
+                               validation_fraction=0.25).fit(X[:400], y[:400]).history
+                 for tta in (None, "flip")]
+    assert histories[0][:, "valid_acc"] == histories[1][:, "valid_acc"]
+
+
+def test_views_of_flat_rows_that_are_not_images_are_refused():
+    """Rows of 60 features are read as one row of pixels: shifting or mirroring that row would
+    move pixels across the rows of the user's image, so the geometry is asked for."""
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(30, 60).astype(np.float32), np.arange(30) % 2
+    for setting in ({"tta": "shift"}, {"augment": "default"}):
+        with pytest.raises(ValueError, match=r"flat rows of 60 features.*image_shape=\(H, W\)"):
+            TorchMLPClassifier(max_epochs=1, **setting).fit(X, y)
+    mlp = TorchMLPClassifier(max_epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="tta moves pixels within an image"):
+        _with(mlp, tta="flip").predict(X)
+    assert _with(mlp, tta=None).predict(X).shape == (30,)
+    shaped = TorchMLPClassifier(max_epochs=1, image_shape=(6, 10), tta="shift").fit(X, y)
+    assert shaped.predict_proba(X).shape == (30, 2)
 
 
 # ----------------------------------------------------------------------------- precision

@@ -479,6 +479,7 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
                 "changes): its weights are untrained; call fit (or load_params) again"
             )
         views = tta_views(self.tta)  # checked here too: tta may be set after fit
+        self._check_view_geometry(tta=views)
         data = self.get_dataset(X)
         with self._on_device():
             if len(views) == 1:

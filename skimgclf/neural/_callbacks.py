@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, LRScheduler
 from torch.optim.lr_scheduler import OneCycleLR
 from torch.optim.swa_utils import AveragedModel
@@ -91,9 +92,11 @@ class WeightAverage(Callback):
 
 
 def encoded_accuracy(net, X, y):
-    """Accuracy against encoded labels (what skorch's validation batches hold)."""
+    """Accuracy against encoded labels (what skorch's validation batches hold), from the
+    network's cached forward outputs: without test-time views, as the validation loss is."""
     y = np.concatenate([np.asarray(v).ravel() for v in y]) if isinstance(y, list) else y
-    return float(np.mean(net.predict_proba(X).argmax(axis=1) == np.asarray(y).ravel()))
+    proba = NeuralNetClassifier.predict_proba(net, X)  # skorch's: no TTA, reads the cache
+    return float(np.mean(proba.argmax(axis=1) == np.asarray(y).ravel()))
 
 
 def n_batches(n, batch_size):

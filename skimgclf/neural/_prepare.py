@@ -38,6 +38,7 @@ from ._data import (
 from ._device import autocast_device, resolve_device
 from ._distributed import shard
 from ._input import as_source, check_source, check_units, input_scale, unit_range
+from ._tta import tta_views
 
 _DEFAULT_AUGMENT = {"rotation": 10.0, "shift": 2.0}
 
@@ -75,6 +76,8 @@ class DataMixin:
             self.class_weight_ = self._compute_class_weight(y)
             self.device_ = resolve_device(self.device)
             self._augmenter_ = self._resolve_augment()
+            self._check_view_geometry(augment=self._augmenter_ is not None,
+                                      tta=tta_views(self.tta))
         elif self.device_ != resolve_device(self.device):
             self.device_ = resolve_device(self.device)
         if (self.precision not in ("fp32", "auto")
@@ -182,6 +185,21 @@ class DataMixin:
                 f"got {bad or weights}"
             )
         return compute_class_weight(weights, classes=classes, y=y)
+
+    def _check_view_geometry(self, *, augment=False, tta=("identity",)):
+        """Augmentation and test-time views move pixels in two dimensions: flat rows that are
+        not square images (read as one row of pixels, ``(1, n_features)``) have none."""
+        height, width, channels = self.image_shape_
+        uses = ["augment"] * augment + ["tta"] * (len(tta) > 1)
+        if self._spatial or not uses or (height, channels) != (1, 1) or width == 1:
+            return
+        verb = "moves" if len(uses) == 1 else "move"
+        raise InputError(
+            f"{' and '.join(uses)} {verb} pixels within an image, but {type(self).__name__} reads "
+            f"its flat rows of {width} features as one row of pixels (they are not a square "
+            f"image); pass image_shape=(H, W) or (H, W, C) at fit, or set "
+            f"{' and '.join(u + '=None' for u in uses)}"
+        )
 
     def _resolve_augment(self):
         augment = self.augment  # its type was checked against the constraints
