@@ -437,11 +437,14 @@ def _warn_reduced_precision(name, net):
 
 
 def _add_network(plan, net, kind):
-    if net.input_scale == "auto":
+    # the pixel units of the fit, whatever input_scale says now (it applies at the next fit)
+    fitted = "input_range_" in vars(net)
+    auto = net._auto_scale_ if fitted else net.input_scale == "auto"
+    if auto:
         # the value-range rule (neural._input.input_scale): integers are 0-255, floats as given
         scale = np.float32(1 / 255 if kind == "u" else 1.0)
     else:
-        scale = np.float32(net.input_scale)
+        scale = np.float32(net.input_scale_ if fitted else net.input_scale)
     # as DataMixin._input_transform: (x - mean / scale) * (scale / std), in float32
     mean = getattr(net, "input_mean_", 0.0)
     std = getattr(net, "input_std_", 1.0)

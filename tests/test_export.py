@@ -111,6 +111,15 @@ def test_network_alone_scales_as_predict_does(digits, input_dtype, tmp_path):
     _assert_parity(net, session, X_test)
 
 
+def test_the_graph_reads_pixels_in_the_units_of_the_fit(digits, tmp_path):
+    """input_scale set after fit applies at the next fit: predict and the graph ignore it."""
+    X, y, X_test, _ = digits
+    net = TorchMLPClassifier(hidden_sizes=(32,), max_epochs=2, random_state=0).fit(X, y)
+    net.set_params(input_scale=1.0)
+    session = _session(export_onnx(net, tmp_path / "net.onnx", **QUICK))
+    _assert_parity(net, session, X_test[:300])
+
+
 def test_rgb_cnn_with_channel_normalisation_and_string_labels(tmp_path):
     rng = np.random.RandomState(0)
     X = rng.randint(0, 256, size=(90, 32, 32, 3)).astype(np.uint8)
