@@ -48,6 +48,15 @@ def test_sizes_are_the_measured_sides_relative_and_absolute():
     assert background.tolist() == [0, 0, 0]
 
 
+def test_areas_are_compared_with_the_image_side_as_lengths():
+    """An area (square pixels) over a side would saturate: its square root is the length."""
+    for heuristic in ("pixel_count", "bbox_area", "rotated_area"):
+        out = ComponentSizeMap(min_size=1, heuristic=heuristic).fit_transform(_two_blobs())
+        # the 4x4 square and the 8x2 bar both cover 16 pixels: sqrt(16) / 20 of the side
+        for pixel in (out[0, 3, 3], out[0, 12, 10]):
+            assert pixel.tolist() == [255, 255, round(255 * 4 / 20)]
+
+
 def test_channels_choose_and_order_the_size_channels():
     X = _two_blobs()
     both = ComponentSizeMap(min_size=1).fit_transform(X)

@@ -19,8 +19,11 @@ __all__ = ["ComponentSizeMap", "component_size_map", "SIZE_CHANNELS"]
 SIZE_CHANNELS = {
     "relative": "the component's size over the size of the largest component of its image "
                 "(1 on the largest)",
-    "absolute": "the component's size over the image's longer side (clipped to 1)",
+    "absolute": "the component's size as a length (a side, or the square root of an area) "
+                "over the image's longer side (clipped to 1)",
 }
+# Heuristics measuring an area (square pixels): their square root is compared with the side.
+_AREAS = {"rotated_area", "pixel_count", "bbox_area"}
 
 
 @validate_params(
@@ -135,7 +138,8 @@ def _size_chunk(images, *, channels, heuristic, min_size, merge_distance, keep_i
     value = {
         "relative": np.divide(size, per_image_max, out=np.zeros_like(size),
                               where=per_image_max > 0),
-        "absolute": np.minimum(size / max(height, width), 1.0),
+        "absolute": np.minimum((np.sqrt(size) if heuristic in _AREAS else size)
+                               / max(height, width), 1.0),
     }
     # Labels are unique over the chunk: one lookup table per channel paints every component.
     table = np.zeros(int(comps.labels.max(initial=0)) + 1)
@@ -182,7 +186,8 @@ class ComponentSizeMap(TransformerMixin, BaseEstimator):
 
         - ``"relative"``: the component's size over the largest component's size in the same
           image (1 on the largest component).
-        - ``"absolute"``: the component's size over the image's longer side, clipped to 1.
+        - ``"absolute"``: the component's size as a length (a side, or the square root of an
+          area) over the image's longer side, clipped to 1.
     heuristic : {"rotated_side", "rotated_area", "pixel_count", "bbox_side", "bbox_area"}, \
 default="rotated_side"
         How a component's size is measured (see :class:`LargestDigitExtractor`); the default
