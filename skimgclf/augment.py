@@ -156,8 +156,12 @@ def _warp(images, rotation, shift, scale, hflip, generator, flips=None):
     tx = (draw[:, 2] * 2 - 1) * shift * 2 / w
     ty = (draw[:, 3] * 2 - 1) * shift * 2 / h
     cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
-    theta = torch.stack([torch.stack([cos, -sin * h / w, tx], 1),
-                         torch.stack([sin * w / h, cos, ty], 1)], 1)
+    linear = torch.stack([torch.stack([cos, -sin * h / w], 1),
+                          torch.stack([sin * w / h, cos], 1)], 1)
+    # The shift moves the output (at most `shift` pixels per axis, whatever the rotation and
+    # zoom): input = linear @ (output + t), so the translation column is linear @ t.
+    offset = linear @ torch.stack([tx, ty], 1).unsqueeze(2)
+    theta = torch.cat([linear, offset], 2)
     if hflip:
         # Drawn after the affine draws so that hflip=False keeps the exact same random stream.
         # Sampling the input at -x mirrors the output: negate the x column of the flipped rows.

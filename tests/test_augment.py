@@ -41,3 +41,19 @@ def test_the_largest_amounts_allowed_give_finite_images():
     generator = torch.Generator().manual_seed(0)
     out = random_affine(X, rotation=360, shift=100, scale=(0.01, 100), generator=generator)
     assert out.shape == X.shape and bool(torch.isfinite(out).all())
+
+
+def test_a_shift_moves_the_output_at_most_shift_pixels_whatever_the_rotation_and_zoom():
+    """The documented bound: uniform in [-shift, shift] pixels per axis, in output pixels."""
+    x = torch.zeros(2000, 1, 41, 41)
+    x[:, 0, 20, 20] = 1.0  # a dot at the centre, which rotation and zoom leave in place
+    rows, cols = torch.meshgrid(torch.arange(41.0), torch.arange(41.0), indexing="ij")
+    for amounts in ({}, {"rotation": 45}, {"scale": (1.5, 1.5)},
+                    {"rotation": 45, "scale": (0.7, 1.5)}):
+        out = random_affine(x, shift=2, generator=torch.Generator().manual_seed(0), **amounts)
+        mass = out[:, 0].sum((1, 2))
+        centre = torch.stack([(out[:, 0] * rows).sum((1, 2)), (out[:, 0] * cols).sum((1, 2))],
+                             1) / mass[:, None]
+        moved = (centre - 20).abs().amax(0)
+        # bilinear resampling of a rotated dot moves its centre of mass by a few hundredths
+        assert (moved <= 2.1).all() and (moved >= 1.8).all(), (amounts, moved)
