@@ -1065,15 +1065,16 @@ def _as_scores(y_score):
 
 
 def _nanaverage(values, weights=None):
+    """scikit-learn's average of the scores that are not NaN; where their weights are all 0
+    (only unsupported classes scored), their plain mean."""
     values = np.asarray(values, dtype=float)
     keep = ~np.isnan(values)
-    if weights is not None:
-        keep &= np.asarray(weights) > 0
     if not keep.any():
         return float("nan")
-    if weights is None:
+    weights = None if weights is None else np.asarray(weights, dtype=float)[keep]
+    if weights is None or not weights.sum() > 0:
         return float(values[keep].mean())
-    return float(np.average(values[keep], weights=np.asarray(weights, dtype=float)[keep]))
+    return float(np.average(values[keep], weights=weights))
 
 
 def _pairs_from_matrix(cm, labels, k, support=None):

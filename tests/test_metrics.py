@@ -79,6 +79,18 @@ def test_zero_division_flows_into_bcr_and_aggregate(zero_division):
         assert_allclose([got["precision"], got["recall"], got["f1"]], [p, r, f])
 
 
+@pytest.mark.parametrize("zero_division", [0.0, np.nan])
+def test_averages_where_only_unsupported_classes_have_a_score_match_sklearn(zero_division):
+    # class 0 is never predicted (its precision is zero_division), class 1 has no support
+    y_true, y_pred = [0, 0, 0], [1, 1, 1]
+    m = per_class_metrics(y_true, y_pred, zero_division=zero_division)
+    for average in ("macro", "weighted"):
+        p, r, f, _ = precision_recall_fscore_support(
+            y_true, y_pred, average=average, zero_division=zero_division)
+        got = m.averages[average]
+        assert_allclose([got["precision"], got["recall"], got["f1"]], [p, r, f])
+
+
 def test_warn_is_sklearns_default_and_acts_as_zero():
     with pytest.warns(UndefinedMetricWarning):
         m = per_class_metrics(Y_TRUE, Y_PRED)
