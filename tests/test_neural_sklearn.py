@@ -93,3 +93,25 @@ def test_clone_keeps_parameters_and_drops_fitted_state(digits):
     assert not copy.initialized_ and not hasattr(copy, "module_")
     assert "_params_to_validate" not in copy.get_params()
     assert repr(clone(TorchMLPClassifier())).startswith("<class")  # skorch's repr
+
+
+def test_module_and_criterion_instances_are_parameters_like_any_other(digits):
+    """As skorch takes them: in the constructor, through set_params, clone and a search; the
+    instance is each fit's starting point and is never trained in place."""
+    import torch
+
+    X, y = digits[0][:300], digits[1][:300]
+    net = torch.nn.Sequential(torch.nn.Linear(64, 16), torch.nn.ReLU(), torch.nn.Linear(16, 10))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    mlp = TorchMLPClassifier(module=net, criterion=torch.nn.CrossEntropyLoss(),
+                             max_epochs=2, random_state=0).fit(X, y)
+    assert mlp.module is net and mlp.module_ is not net
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    again = clone(mlp).fit(X, y)  # the same starting point, the same seed: the same model
+    np.testing.assert_array_equal(again.predict_proba(X), mlp.predict_proba(X))
+    other = torch.nn.Sequential(torch.nn.Linear(64, 10))
+    assert TorchMLPClassifier(max_epochs=1).set_params(module=other).fit(X, y).module_[0] \
+        .out_features == 10
+    search = GridSearchCV(TorchMLPClassifier(max_epochs=1, random_state=0),
+                          {"module": [net, other]}, cv=2).fit(X, y)
+    assert search.best_params_["module"] in (net, other)

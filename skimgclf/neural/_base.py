@@ -15,6 +15,7 @@ mixes in has its own module:
 
 from __future__ import annotations
 
+import copy
 import math
 from contextlib import contextmanager
 from types import MappingProxyType
@@ -126,8 +127,9 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
     virtual_params_ = MappingProxyType({})
 
     def _store_params(self, params, kwargs):
-        for key, value in params.items():
-            setattr(self, key, value)
+        # stored as they are: skorch's __setattr__ takes a torch Module instance (module=,
+        # criterion=) for a component set outside initialize() once initialized_ exists
+        vars(self).update(params)
         self._params_to_validate = set(kwargs)
         vars(self).update(kwargs)
 
@@ -150,6 +152,9 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         if "callbacks" in params:
             vars(self)["callbacks"] = params.pop("callbacks")
             self._params_to_validate.add("callbacks")
+        for key in ("module", "criterion"):  # an instance as skorch's __init__ takes it
+            if isinstance(params.get(key), torch.nn.Module):
+                vars(self)[key] = params.pop(key)
         rebuilt = sorted(k for k in params if k == "module" or k.startswith("module__"))
         fitted = "label_encoder_" in vars(self) and getattr(self, "initialized_", False)
         super().set_params(**params)
@@ -304,6 +309,10 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         factory = self.module if self.module is not None else get_net(self.architecture)
         if isinstance(factory, nn.Module):
             module = self.initialized_instance(factory, kwargs)
+            if module is factory:
+                # the parameter is the starting point of every fit (and of clones), never
+                # trained in place
+                module = copy.deepcopy(factory)
         else:
             arguments = {**self._module_data_kwargs(factory), **kwargs}
             try:
