@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from ._sklearn_compat import validate_params
+from ._sklearn_compat import get_output_config, validate_params
 from .exceptions import InputError, InputTypeError
 
 __all__ = [
@@ -52,6 +52,9 @@ __all__ = [
 CHANNEL_COUNTS = (1, 2, 3, 4)
 #: The largest pixel value of the 0-255 convention.
 PIXEL_MAX = 255
+
+
+_LAYOUT_NAMES = {"hw": "(n, H, W)", "hwc": "(n, H, W, C)", "chw": "(n, C, H, W)"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,18 @@ class Layout:
         if self.kind == "chw":
             return np.moveaxis(images, 3, 1)
         return images
+
+
+def check_table_output(estimator, layout: Layout) -> None:
+    """Refuse images where ``set_output`` asks for tables: pandas and polars hold flat rows."""
+    container = get_output_config("transform", estimator)["dense"]
+    if layout.kind != "flat" and container != "default":
+        raise InputError(
+            f"{type(estimator).__name__} is set to give {container} output (set_output, or "
+            "sklearn.set_config(transform_output=...)), a table of flat rows, but X holds "
+            f"images in the {_LAYOUT_NAMES[layout.kind]} layout; give flat rows "
+            "(n, H*W*C) with image_shape, or set_output(transform='default')"
+        )
 
 
 def normalize_image_shape(image_shape) -> tuple[int, int, int] | None:

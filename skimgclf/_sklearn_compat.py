@@ -37,13 +37,14 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
     validate_params,
 )
+from sklearn.utils._set_output import _get_output_config as get_output_config
 
 __all__ = [
     "SKLEARN_VERSION", "HasMethods", "Interval", "InvalidParameterError", "Options",
     "RealNotInt", "StrOptions", "CustomConstraint", "generate_invalid_param_val",
     "generate_valid_param", "make_constraint", "validate_parameter_constraints",
     "validate_params", "_fit_context", "own_parameter_errors", "StrictInterval", "NJobs",
-    "FINITE",
+    "FINITE", "get_output_config",
 ]
 
 # (major, minor) of the installed release, e.g. (1, 9)

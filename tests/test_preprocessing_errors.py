@@ -116,3 +116,20 @@ def test_bad_input_raises_a_clear_error(fn, error, message):
 
 def test_there_are_at_least_twelve_bad_inputs():
     assert len(CASES) >= 12
+
+
+@pytest.mark.parametrize("step", [BackgroundRemover(), Normalizer(), LargestDigitExtractor(),
+                                  ComponentSizeMap()], ids=lambda step: type(step).__name__)
+def test_table_output_of_images_is_refused_by_name_and_flat_rows_pass(step):
+    """pandas or polars output (set_output, or the global transform_output) is a table of
+    flat rows: images in another layout are named, not handed to pandas to fail on."""
+    from sklearn import config_context
+
+    images = np.zeros((4, 28, 28), dtype=np.uint8)
+    images[:, 8:20, 10:16] = 255
+    step.fit(images)
+    with config_context(transform_output="pandas"):
+        with pytest.raises(ValueError, match=r"pandas output .* in the \(n, H, W\) layout"):
+            step.transform(images)
+    # the default container takes any layout
+    assert step.transform(images).shape[:3] == (4, 28, 28)

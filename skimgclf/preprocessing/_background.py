@@ -6,7 +6,13 @@ import numpy as np
 from skimage.filters import threshold_otsu
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
-from .._images import PIXEL_MAX, bool_as_pixels, check_images, looks_unit_scaled
+from .._images import (
+    PIXEL_MAX,
+    bool_as_pixels,
+    check_images,
+    check_table_output,
+    looks_unit_scaled,
+)
 from .._sklearn_compat import FINITE, StrOptions, _fit_context, validate_params
 from ..exceptions import InputError
 
@@ -259,6 +265,7 @@ class BackgroundRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if not hasattr(self, "n_features_in_"):  # stateless: usable without fit
             self._validate_params()
         images, layout = check_images(self, X, reset=False, spatial=False)
+        check_table_output(self, layout)
         return layout.restore(remove_background(images, self.threshold, self.fill))
 
     def __sklearn_tags__(self):

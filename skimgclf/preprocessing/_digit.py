@@ -8,7 +8,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .._images import check_images
+from .._images import check_images, check_table_output
 from .._sklearn_compat import Interval, NJobs, StrOptions, _fit_context, validate_params
 from ..exceptions import InputError
 from ._chunks import DEFAULT_CHUNK_SIZE, map_chunks
@@ -382,6 +382,8 @@ default="rotated_side"
             self._validate_params()
         images, layout = check_images(self, X, reset=False, image_shape=self.image_shape,
                                       channels_first=self.channels_first)
+        if not self.flatten:
+            check_table_output(self, layout)
         out, blank = extract_largest_digit(
             images, heuristic=self.heuristic, min_size=self.min_size,
             merge_distance=self.merge_distance, output_shape=self.output_shape,

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._images import check_images, unit_scale
+from .._images import check_images, check_table_output, unit_scale
 from .._sklearn_compat import StrOptions, _fit_context, validate_params
 from .._sources import ImageDataset
 from ..exceptions import InputError
@@ -250,6 +250,7 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         images, layout = self._images(X, reset=False)
+        check_table_output(self, layout)
         return layout.restore(normalize_images(images, self.mean_, self.std_,
                                                _output_dtype(images.dtype)))
 

@@ -7,7 +7,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .._images import PIXEL_MAX, check_images, unit_scale
+from .._images import PIXEL_MAX, check_images, check_table_output, unit_scale
 from .._sklearn_compat import Interval, NJobs, StrOptions, _fit_context, validate_params
 from ..exceptions import InputError
 from ._chunks import DEFAULT_CHUNK_SIZE, map_chunks
@@ -302,6 +302,7 @@ default="rotated_side"
             self._validate_params()
         images, layout = check_images(self, X, reset=False, image_shape=self.image_shape,
                                       channels_first=self.channels_first)
+        check_table_output(self, layout)
         out = component_size_map(
             images, channels=self.channels, heuristic=self.heuristic, min_size=self.min_size,
             merge_distance=self.merge_distance, keep_image=self.keep_image, n_jobs=self.n_jobs,
