@@ -332,7 +332,7 @@ _REBUILT = frozenset({
     "module_", "criterion_", "optimizer_", "callbacks_", "history_", "virtual_params_",
     "initialized_", "init_context_", "prefixes_", "cuda_dependent_attributes_", "_modules",
     "_criteria", "_optimizers", "_generator_", "_augmenter_", "_params_to_validate",
-    "_grad_scaler_", "_ddp_",
+    "_grad_scaler_", "_ddp_", "_setup_",
 })
 
 
@@ -711,6 +711,7 @@ def _build_net(path, zf, ref, entry):
     vars(net).update(sources)  # the parameters as saved (set_params would re-initialize)
     if hasattr(net, "_resolve_augment"):
         net._augmenter_ = net._resolve_augment()
+        net._setup_ = net._setup_params()  # set up with the parameters it was saved with
     for attr in [f"{name}_" for name in (*net._modules, *net._criteria)]:
         prefix = f"{attr}/"
         state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}

@@ -521,6 +521,31 @@ def test_init_from_data_gets_the_training_images_once_per_fresh_module(digits):
     assert len(clf.module_.seen) == 1 and len(clf.module_.seen[0]) == 75  # a fresh module
 
 
+def test_training_on_applies_the_setup_parameters_changed_since_or_names_them(digits):
+    """warm_start and partial_fit keep the network; a changed augmentation, class weighting,
+    label smoothing, weight decay or callback setting is applied, not silently dropped."""
+    X, y = digits
+    clf = CNNClassifier(max_epochs=1, augment=None, warm_start=True, random_state=0).fit(X, y)
+    module = clf.module_
+    clf.set_params(augment={"rotation": 5}, class_weight="balanced", label_smoothing=0.2,
+                   weight_decay=0.3, early_stopping=3, lr_schedule=None).fit(X, y)
+    assert clf.module_ is module  # trained on
+    assert isinstance(clf._augmenter_, RandomAffine) and clf._augmenter_.rotation == 5
+    np.testing.assert_allclose(clf.criterion_.weight.numpy(), clf.class_weight_)
+    assert clf.criterion_.label_smoothing == 0.2
+    assert {group["weight_decay"] for group in clf.optimizer_.param_groups} == {0.3}
+    names = [name for name, _ in clf.callbacks_]
+    assert "early_stopping" in names and "lr_scheduler" not in names
+    for fixed in ({"normalize": "channel"}, {"bn_momentum": 0.5}):
+        with pytest.raises(InputError, match=f"{next(iter(fixed))} changed since CNNClassifier"):
+            clone(clf).set_params(warm_start=True).fit(X, y).set_params(**fixed).fit(X, y)
+    net = CNNClassifier(max_epochs=1, augment=None, random_state=0).partial_fit(X, y)
+    net.set_params(augment=True).partial_fit(X, y)
+    assert net._augmenter_ is not None
+    # a fit without warm_start sets everything up afresh, whatever changed
+    net.set_params(normalize="pixel").fit(X, y)
+
+
 def test_whitened_resnet9_fits_its_whitening_from_the_training_images(digits):
     from skimgclf.nets import PatchWhitening
 

@@ -8,6 +8,7 @@ made as a view.
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from numbers import Real
@@ -78,8 +79,11 @@ class DataMixin:
             self._augmenter_ = self._resolve_augment()
             self._check_view_geometry(augment=self._augmenter_ is not None,
                                       tta=tta_views(self.tta))
-        elif self.device_ != resolve_device(self.device):
-            self.device_ = resolve_device(self.device)
+            self._setup_ = self._setup_params()
+        else:
+            if self.device_ != resolve_device(self.device):
+                self.device_ = resolve_device(self.device)
+            self._apply_setup_changes(y)
         if (self.precision not in ("fp32", "auto")
                 and autocast_device(self.precision, self.device_) is None):
             where = ("on CUDA, and bf16 on CPUs that compute it natively (AVX512-BF16, AMX)"
@@ -94,6 +98,51 @@ class DataMixin:
         if reset:
             self._fit_input_statistics(images)
         return self._make_data(images, y_enc)
+
+    # What a network is set up with (at the first fit, or a fit without warm_start). A warm
+    # fit or partial_fit applies those changed since where it can, and names the others.
+    _SETUP_APPLIED = ("augment", "class_weight", "label_smoothing", "weight_decay",
+                      "lr_schedule", "ema_decay", "early_stopping")
+    _SETUP_FIXED = {
+        "normalize": "the input statistics of the first fit",
+        "init": "the weights it has learnt",
+        "bn_momentum": "the BatchNorm layers it was built with",
+    }
+
+    def _setup_params(self):
+        return {name: getattr(self, name) for name in (*self._SETUP_APPLIED, *self._SETUP_FIXED)}
+
+    def _apply_setup_changes(self, y):
+        setup = getattr(self, "_setup_", None)
+        if setup is None:  # a network loaded from an older file: nothing recorded
+            return
+        changed = {name for name, value in self._setup_params().items()
+                   if not _same_value(value, setup[name])}
+        fixed = [name for name in self._SETUP_FIXED if name in changed]
+        if fixed:
+            kept = "; ".join(f"{name}: {self._SETUP_FIXED[name]}" for name in fixed)
+            raise InputError(
+                f"{', '.join(fixed)} changed since {type(self).__name__} set up its network, "
+                f"and training on (warm_start, partial_fit) keeps what it was set up with "
+                f"({kept}); call fit with warm_start=False to start afresh, or set "
+                f"{'them' if len(fixed) > 1 else 'it'} back"
+            )
+        if "augment" in changed:
+            self._augmenter_ = self._resolve_augment()
+            self._check_view_geometry(augment=self._augmenter_ is not None)
+        if "class_weight" in changed:
+            self.class_weight_ = self._compute_class_weight(y)
+        if changed & {"class_weight", "label_smoothing"}:
+            self._initialize_criterion()  # skorch's: built in its context, on the device
+        if "weight_decay" in changed:
+            decay = self.weight_decay
+            if decay is None:  # the optimizer's own default
+                decay = _argument_default(type(self.optimizer_), "weight_decay", 0.0)
+            for group in self.optimizer_.param_groups:
+                group["weight_decay"] = decay
+        if changed & {"lr_schedule", "ema_decay", "early_stopping"}:
+            self.initialize_callbacks()
+        self._setup_ = self._setup_params()
 
     def _check_X(self, X, *, reset):
         """Arrays as ``(n, H, W, C)`` images; an image set read on demand as it is."""
@@ -267,3 +316,21 @@ def _check_classes(classes, y):
         raise InputError(f"classes holds {kind} labels but y holds {kind_y} labels; pass "
                          "classes of the type of y")
     return classes
+
+
+def _same_value(a, b):
+    """Whether a parameter still holds what it held (``==`` where it is defined and plain)."""
+    if a is b:
+        return True
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except (TypeError, ValueError):  # arrays and other values without a plain ==
+        return False
+
+
+def _argument_default(cls, name, fallback):
+    try:
+        default = inspect.signature(cls).parameters[name].default
+    except (KeyError, TypeError, ValueError):
+        return fallback
+    return fallback if default is inspect.Parameter.empty else default
