@@ -120,6 +120,15 @@ def test_pickling_leaves_the_fitted_transformer_as_it_was(rgb, expected):
     np.testing.assert_array_equal(fitted.transform(rgb), expected)
 
 
+def test_parameters_set_after_fit_apply_at_the_next_fit_even_through_a_pickle(rgb, expected):
+    fitted = PretrainedFeatures(**FAST).fit(rgb)
+    fitted.set_params(image_size=64, input_scale=1 / 255)
+    np.testing.assert_array_equal(fitted.transform(rgb), expected)
+    # the network rebuilt after a pickle is the one fitted, not one of the new size
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).transform(rgb), expected)
+    assert not np.array_equal(fitted.fit(rgb).transform(rgb), expected)
+
+
 def test_input_scale_for_float_pixels_in_0_255(rgb, expected):
     as_float = rgb.astype(np.float64)  # 0-255 floats: "auto" would take them as [0, 1]
     got = PretrainedFeatures(**FAST, input_scale=1 / 255).fit_transform(as_float)

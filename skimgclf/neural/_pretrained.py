@@ -49,6 +49,10 @@ class _WeightsFile(CustomConstraint):
         return "a path (str or os.PathLike) to an existing weights file"
 
 
+# The parameters that shape the features: read at fit, kept until the next fit.
+_SETUP = ("weights", "image_size", "input_scale")
+
+
 class PretrainedFeatures(TransformerMixin, BaseEstimator):
     """Images -> the pooled features of a pretrained EfficientNet-Lite0 backbone.
 
@@ -176,6 +180,8 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         images = self._check(X, reset=True)
+        # what transform and a rebuilt network (after a pickle) use, whatever is set later
+        self._fitted_with_ = {name: getattr(self, name) for name in _SETUP}
         self._scale(images)  # the value-range rule refuses bad pixels here, not in transform
         # Resolved before the network is built: a CUDA request without CUDA fails at once.
         self.device_ = resolve_device(self.device)
@@ -242,9 +248,13 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
             )
         return images
 
+    def _setting(self, name):
+        """A parameter as at fit (one set since applies at the next fit)."""
+        return getattr(self, "_fitted_with_", {}).get(name, getattr(self, name))
+
     def _scale(self, images):
         caller = f"{type(self).__name__}(input_scale='auto')"
-        return np.float32(input_scale(images, self.input_scale, caller))
+        return np.float32(input_scale(images, self._setting("input_scale"), caller))
 
     def _network(self):
         """The inference network: built once per process, by one thread (transform may be
@@ -260,15 +270,16 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
     def _build(self):
         """A new network for inference on ``device_``, BatchNorm folded into the convs."""
         channels = self.image_shape_[2]
-        if self.weights is None:
+        weights, image_size = self._setting("weights"), self._setting("image_size")
+        if weights is None:
             with torch.random.fork_rng(devices=[]):  # leave the caller's random stream alone
                 torch.manual_seed(_RANDOM_WEIGHTS_SEED)
                 net = EfficientNetLite0(in_channels=channels, n_classes=0,
-                                        image_size=self.image_size)
+                                        image_size=image_size)
         else:
-            source = True if self.weights == "imagenet" else self.weights
+            source = True if weights == "imagenet" else weights
             net = EfficientNetLite0(in_channels=channels, n_classes=0,
-                                    image_size=self.image_size, pretrained=source)
+                                    image_size=image_size, pretrained=source)
         net.backbone = fuse_batchnorm(net.backbone)
         device = resolve_device(self.device_)  # CUDA gone since fit: a message, not torch's
         return net.eval().to(device, memory_format=torch.channels_last)
