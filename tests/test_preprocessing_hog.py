@@ -92,3 +92,13 @@ def test_input_is_not_modified(mnist_few):
     before = X.copy()
     HOGFeatures(transform_sqrt=True).fit_transform(X)
     np.testing.assert_array_equal(X, before)
+
+
+def test_the_feature_count_and_names_follow_parameters_set_after_fit(mnist_few):
+    """The transformer is stateless: transform uses the parameters as they are, and the count
+    and names it declares (what pandas output and pipelines read) agree with it."""
+    hog = HOGFeatures().fit(mnist_few)
+    hog.set_params(orientations=4)
+    out = hog.transform(mnist_few)
+    assert out.shape[1] == hog.n_features_out_ == len(hog.get_feature_names_out())
+    assert not hasattr(HOGFeatures(), "n_features_out_")  # known after fit

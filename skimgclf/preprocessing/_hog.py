@@ -275,7 +275,8 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
     image_shape_ : tuple of int
         ``(H, W, C)`` seen in ``fit``.
     n_features_out_ : int
-        Length of each HOG descriptor.
+        Length of each HOG descriptor, for the image shape seen in ``fit`` and the parameters
+        as they are now (as :meth:`transform` computes it).
 
     See Also
     --------
@@ -329,8 +330,17 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         """
         _check_pairs(pixels_per_cell=self.pixels_per_cell, cells_per_block=self.cells_per_block)
         images, _ = self._images(X, reset=True)
-        self.n_features_out_ = self._count(images.shape[1:])
+        self._count(images.shape[1:])  # images too small for one block are named here
         return self
+
+    @property
+    def n_features_out_(self):
+        # The transformer is stateless: transform follows the parameters as they are now, and
+        # so do this count and the feature names (set_params after fit changes all three).
+        if "image_shape_" not in vars(self):
+            raise AttributeError("'HOGFeatures' object has no attribute 'n_features_out_' "
+                                 "(it is known after fit)")
+        return self._count(self.image_shape_)
 
     def transform(self, X):
         """Return the HOG descriptor of every image.
