@@ -546,6 +546,31 @@ def test_training_on_applies_the_setup_parameters_changed_since_or_names_them(di
     net.set_params(normalize="pixel").fit(X, y)
 
 
+def test_a_fit_from_scratch_that_fails_or_is_stopped_before_training_leaves_it_unfitted(
+        digits, monkeypatch):
+    """Not the old network beside the refused labels, nor untrained weights passed off as
+    trained: predict says the estimator is not fitted."""
+    X, y = digits
+    clf = CNNClassifier(max_epochs=1, augment=None, random_state=0).fit(X, y)
+    other = np.char.upper(y.astype(str))  # other labels, refused for their class_weight
+    with pytest.raises(InputError, match="class_weight"):
+        clf.set_params(class_weight={"zzz": 1.0}).fit(X, other)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    clf.set_params(class_weight=None).fit(X, y)
+    monkeypatch.setattr(CNNClassifier, "initialize_optimizer", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, y)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    monkeypatch.undo()
+    assert clf.fit(X, y).predict(X).shape == y.shape  # and a later fit works
+
+
 def test_whitened_resnet9_fits_its_whitening_from_the_training_images(digits):
     from skimgclf.nets import PatchWhitening
 

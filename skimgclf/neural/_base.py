@@ -199,9 +199,10 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         """
         self._check_params()
         reset = not (self.warm_start and self.initialized_)
-        data = self._prepare_fit(X, y, reset=reset)
-        with self._on_device():
-            super().fit(data, None, **fit_params)
+        with self._unfitted_if_it_fails(reset):
+            data = self._prepare_fit(X, y, reset=reset)
+            with self._on_device():
+                super().fit(data, None, **fit_params)
         return self
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
@@ -229,10 +230,26 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         if isinstance(X, (ImageTensorData, StreamData)):  # called by fit() with prepared data
             return super().partial_fit(X, y, classes, **fit_params)
         self._check_params()
-        data = self._prepare_fit(X, y, reset=not self.initialized_, classes=classes)
-        with self._on_device():
-            super().partial_fit(data, None, **fit_params)
+        reset = not self.initialized_
+        with self._unfitted_if_it_fails(reset):
+            data = self._prepare_fit(X, y, reset=reset, classes=classes)
+            with self._on_device():
+                super().partial_fit(data, None, **fit_params)
         return self
+
+    @contextmanager
+    def _unfitted_if_it_fails(self, reset):
+        """A fit from scratch that is refused or stopped before training (an error, Ctrl-C
+        while the network is built) leaves the estimator unfitted: the labels of the new fit
+        beside the old network, or untrained weights, would still predict. (Ctrl-C during the
+        epochs is skorch's: it keeps the weights trained so far.)"""
+        try:
+            yield
+        except BaseException:
+            if reset:
+                vars(self).pop("label_encoder_", None)
+                self.initialized_ = False
+            raise
 
 
     # ----------------------------------------------------------------- parameter checks
