@@ -571,6 +571,21 @@ def test_a_fit_from_scratch_that_fails_or_is_stopped_before_training_leaves_it_u
     assert clf.fit(X, y).predict(X).shape == y.shape  # and a later fit works
 
 
+def test_a_seeded_fit_leaves_the_callers_torch_stream_and_trains_on_reproducibly(digits):
+    X, y = digits
+    models = []
+    for caller_seed in (1, 2):
+        clf = CNNClassifier(max_epochs=1, random_state=0).fit(X, y)
+        torch.manual_seed(caller_seed)  # what the caller does between the calls
+        models.append(clf.partial_fit(X, y))
+    np.testing.assert_array_equal(models[0].predict_proba(X), models[1].predict_proba(X))
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    CNNClassifier(max_epochs=1, random_state=0).fit(X, y)
+    assert torch.equal(torch.rand(3), expected)  # the fit drew from a fork
+
+
 def test_whitened_resnet9_fits_its_whitening_from_the_training_images(digits):
     from skimgclf.nets import PatchWhitening
 

@@ -199,7 +199,7 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         """
         self._check_params()
         reset = not (self.warm_start and self.initialized_)
-        with self._unfitted_if_it_fails(reset):
+        with self._unfitted_if_it_fails(reset), self._own_random_stream(reset):
             data = self._prepare_fit(X, y, reset=reset)
             with self._on_device():
                 super().fit(data, None, **fit_params)
@@ -231,11 +231,28 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
             return super().partial_fit(X, y, classes, **fit_params)
         self._check_params()
         reset = not self.initialized_
-        with self._unfitted_if_it_fails(reset):
+        with self._unfitted_if_it_fails(reset), self._own_random_stream(reset):
             data = self._prepare_fit(X, y, reset=reset, classes=classes)
             with self._on_device():
                 super().partial_fit(data, None, **fit_params)
         return self
+
+    def _seeded(self):
+        return self.random_state is not None or world()[1] > 1
+
+    @contextmanager
+    def _own_random_stream(self, reset):
+        """A seeded fit draws its weights and dropout from torch's global generator (torch
+        has no other for them): in a fork of it, so that the caller's stream is left as it was.
+        Training on is seeded from the estimator's own generator, the same at every run."""
+        if not self._seeded():
+            yield
+            return
+        with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
+            if not reset:
+                torch.manual_seed(int(torch.randint(2**31 - 1, (1,),
+                                                    generator=self._generator_)))
+            yield
 
     @contextmanager
     def _unfitted_if_it_fails(self, reset):
@@ -288,7 +305,7 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         split_seed = int(rng.randint(0, 2**31 - 1))
         # Data-parallel: process 0's seeds everywhere (same batches, split and weights).
         torch_seed, batch_seed, split_seed = same_seeds(torch_seed, batch_seed, split_seed)
-        if self.random_state is not None or world()[1] > 1:
+        if self._seeded():
             torch.manual_seed(torch_seed)  # weights, dropout (CPU and every CUDA device)
         self._generator_ = torch.Generator().manual_seed(batch_seed)  # shuffling, augmentation
         self._split_seed_ = split_seed

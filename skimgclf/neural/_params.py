@@ -275,7 +275,10 @@ SHARED_PARAMS = (
         ``"auto"`` (or None) is CUDA when available, otherwise the CPU."""),
     _p("random_state", None, ["random_state"], "int, RandomState or None", """
         Seeds torch (weights, dropout), the batch order and the augmentation when the network
-        is initialised: the same value gives identical predictions on the CPU."""),
+        is initialised: the same value gives identical predictions on the CPU. torch's
+        generator for weights and dropout is the process's own: a seeded fit uses a fork of it
+        and leaves the caller's stream as it was, but fits running at once in threads of one
+        process share it (in processes, joblib's default, each is reproducible)."""),
     _p("image_shape", None, [None, _ImageShape()], "tuple or None", """
         ``(H, W)`` or ``(H, W, C)`` of flat input rows (square grayscale is inferred; one of
         H, W may be -1)."""),
