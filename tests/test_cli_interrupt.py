@@ -133,6 +133,27 @@ def test_a_ctrl_c_that_stops_fit_saves_nothing(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().err.strip() == "skimgclf train: interrupted"
 
 
+def test_a_ctrl_c_while_the_training_accuracy_is_scored_saves_nothing(tmp_path, monkeypatch,
+                                                                     capsys):
+    class StoppedWhileScored(_SwallowsCtrlC):
+        def fit(self, X, y):
+            self.classes_ = sorted(set(y.tolist()))
+            return self
+
+        def predict(self, X):  # what score calls, after training, before the save
+            signal.raise_signal(signal.SIGINT)
+            raise AssertionError("not reached")
+
+    _use(monkeypatch, StoppedWhileScored())
+    out = tmp_path / "model.skimgclf"
+    out.write_bytes(b"the previous model")
+    assert main(["train", "digits", "-o", str(out)]) == 130
+    assert out.read_bytes() == b"the previous model"
+    # quiet: the accuracy that would not be printed is not computed
+    assert main(["train", "digits", "-o", str(out), "-q"]) == 0
+    assert out.read_bytes() != b"the previous model"
+
+
 def test_outside_training_no_library_can_swallow_ctrl_c(monkeypatch, capsys):
     # evaluate, search, demo: the first Ctrl-C ends the command, even where a library catches
     # KeyboardInterrupt and carries on (a search over skorch nets would start its next fit).

@@ -65,6 +65,9 @@ def run(args) -> int:
             file=sys.stderr,
         )
         return guard.exit_code
+    # scored before the save (and only to be printed): a Ctrl-C while it runs saves nothing, as
+    # promised, instead of stopping a run whose model is already at the output path
+    accuracy = "" if args.quiet else f"; training accuracy {model.score(X, y):.4f}"
     _models.save(model, out)
-    echo(f"fitted in {seconds:.1f} s; training accuracy {model.score(X, y):.4f}; saved to {out}")
+    echo(f"fitted in {seconds:.1f} s{accuracy}; saved to {out}")
     return 0
