@@ -273,3 +273,20 @@ def test_a_stopped_or_killed_search_leaves_no_process_behind(tmp_path, signum, c
     finally:  # whatever failed, leave no process running
         for pid in _processes_in(tmp_path):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_ctrl_c_while_the_console_script_loads_exits_130_without_a_traceback():
+    """Before main() guards the command, the entry point's handler answers Ctrl-C."""
+    code = ("import signal; from skimgclf._cli import _entry; _entry.quiet_until_main(); "
+            "signal.raise_signal(signal.SIGINT); import skimgclf.cli")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=600)
+    assert (done.returncode, done.stderr) == (130, "")
+
+
+def test_the_console_script_enters_through_the_quiet_entry_point():
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11+")
+
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    scripts = tomllib.loads(pyproject.read_text())["project"]["scripts"]
+    assert scripts == {"skimgclf": "skimgclf._cli._entry:run"}
