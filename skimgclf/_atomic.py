@@ -16,8 +16,10 @@ def write_atomically(path, write):
 
     The temporary file is on the same file system (where ``os.replace`` is atomic) and flushed
     to the disk before it takes the name, so that an error, a signal or a crash leaves the
-    previous file or the new one, never part of one. Only a SIGKILL or a power cut during the
-    write leaves the hidden ``.NAME.PID.THREAD.RANDOM.tmp`` behind (:func:`open_temporary`).
+    previous file or the new one, never part of one. A signal that ends the process without
+    Python's clean-up (SIGKILL; SIGTERM where no handler turns it into an exception, as the
+    command line does) or a power cut during the write leaves the hidden
+    ``.NAME.PID.THREAD.RANDOM.tmp`` behind (:func:`open_temporary`), never a part at ``path``.
 
     Examples
     --------

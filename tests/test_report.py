@@ -226,6 +226,30 @@ def test_save_into_a_file_is_refused(tmp_path):
     assert report.save(tmp_path / "new" / "folder").name == "report.md"
 
 
+def test_a_save_stopped_while_drawing_leaves_the_earlier_report_as_it_was(tmp_path,
+                                                                           monkeypatch):
+    dummy = DummyClassifier().fit([[0], [0], [0]], [1, 1, 2])
+    report = ModelReport.from_estimator(dummy, [[0], [0]], [1, 2])
+    report.save(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    import matplotlib.figure
+
+    drawn = []
+
+    def savefig(fig, target, **kwargs):  # Ctrl-C while the second figure is drawn
+        drawn.append(target)
+        if len(drawn) == 2:
+            raise KeyboardInterrupt
+        return real(fig, target, **kwargs)
+
+    real = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    other = ModelReport.from_estimator(dummy, [[0], [0], [0]], [1, 1, 2])  # other figures
+    with pytest.raises(KeyboardInterrupt):
+        other.save(tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 def test_library_versions():
     versions = library_versions()
     assert versions["scikit-learn"] == sklearn.__version__

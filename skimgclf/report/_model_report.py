@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 
+from .._atomic import write_atomically
 from .._sklearn_compat import Interval, Options, StrOptions, validate_params
 from ..exceptions import InputError
 from ..metrics import PerClassMetrics
@@ -306,14 +308,19 @@ class ModelReport:
         """
         folder = Path(folder)
         _check_folder(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = {}
+        # Everything is drawn before anything is written, and each file is written whole, the
+        # report last: an error or Ctrl-C while drawing leaves an earlier report as it was.
+        files = {}
         for stem, fig in self.make_figures(dpi=dpi).items():
-            fig.savefig(folder / f"{stem}.png")
-            written[stem] = f"{stem}.png"
-        path = folder / "report.md"
-        path.write_text(self.to_markdown(figures=written), encoding="utf-8")
-        return path
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png")
+            files[f"{stem}.png"] = buffer.getvalue()
+        figures = {name.removesuffix(".png"): name for name in files}
+        files["report.md"] = self.to_markdown(figures=figures).encode("utf-8")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            write_atomically(folder / name, lambda f, data=data: f.write(data))
+        return folder / "report.md"
 
 
 def _check_folder(folder):
