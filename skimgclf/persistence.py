@@ -678,6 +678,7 @@ def _put_nets(path, zf, model, net_entries):
 
 def _build_net(path, zf, ref, entry):
     """A network from its class, parameters, fitted attributes and tensors."""
+    import numpy as np
     import torch
     from safetensors.torch import load as load_tensors
     from skorch import NeuralNet
@@ -705,8 +706,12 @@ def _build_net(path, zf, ref, entry):
         net.device = "cpu"  # a plain skorch net on CUDA: skorch's own unpickling does the same
     vars(net).update(attributes)
     cuda = range(torch.cuda.device_count())
-    with torch.random.fork_rng(devices=cuda):  # initialize seeds torch: not the caller's
-        net.initialize()
+    numpy_state = np.random.get_state()  # noqa: NPY002 (random_state=None draws from it)
+    try:
+        with torch.random.fork_rng(devices=cuda):  # initialize seeds torch: not the caller's
+            net.initialize()
+    finally:
+        np.random.set_state(numpy_state)  # noqa: NPY002
     vars(net).update(attributes)  # the seeds initialize drew again are the saved ones
     vars(net).update(sources)  # the parameters as saved (set_params would re-initialize)
     if hasattr(net, "_resolve_augment"):

@@ -118,15 +118,21 @@ def test_network_file_is_smaller_than_joblib_and_reads_no_pickle(digits, tmp_pat
                                       "nets/0.history.json"}
 
 
-def test_loading_leaves_torch_random_state_alone(digits, tmp_path):
+@pytest.mark.parametrize("random_state", [0, None])
+def test_loading_leaves_the_torch_and_numpy_random_streams_alone(digits, tmp_path,
+                                                                random_state):
     import torch
 
     X, y = digits
-    path = save_model(make_model("mlp", random_state=0, max_epochs=1).fit(X, y),
+    path = save_model(make_model("mlp", random_state=random_state, max_epochs=1).fit(X, y),
                       tmp_path / "m.skimgclf")
     before = torch.get_rng_state()
+    np.random.seed(0)  # noqa: NPY002
+    expected = np.random.rand(3)  # noqa: NPY002
+    np.random.seed(0)  # noqa: NPY002
     load_model(path)
     assert torch.equal(before, torch.get_rng_state())
+    np.testing.assert_array_equal(np.random.rand(3), expected)  # noqa: NPY002
 
 
 def test_nets_nested_in_ensembles_and_searches(digits, tmp_path):
