@@ -53,6 +53,21 @@ def test_read_only_and_non_contiguous_images_work(digits):
     assert not frozen.flags.writeable  # nothing the user gave is modified
 
 
+def test_writable_images_reach_torch_without_touching_the_warning_filters(monkeypatch):
+    """catch_warnings swaps the process-wide filters, which threads predicting at once would
+    leave mixed: only a read-only array (whose sharing torch warns about) goes through it."""
+    import warnings
+
+    from skimgclf.neural._data import images_to_tensor
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("warnings.catch_warnings entered for a writable array")
+
+    monkeypatch.setattr(warnings, "catch_warnings", refuse)
+    images = np.zeros((2, 4, 4, 1), dtype=np.uint8)
+    assert images_to_tensor(images, "cpu").shape == (2, 4, 4, 1)
+
+
 def test_wide_integers_are_never_wrapped_around():
     X = np.full((4, 8, 8), 1000, np.uint16)  # 16-bit values with an explicit scale
     clf = CNNClassifier(input_scale=1 / 1000, **FAST).fit(X, [0, 1, 0, 1])

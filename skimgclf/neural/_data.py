@@ -71,11 +71,14 @@ def images_to_tensor(images: np.ndarray, device, max_fraction=0.5) -> torch.Tens
         images = images.astype(np.uint8 if fits else np.float32)
     elif images.dtype.kind == "f" and images.dtype != np.float32:
         images = images.astype(np.float32)
-    with warnings.catch_warnings():
-        # A read-only array (a memmap opened "r", np.broadcast_to) is shared as it is: the
-        # tensor is only ever read (InputTransform makes new batches).
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+    if images.flags.writeable:  # catch_warnings swaps the process's filters: not in threads
         tensor = torch.from_numpy(images)
+    else:
+        with warnings.catch_warnings():
+            # A read-only array (a memmap opened "r", np.broadcast_to) is shared as it is: the
+            # tensor is only ever read (InputTransform makes new batches).
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            tensor = torch.from_numpy(images)
     device = torch.device(device)
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
