@@ -73,7 +73,18 @@ def seed_params(estimator):
 
 def _fit_member(estimator, seed, names, X, y):
     member = clone(estimator).set_params(**{name: seed for name in names})
-    return member.fit(X, y)
+    member.fit(X, y)
+    if _interrupted(member):
+        # skorch keeps a network stopped by Ctrl-C and returns: the restarts stop with it
+        raise KeyboardInterrupt
+    return member
+
+
+def _interrupted(estimator):
+    """Whether Ctrl-C stopped the training of ``estimator`` or of a step of its pipeline."""
+    steps = getattr(estimator, "steps", None)
+    parts = [step for _, step in steps] if isinstance(steps, list) else [estimator]
+    return any(getattr(part, "interrupted_", False) for part in parts)
 
 
 class BestOfNClassifier(ClassifierMixin, BaseEstimator):

@@ -104,3 +104,24 @@ def test_a_class_instead_of_an_estimator_and_no_y_are_named(split):
         BestOfNClassifier(LogisticRegression).fit(X_train, y_train)
     with pytest.raises(ValueError, match="requires y to be passed"):
         BestOfNClassifier(LogisticRegression()).fit(X_train, None)
+
+
+def test_ctrl_c_in_one_restart_stops_them_all(split):
+    """skorch keeps a network stopped by Ctrl-C and returns from fit: the restarts after it
+    must not train on as if nothing happened (a network in a pipeline included)."""
+    from skorch.callbacks import Callback
+
+    from skimgclf.neural import TorchMLPClassifier
+
+    class CtrlC(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            raise KeyboardInterrupt
+
+    X_train, _, y_train, _ = split
+    net = TorchMLPClassifier(max_epochs=3, callbacks=[("stop", CtrlC())])
+    fitted = clone(net).fit(X_train, y_train)
+    assert fitted.interrupted_ and len(fitted.history_) == 1  # skorch's: kept, returned
+    for estimator in (net, make_pipeline(StandardScaler(), net)):
+        with pytest.raises(KeyboardInterrupt):
+            BestOfNClassifier(estimator, n_init=2, selection="vote").fit(X_train, y_train)
+    assert not clone(net).set_params(callbacks=None).fit(X_train, y_train).interrupted_

@@ -458,8 +458,15 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
             self._check_module_takes_batches(X, forward)
         if epochs is None:
             epochs = self._epochs_for(len(X))
-        with self._data_parallel():
-            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        self.interrupted_ = False
+        try:
+            with self._data_parallel():
+                return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            # skorch keeps the weights trained so far and returns from fit: a caller training
+            # several networks (BestOfNClassifier) reads this to stop too
+            self.interrupted_ = True
+            raise
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)

@@ -32,6 +32,9 @@ _ATTRIBUTES_DOC = """
     input_mean_, input_std_ : ndarray
         With ``normalize``: the mean and standard deviation of the scaled training pixels,
         per channel ``(C,)`` or per pixel ``(H, W, C)``, applied to every batch.
+    interrupted_ : bool
+        Whether Ctrl-C stopped the last training run: skorch then keeps the weights trained
+        so far and returns from ``fit`` (:class:`~skimgclf.ensemble.BestOfNClassifier` stops).
     module_, criterion_, optimizer_, history_, callbacks_
         As in skorch (``history_`` holds the per-epoch losses).
 """
