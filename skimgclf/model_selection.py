@@ -23,7 +23,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from ._sklearn_compat import HasMethods, StrOptions, own_parameter_errors, validate_params
 from .exceptions import InputError, InputTypeError
 
-__all__ = ["make_comparison_search", "compare_models", "ComparisonTable"]
+__all__ = ["make_comparison_search", "compare_models", "ComparisonTable", "ComparisonSearchCV"]
 
 
 # What GridSearchCV takes besides the estimator and the grid that this module builds.
@@ -167,8 +167,9 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
 
     Returns
     -------
-    GridSearchCV
-        Unfitted; its ``family_names`` attribute lists the families in grid order.
+    ComparisonSearchCV
+        A ``GridSearchCV``, unfitted; its ``family_names`` parameter lists the families in
+        grid order.
 
     See Also
     --------
@@ -197,9 +198,43 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
     grids = _family_grids(models, {} if preprocessing is None else preprocessing)
     first = grids[0]
     pipe = Pipeline([("prep", first["prep"][0]), ("clf", first["clf"][0])], memory=memory)
-    search = GridSearchCV(pipe, grids, **{"error_score": "raise", **search_params})
-    search.family_names = list(models)
-    return search
+    return ComparisonSearchCV(pipe, grids, family_names=list(models),
+                              **{"error_score": "raise", **search_params})
+
+
+class ComparisonSearchCV(GridSearchCV):
+    """scikit-learn's ``GridSearchCV`` with the names of the families its grids search, as a
+    parameter: ``clone`` (nested cross-validation, ``cross_validate(return_estimator=True)``)
+    keeps them, and :class:`ComparisonTable` reads them back.
+
+    Parameters
+    ----------
+    estimator, param_grid
+        As in ``GridSearchCV``; ``param_grid`` holds one grid per family.
+    family_names : list of str or None, default=None
+        The name of each grid's family, in order.
+    scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score, return_train_score
+        As in ``GridSearchCV``.
+
+    Examples
+    --------
+    >>> from sklearn.base import clone
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> search = make_comparison_search({"logreg": LogisticRegression()})
+    >>> type(search).__name__, clone(search).family_names
+    ('ComparisonSearchCV', ['logreg'])
+    """
+
+    _parameter_constraints = {**GridSearchCV._parameter_constraints,
+                              "family_names": [list, None]}
+
+    def __init__(self, estimator, param_grid, *, family_names=None, scoring=None, n_jobs=None,
+                 refit=True, cv=None, verbose=0, pre_dispatch="2*n_jobs", error_score=np.nan,
+                 return_train_score=False):
+        super().__init__(estimator, param_grid, scoring=scoring, n_jobs=n_jobs, refit=refit,
+                         cv=cv, verbose=verbose, pre_dispatch=pre_dispatch,
+                         error_score=error_score, return_train_score=return_train_score)
+        self.family_names = family_names
 
 
 @validate_params(
@@ -263,9 +298,12 @@ def compare_models(models, X, y, *, preprocessing=None, cache=True, **search_par
         )
         with own_parameter_errors("compare_models"):
             search.fit(X, y)
-        if cache and hasattr(search, "best_estimator_"):
-            # The refitted pipeline must not point at a folder about to be deleted.
-            search.best_estimator_.set_params(memory=None)
+        if cache:
+            # Neither the search nor its refitted pipeline may point at a folder about to be
+            # deleted (a later fit would make it again and leave it behind).
+            search.estimator.set_params(memory=None)
+            if hasattr(search, "best_estimator_"):
+                search.best_estimator_.set_params(memory=None)
     return search, ComparisonTable.from_search(search)
 
 

@@ -23,6 +23,9 @@ import skimgclf
 # class name -> keyword arguments for fast, deterministic checks
 INIT_PARAMS: dict[str, dict] = {
     "BestOfNClassifier": {"estimator": LogisticRegression(max_iter=200), "n_init": 2},
+    "ComparisonSearchCV": {"estimator": LogisticRegression(max_iter=200),
+                           "param_grid": {"C": [0.1, 1.0]}, "cv": 2,
+                           "family_names": ["logreg"]},
     # The checks feed flat rows of 2, 3, 5 or 10 features, which are not square images: spatial
     # steps read them as one row of pixels (image_shape=(1, -1)), with cells and outputs that fit.
     "HOGFeatures": {

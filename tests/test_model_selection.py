@@ -88,6 +88,29 @@ def test_cache_fits_shared_preprocessing_once_per_fold(digits):
     assert cached == 3 + 1  # once per fold, plus the refit on all the data
 
 
+def test_the_cache_of_compare_models_is_gone_from_what_it_returns(digits):
+    X, y = digits
+    search, _ = compare_models({"logreg": LogisticRegression(max_iter=200)}, X / 255, y, cv=2)
+    assert search.estimator.memory is None and search.best_estimator_.memory is None
+
+
+def test_clones_keep_the_family_names(digits):
+    """Nested cross-validation clones the search: its table still names the families, two of
+    which share a classifier class here."""
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_validate
+
+    X, y = digits
+    search = make_comparison_search(
+        {"weak": (LogisticRegression(C=0.01, max_iter=200), {"tol": [1e-4]}),
+         "strong": (LogisticRegression(C=10.0, max_iter=200), {"tol": [1e-4]})}, cv=2)
+    assert clone(search).family_names == ["weak", "strong"]
+    fitted = cross_validate(search, X / 255, y, cv=2, return_estimator=True)["estimator"]
+    for inner in fitted:
+        families = [row["family"] for row in ComparisonTable.from_search(inner).rows]
+        assert sorted(families) == ["strong", "weak"]
+
+
 def test_a_family_that_cannot_fit_stops_the_search(digits):
     X, y = digits
     images = X.reshape(len(X), 8, 8)  # LogisticRegression takes no 3-D arrays
