@@ -203,18 +203,40 @@ def make_comparison_search(models, *, preprocessing=None, memory=None, **search_
 
 
 class ComparisonSearchCV(GridSearchCV):
-    """scikit-learn's ``GridSearchCV`` with the names of the families its grids search, as a
-    parameter: ``clone`` (nested cross-validation, ``cross_validate(return_estimator=True)``)
-    keeps them, and :class:`ComparisonTable` reads them back.
+    """A ``GridSearchCV`` that knows the name of the model family each of its grids searches.
+
+    ``family_names`` is a parameter: ``clone`` (nested cross-validation,
+    ``cross_validate(return_estimator=True)``) keeps it, and :class:`ComparisonTable` reads it
+    back. :func:`make_comparison_search` builds one.
 
     Parameters
     ----------
-    estimator, param_grid
-        As in ``GridSearchCV``; ``param_grid`` holds one grid per family.
+    estimator : estimator object
+        The searched estimator, as in ``GridSearchCV``.
+    param_grid : dict or list of dict
+        One grid per family, as in ``GridSearchCV``.
     family_names : list of str or None, default=None
         The name of each grid's family, in order.
-    scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score, return_train_score
+    scoring : str, callable, list, tuple, dict or None, default=None
         As in ``GridSearchCV``.
+    n_jobs : int or None, default=None
+        As in ``GridSearchCV``.
+    refit : bool, str or callable, default=True
+        As in ``GridSearchCV``.
+    cv : int, cross-validation generator, iterable or None, default=None
+        As in ``GridSearchCV``.
+    verbose : int, default=0
+        As in ``GridSearchCV``.
+    pre_dispatch : int or str, default="2*n_jobs"
+        As in ``GridSearchCV``.
+    error_score : "raise" or float, default=np.nan
+        As in ``GridSearchCV``.
+    return_train_score : bool, default=False
+        As in ``GridSearchCV``.
+
+    See Also
+    --------
+    make_comparison_search : Build one from a dict of model families.
 
     Examples
     --------
