@@ -139,6 +139,32 @@ def test_bad_paths_are_one_line_and_exit_2(paths, message, here, capsys):
     assert message in err, err
 
 
+def test_evaluate_matches_the_folders_to_the_models_classes_by_name(here, digits, capsys):
+    """folder: numbers its class folders in order: a set without the model's first classes
+    must still score the images of 'two' as 'two', not as the first class it holds."""
+    X, y = digits
+    for label in (2, 3):
+        (here / "named" / NAMES[label]).mkdir(parents=True, exist_ok=True)
+        for i in np.flatnonzero(y[600:700] == label)[:4]:
+            skimage.io.imsave(here / "named" / NAMES[label] / f"{i}.png", X[600 + i],
+                              check_contrast=False)
+    out = _run(["evaluate", "lr.skimgclf", "folder:named", "-q"], capsys)
+    assert float(out.out.split()[1]) >= 0.75  # 8 easy digits, scored as what they are
+    (here / "named" / "ten").mkdir()
+    skimage.io.imsave(here / "named" / "ten" / "x.png", X[600], check_contrast=False)
+    err = _run(["evaluate", "lr.skimgclf", "folder:named"], capsys, code=2).err
+    assert "holds classes lr.skimgclf was not trained on: ten" in err
+
+
+def test_labels_the_model_was_not_trained_on_are_refused_by_count(here, digits, capsys):
+    X, y = digits
+    y_other = y[600:650].copy()
+    y_other[:5] = 10
+    np.savez(here / "extra.npz", X=X[600:650], y=y_other)
+    err = _run(["evaluate", "lr.skimgclf", "extra.npz"], capsys, code=2).err
+    assert "5 of the 50 images of extra.npz have labels lr.skimgclf was not trained on: 10" in err
+
+
 def test_top_k_must_be_positive(here, capsys):
     err = _run(["predict", "lr.skimgclf", "imgs", "--top-k", "0"], capsys, code=2).err
     assert "argument --top-k: must be at least 1" in err

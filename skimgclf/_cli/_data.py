@@ -172,8 +172,39 @@ def check_input(model, X, args):
     )
 
 
+def align_labels(model, data, args):
+    """The data's labels as the model's classes, matched by name where both are named: a
+    ``folder:`` set numbers its class folders in order, so one without a class the model
+    knows would shift every label after it. The labels as they are otherwise, and where no
+    name of the data is one of the model's (folders ``0``, ``1``, ... of a model whose classes
+    are named ``zero``, ``one``, ...)."""
+    import numpy as np
+
+    y, data_names = data.target, data.target_names
+    model_names = getattr(model, "class_names_", None)
+    classes = getattr(model, "classes_", None)
+    if (model_names is None or data_names is None or classes is None
+            or len(model_names) != len(classes) or y.dtype.kind not in "iu" or not len(y)
+            or y.min() < 0 or y.max() >= len(data_names)):
+        return y
+    by_name = {str(name): label for name, label in zip(model_names, classes, strict=True)}
+    present = [str(data_names[i]) for i in np.unique(y)]
+    unknown = [name for name in present if name not in by_name]
+    if len(unknown) == len(present):
+        return y
+    if unknown:
+        raise UserError(
+            f"{data_name(args)} holds classes {args.model} was not trained on: "
+            f"{_names_text(unknown)} (its classes: {_names_text(list(by_name))}); score it on "
+            "data of its classes"
+        )
+    lookup = np.array([by_name.get(str(name), -1) for name in data_names])
+    return lookup[y]
+
+
 def check_labels(model, y, args):
-    """Labels of the data must be (mostly) the model's classes, or the scores mean nothing."""
+    """The data's labels must be the model's classes, or the scores mean nothing (a label the
+    model cannot predict would be counted wrong, or left out of the per-class table)."""
     import numpy as np
 
     classes = getattr(model, "classes_", None)
@@ -187,6 +218,18 @@ def check_labels(model, y, args):
             f"no label of {data_name(args)} is one of the model's classes ({shown}); is it "
             "the data the model was trained for?"
         )
+    unknown, counts = np.unique(y[~np.isin(y, classes)], return_counts=True)
+    if len(unknown):
+        raise UserError(
+            f"{int(counts.sum())} of the {len(y)} images of {data_name(args)} have labels "
+            f"{args.model} was not trained on: {_names_text(unknown.tolist())} (its classes: "
+            f"{_classes_text(classes)}); score it on data of its classes"
+        )
+
+
+def _names_text(names):
+    shown = ", ".join(map(str, names[:8]))
+    return shown + (f", ... ({len(names)} in all)" if len(names) > 8 else "")
 
 
 def model_class_names(model, data, args):

@@ -27,7 +27,7 @@ def run(args) -> int:
 
     model = _models.load_model(args.model, trust=args.trust)
     data = _data.load(args, args.subset, class_names=None, model=model)
-    X, y = data.images, data.target
+    X, y = data.images, _data.align_labels(model, data, args)
     _data.check_input(model, X, args)
     _data.check_labels(model, y, args)
     names = _data.model_class_names(model, data, args)

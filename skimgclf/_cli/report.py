@@ -29,7 +29,7 @@ def run(args) -> int:
     _models.output_folder(args.out, "--out")
     model = _models.load_model(args.model, trust=args.trust)
     data = _data.load(args, args.subset, class_names=None, model=model)
-    X, y = data.images, data.target
+    X, y = data.images, _data.align_labels(model, data, args)
     _data.check_input(model, X, args)
     _data.check_labels(model, y, args)
     names = _data.model_class_names(model, data, args)
