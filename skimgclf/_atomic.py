@@ -4,10 +4,13 @@ model, an ONNX graph, predictions)."""
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from pathlib import Path
 
-__all__ = ["open_temporary", "write_atomically"]
+from .exceptions import InputError
+
+__all__ = ["open_temporary", "regular_file_path", "write_atomically"]
 
 
 def write_atomically(path, write):
@@ -30,7 +33,7 @@ def write_atomically(path, write):
     >>> open(path, "rb").read(), os.listdir(os.path.dirname(path))
     (b'whole', ['out.txt'])
     """
-    path = Path(path)
+    path = regular_file_path(path)
     fd, tmp = open_temporary(path, ".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -42,6 +45,33 @@ def write_atomically(path, write):
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def regular_file_path(path) -> Path:
+    """The file ``path`` names, to be replaced whole: a symbolic link's target (the link
+    stays), and never a device, a FIFO or a socket, which a rename would replace by a file
+    (``-o /dev/null`` as root would be a regular file afterwards).
+
+    Examples
+    --------
+    >>> regular_file_path("/dev/null")
+    Traceback (most recent call last):
+    ...
+    skimgclf.exceptions.InputError: /dev/null is a character device, not a file; ...
+    """
+    path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return path
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder: the rename names it (EISDIR)
+        return path
+    kind = {stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+            stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket"}.get(
+                stat.S_IFMT(mode), "not a regular file")
+    raise InputError(f"{path} is {kind}, not a file; give the path of a file to write")
 
 
 def open_temporary(path, suffix):

@@ -36,3 +36,25 @@ def test_files_get_the_permissions_of_any_new_file(tmp_path):
         os.umask(old)
     for name in ("a.txt", "m.skimgclf"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_or_device_is_never_replaced_by_a_file(tmp_path):
+    from skimgclf.exceptions import InputError
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match=r"pipe is a FIFO \(named pipe\), not a file"):
+        write_atomically(fifo, lambda f: f.write(b"x"))
+    with pytest.raises(InputError, match="pipe is a FIFO"):  # what save_model writes with
+        save_model(LogisticRegression(), fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    # (no test writes at /dev/null: without this check, a test run as root would replace it)
+
+
+def test_a_symbolic_link_keeps_pointing_at_the_file_written(tmp_path):
+    target, link = tmp_path / "target.bin", tmp_path / "link.bin"
+    target.write_bytes(b"old")
+    link.symlink_to(target)
+    write_atomically(link, lambda f: f.write(b"new"))
+    assert link.is_symlink() and target.read_bytes() == b"new"

@@ -187,6 +187,9 @@ CASES = [
     ([*TRAIN, "digits", "-o", "m" * 256], "the file name is 256 bytes long, more than the 255"),
     (["predict", "lr.skimgclf", "a.png", "-o", "a_folder"],
      "-o a_folder is a directory; give a file name, e.g. a_folder/predictions.csv"),
+    # a rename would put a file in place of a FIFO or a device (as root, of /dev/null)
+    ([*TRAIN, "digits", "-o", "model.fifo"], "-o model.fifo is a FIFO (named pipe), not a file"),
+    (["predict", "lr.skimgclf", "a.png", "-o", "-"], "-o -: give a file name"),
     # grid files
     (["search", "digits", "--grid", "missing.json"], "grid file not found: missing.json"),
     (["search", "digits", "--grid", "a_folder"], "grid file a_folder is a directory"),

@@ -50,6 +50,16 @@ def preset(name, X, args, *, progress=False):
 def output_path(path, option, example=DEFAULT_MODEL_FILE) -> Path:
     """``path`` as a file to write, checked before any work is done (a training run must not
     end in an error it could have given at the start)."""
+    if path == "-":
+        raise UserError(f"{option} -: give a file name (standard output is not a file this "
+                        "command writes)")
+    from .._atomic import regular_file_path
+    from ..exceptions import InputError
+
+    try:
+        regular_file_path(path)
+    except InputError as exc:
+        raise UserError(f"{option} {exc}") from None
     out = Path(path)
     limit = _name_max(out.parent)
     if len(out.name.encode()) > limit:
