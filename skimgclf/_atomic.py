@@ -60,11 +60,12 @@ def regular_file_path(path) -> Path:
     skimgclf.exceptions.InputError: /dev/null is a character device, not a file; ...
     """
     path = Path(path)
-    if path.is_symlink():
-        path = Path(os.path.realpath(path))
     try:
-        mode = os.stat(path).st_mode
-    except (FileNotFoundError, NotADirectoryError):
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            path = Path(os.path.realpath(path))
+            mode = os.stat(path).st_mode
+    except OSError:  # nothing there (or out of reach): the write says what is wrong
         return path
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder: the rename names it (EISDIR)
         return path

@@ -53,6 +53,11 @@ def output_path(path, option, example=DEFAULT_MODEL_FILE) -> Path:
     if path == "-":
         raise UserError(f"{option} -: give a file name (standard output is not a file this "
                         "command writes)")
+    out = Path(path)
+    limit = _name_max(out.parent)
+    if len(out.name.encode()) > limit:
+        raise UserError(f"{option} {path}: the file name is {len(out.name.encode())} bytes "
+                        f"long, more than the {limit} its folder allows; give a shorter name")
     from .._atomic import regular_file_path
     from ..exceptions import InputError
 
@@ -60,11 +65,6 @@ def output_path(path, option, example=DEFAULT_MODEL_FILE) -> Path:
         regular_file_path(path)
     except InputError as exc:
         raise UserError(f"{option} {exc}") from None
-    out = Path(path)
-    limit = _name_max(out.parent)
-    if len(out.name.encode()) > limit:
-        raise UserError(f"{option} {path}: the file name is {len(out.name.encode())} bytes "
-                        f"long, more than the {limit} its folder allows; give a shorter name")
     if out.is_dir():
         raise UserError(f"{option} {path} is a directory; give a file name, e.g. "
                         f"{out / example}")
