@@ -165,6 +165,21 @@ def test_labels_the_model_was_not_trained_on_are_refused_by_count(here, digits, 
     assert "5 of the 50 images of extra.npz have labels lr.skimgclf was not trained on: 10" in err
 
 
+def test_a_model_fitted_on_flat_rows_predicts_evaluates_and_reports(here, digits, capsys):
+    """Any scikit-learn estimator saved with save_model: its images arrive as flat rows."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = digits
+    flat = LogisticRegression(max_iter=300).fit(X[:500].reshape(500, -1), y[:500])
+    save_model(flat, here / "flat.skimgclf")
+    np.savez(here / "test.npz", X=X[600:700], y=y[600:700])
+    assert len(_run(["predict", "flat.skimgclf", "imgs", "-q"], capsys).out.splitlines()) == 6
+    out = _run(["evaluate", "flat.skimgclf", "test.npz", "-q"], capsys).out
+    assert float(out.split()[1]) >= 0.8
+    _run(["report", "flat.skimgclf", "test.npz", "--out", "flat_report", "-q"], capsys)
+    assert (here / "flat_report" / "worst_predictions.png").exists()
+
+
 def test_top_k_must_be_positive(here, capsys):
     err = _run(["predict", "lr.skimgclf", "imgs", "--top-k", "0"], capsys, code=2).err
     assert "argument --top-k: must be at least 1" in err

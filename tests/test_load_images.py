@@ -79,7 +79,9 @@ def test_like_reads_the_shape_of_networks_searches_and_plain_estimators(mixed):
                           {"logisticregression__C": [1.0]}, cv=2).fit(X, y)
     assert load_images(mixed, like=search).images.shape == (3, 16, 16, 3)
     flat = LogisticRegression(max_iter=20).fit(X[..., 0].reshape(6, -1), y)  # 256 features
-    assert load_images(mixed, like=flat).images.shape == (3, 16, 16)
+    found = load_images(mixed, like=flat)  # 16x16 gray, as the flat rows it was fitted on
+    assert found.images.shape == (3, 256)
+    assert flat.predict(found.images).shape == (3,)
 
 
 def test_image_shape_and_color_override_like(model, mixed):

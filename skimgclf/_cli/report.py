@@ -24,6 +24,7 @@ def add_parser(subparsers, parents=()):
 
 
 def run(args) -> int:
+    from ..datasets._read_images import as_model_input
     from ..report import ModelReport
 
     _models.output_folder(args.out, "--out")
@@ -31,11 +32,14 @@ def run(args) -> int:
     data = _data.load(args, args.subset, class_names=None, model=model)
     X, y = data.images, _data.align_labels(model, data, args)
     _data.check_input(model, X, args)
+    X = as_model_input(model, X)
     _data.check_labels(model, y, args)
     names = _data.model_class_names(model, data, args)
     title = f"{Path(args.model).name} on {_data.data_name(args)}"
+    shape = data.images.shape[1:] if X.ndim == 2 and data.images.ndim > 2 else None
     report = ModelReport.from_estimator(model, X, y, title=title, target_names=names,
-                                        fit_time=getattr(model, "fit_time_", None))
+                                        fit_time=getattr(model, "fit_time_", None),
+                                        image_shape=shape)
     path = report.save(args.out)
     if not args.quiet:
         print(f"report written to {path}")

@@ -312,6 +312,16 @@ def expected_image_shape(model):
                          "instead") from None
 
 
+def as_model_input(model, images):
+    """``images`` as a fitted ``model`` takes them: flat rows for a model fitted on flat rows
+    (its first step records ``n_features_in_`` but no ``image_shape_``: any scikit-learn
+    estimator), the images as they are otherwise."""
+    first = _first_step(model)
+    if getattr(first, "image_shape_", None) is None and hasattr(first, "n_features_in_"):
+        return images.reshape(len(images), -1)
+    return images
+
+
 def _first_step(model):
     while True:
         model = getattr(model, "best_estimator_", model)  # a fitted search
@@ -443,7 +453,8 @@ def load_images(paths, *, like=None, image_shape=None, color=None, recursive=Fal
         matching image files, sorted), alone or in a list. The images keep this order.
     like : fitted estimator or Pipeline, default=None
         A fitted model: the images are converted to the shape and colour its first step was
-        fitted on (``image_shape_``, or ``n_features_in_`` read as square grayscale).
+        fitted on (``image_shape_``, or ``n_features_in_`` read as square grayscale), and given
+        as flat rows to a model fitted on flat rows (a first step without ``image_shape_``).
     image_shape : (H, W) or (H, W, C), default=None
         Resize every image to ``(H, W)`` (:func:`skimage.transform.resize`, anti-aliased); C,
         1 or 3, sets the colour. Overrides what ``like`` says.
@@ -457,7 +468,8 @@ def load_images(paths, *, like=None, image_shape=None, color=None, recursive=Fal
     Returns
     -------
     data : Bunch
-        ``images`` uint8, ``(n, H, W)`` grayscale or ``(n, H, W, 3)`` RGB; ``filenames``
+        ``images`` uint8, ``(n, H, W)`` grayscale or ``(n, H, W, 3)`` RGB (``(n, H*W*C)``
+        flat rows for a ``like`` fitted on flat rows); ``filenames``
         (list of str), the file of each image; ``conversions`` (list of str), one line per kind
         of conversion made, e.g. ``"3 of 5 images resized from 32x32 to 28x28 ..."``;
         ``DESCR``. Files of another depth than 8 bits are brought to uint8 by
@@ -519,4 +531,6 @@ def load_images(paths, *, like=None, image_shape=None, color=None, recursive=Fal
               "what a fitted model expects")
     descr = (f"{len(filenames)} image files read as {images.shape[1]}x{images.shape[2]} "
              f"{'grayscale' if color == 'gray' else 'RGB'} uint8 images.\n")
+    if like is not None:
+        images = as_model_input(like, images)
     return Bunch(images=images, filenames=filenames, conversions=conversions, DESCR=descr)
