@@ -51,6 +51,8 @@ def bad_files(tmp_path_factory):
     np.savez(d / "nan.npz", X=nan, y=np.arange(5))
     np.savez(d / "strings.npz", X=np.array([["a"] * 64] * 5), y=np.arange(5))
     np.savez(d / "labels_2d.npz", X=np.zeros((5, 64)), y=np.zeros((5, 2)))
+    np.savez(d / "labels_nan.npz", X=np.zeros((5, 64)), y=np.array([0, 1, np.nan, 0, 1]))
+    np.savez(d / "labels_half.npz", X=np.zeros((5, 64)), y=np.arange(5) + 0.5)
     np.savez(d / "one_class.npz", X=np.zeros((5, 64)), y=np.zeros(5))
     np.savez(d / "flat_rgb.npz", X=np.zeros((4, 3072), np.uint8), y=np.arange(4) % 2)
     np.savez(d / "bad_shape.npz", X=np.zeros((4, 3072), np.uint8), y=np.arange(4) % 2,
@@ -122,6 +124,8 @@ CASES = [
     (["train", "nan.npz"], "nan.npz: image 3 holds NaN"),
     (["train", "strings.npz"], "strings.npz: the images have dtype <U1"),
     (["train", "labels_2d.npz"], "labels_2d.npz: the labels have shape (5, 2)"),
+    (["train", "labels_nan.npz"], "labels_nan.npz: the labels hold NaN or infinite values"),
+    (["train", "labels_half.npz"], "labels_half.npz: the labels hold fractions (0.5, ...: 5 of"),
     ([*TRAIN, "one_class.npz"], "one_class.npz holds labels of one class only (0.0)"),
     (["train", "flat_rgb.npz"], "flat_rgb.npz holds flat rows of 3072 values, which are not"),
     (["train", "flat_rgb.npz", "--image-shape", "32x32"],

@@ -63,6 +63,10 @@ def as_images(X, y, source, shape_in_file, image_shape):
                         "finite")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise DataError(f"{source}: the labels hold NaN or infinite values")
+    if y.dtype.kind == "f" and not np.array_equal(y, np.round(y)):
+        bad = y[y != np.round(y)]
+        raise DataError(f"{source}: the labels hold fractions ({bad[0]:g}, ...: {len(bad)} of "
+                        f"{len(y)}); labels are classes, whole numbers or strings")
     given = None
     if image_shape is not None:
         given = check_shape(image_shape, "image_shape", unknown_side=X.ndim == 2)
