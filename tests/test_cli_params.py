@@ -106,6 +106,14 @@ def test_search_param_goes_to_every_family_that_has_it(in_tmp, capsys):
     assert "--param gamma=3: no model of g.json has a parameter 'gamma'" in _error(capsys)
 
 
+def test_search_takes_a_preset_that_is_a_network_alone(in_tmp, capsys):
+    """resnet9 has no preprocessing step: its family searches the network alone."""
+    grid = _grid({"r9": {"preset": "resnet9", "grid": {"lr": [0.01]}}}, cv=2)
+    tiny = ["--param", "module__widths=[4,4,8,8]", "--param", "min_steps=1"]
+    assert main(["search", "d.npz", "--grid", grid, "-q", "--max-epochs", "1", *tiny]) == 0
+    assert "| r9 | lr=0.01 |" in capsys.readouterr().out
+
+
 # ------------------------------------------------------------------- flags over the grid file
 def test_cv_flag_wins_over_the_grid_file_with_a_note(in_tmp, capsys):
     grid = _grid({"lr": {"preset": "logreg", "grid": {"max_iter": [30]}}}, cv=2)

@@ -176,7 +176,9 @@ def run(args) -> int:
             raise UserError(f"{args.grid} asks for {n_candidates:,} candidates or more (up "
                             f"to model {family!r}); a search tries at most "
                             f"{_MAX_CANDIDATES:,}: give fewer values per parameter")
-        preprocessing[family] = Pipeline(pipe.steps[:-1])
+        # a preset of one step (the network alone) has no preprocessing
+        preprocessing[family] = Pipeline(pipe.steps[:-1]) if len(pipe.steps) > 1 \
+            else "passthrough"
         models[family] = (pipe.steps[-1][1], grid)
     for key, used in applied.items():
         if not used:
