@@ -8,10 +8,12 @@ skimgclf.cli`` runs ``skimgclf/cli.py`` as ``__main__``, where no saved model ma
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import sys
 
-__all__ = ["isatty", "strip_ansi", "epoch_log"]
+__all__ = ["isatty", "strip_ansi", "epoch_log", "progress_to_stderr"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -38,6 +40,15 @@ def strip_ansi(text: str) -> str:
 
 def epoch_log(text):
     """A networks' epoch log sink (skorch's ``PrintLog(sink=...)``): the line as it is on a
-    terminal; elsewhere without ANSI colour codes; flushed, so that a log file gets each line
-    as its epoch ends."""
-    print(text if isatty(sys.stdout) else strip_ansi(text), flush=True)
+    terminal; elsewhere, or with ``NO_COLOR`` set, without ANSI colour codes; flushed, so
+    that a log file gets each line as its epoch ends."""
+    plain = not isatty(sys.stdout) or os.environ.get("NO_COLOR")
+    print(strip_ansi(text) if plain else text, flush=True)
+
+
+@contextlib.contextmanager
+def progress_to_stderr():
+    """What libraries print while a command works (skorch's epoch table, scikit-learn's
+    ``verbose`` lines) goes to the standard error: the standard output keeps the results."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield

@@ -57,7 +57,7 @@ def test_every_data_command_takes_limit(command, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["train", "digits", "--model", "logreg", "--limit", "300", "-o", "m.joblib",
                  "--param", "max_iter=30"]) == 0
-    assert "(300 of 1797 images, 10 classes)" in capsys.readouterr().out
+    assert "(300 of 1797 images, 10 classes)" in capsys.readouterr().err  # progress
     (tmp_path / "g.json").write_text('{"models": {"lr": {"preset": "logreg", '
                                      '"grid": {"max_iter": [30]}}}}')
     argv = {"train": ["train", "digits", "--model", "logreg", "--param", "max_iter=30"],
@@ -65,9 +65,10 @@ def test_every_data_command_takes_limit(command, tmp_path, capsys, monkeypatch):
             "report": ["report", "m.joblib", "digits", "--out", "r"],
             "search": ["search", "digits", "--grid", "g.json", "--cv", "2"]}[command]
     assert main([*argv, "--limit", "250", "--random-state", "3"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     if command in ("train", "search"):
-        assert "250 of 1797 images" in out
+        assert "250 of 1797 images" in captured.err  # the progress line
     elif command == "evaluate":
         assert out.startswith("accuracy ") and "on 250 of 1797 images of digits" in out
     else:

@@ -338,7 +338,7 @@ GPU_ERRORS = {
 def _train_out_of_memory(monkeypatch, capsys, make, model="cnn"):
     monkeypatch.setattr(_models, "build_model", lambda name, X, args, progress=False:
                         _RunsOutOfMemory(make))
-    assert main(["train", "digits", "--model", model, "-o", "unused.joblib"]) == 1
+    assert main(["train", "digits", "--model", model, "-o", "unused.joblib", "-q"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
     assert "internal error" not in err and "a bug" not in err and "Traceback" not in err

@@ -203,10 +203,11 @@ def test_ctrl_c_during_a_real_training_run(tmp_path):
     argv = [sys.executable, "-m", "skimgclf.cli", "train", "digits", "--model", "cnn",
             "--max-epochs", "2000", "-o", str(out)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env=env, cwd=tmp_path)
     lines = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
+    # the epoch table is progress: on the standard error, where the CLI's messages go too
+    threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True).start()
     seen, deadline = [], time.monotonic() + 120
     try:
         while time.monotonic() < deadline:  # skorch prints one table row per finished epoch
@@ -218,10 +219,11 @@ def test_ctrl_c_during_a_real_training_run(tmp_path):
         else:
             pytest.fail(f"no epoch finished within 120 s: {seen}")
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
+    err = "\n".join(iter(lines.get, None))  # the rest of the standard error
     assert proc.returncode == 130, err
     assert not out.exists()
     partial = tmp_path / "cnn.partial.skimgclf"

@@ -30,10 +30,11 @@ def test_train_logs_plain_epoch_lines_when_not_a_terminal(tmp_path, capsys):
     captured = capsys.readouterr()  # pytest's capture is no terminal
     assert "\x1b" not in captured.out + captured.err
     assert "\r" not in captured.out + captured.err
-    assert len([line for line in captured.out.splitlines() if EPOCH_ROW.match(line)]) == 3
-    assert captured.err == ""  # no progress bar
+    # the epoch table is progress: on the standard error, which holds no progress bar
+    assert len([line for line in captured.err.splitlines() if EPOCH_ROW.match(line)]) == 3
+    assert captured.out.startswith("fitted in ") and len(captured.out.splitlines()) == 1
     assert main([*argv, "-q"]) == 0
-    assert not [line for line in capsys.readouterr().out.splitlines() if EPOCH_ROW.match(line)]
+    assert not [line for line in capsys.readouterr().err.splitlines() if EPOCH_ROW.match(line)]
 
 
 @pytest.mark.parametrize("terminal", [True, False])
@@ -82,13 +83,23 @@ def test_a_piped_train_log_has_no_ansi_codes_nor_bar_frames(tmp_path):
     assert done.returncode == 0, done.stderr
     log = done.stdout + done.stderr
     assert "\x1b[" not in log and "\r" not in log
-    lines = done.stdout.splitlines()
+    lines = done.stderr.splitlines()  # progress; the standard output keeps the result
     assert lines[0] == "training cnn on digits (200 of 1797 images, 10 classes)"
     assert len([line for line in lines if EPOCH_ROW.match(line)]) == 2
-    assert lines[-1].startswith("fitted in ")
-    assert done.stderr == ""
+    assert done.stdout.startswith("fitted in ") and len(done.stdout.splitlines()) == 1
     # the saved model loads here (its log sink is not the __main__ of `-m`) and logs on
     from skimgclf.persistence import load_model
 
     net = load_model(tmp_path / "m.skimgclf").named_steps["clf"]
     assert net.callbacks_[-1][1].sink.__module__ == "skimgclf._console"
+
+
+def test_no_color_strips_the_colour_codes_on_a_terminal_too(monkeypatch, capsys):
+    from skimgclf import _console
+
+    monkeypatch.setattr(_console, "isatty", lambda stream: True)
+    _console.epoch_log("\x1b[32m0.5\x1b[0m")
+    assert capsys.readouterr().out == "\x1b[32m0.5\x1b[0m\n"
+    monkeypatch.setenv("NO_COLOR", "1")
+    _console.epoch_log("\x1b[32m0.5\x1b[0m")
+    assert capsys.readouterr().out == "0.5\n"

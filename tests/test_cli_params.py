@@ -118,26 +118,28 @@ def test_search_takes_a_preset_that_is_a_network_alone(in_tmp, capsys):
 def test_cv_flag_wins_over_the_grid_file_with_a_note(in_tmp, capsys):
     grid = _grid({"lr": {"preset": "logreg", "grid": {"max_iter": [30]}}}, cv=2)
     assert main(["search", "d.npz", "--grid", grid, "--verbose", "1"]) == 0
-    captured = capsys.readouterr()
-    assert "Fitting 2 folds" in captured.out and captured.err == ""  # the file's cv
+    captured = capsys.readouterr()  # scikit-learn's verbose lines are progress: stderr
+    assert "Fitting 2 folds" in captured.err and "note" not in captured.err  # the file's cv
     assert main(["search", "d.npz", "--grid", grid, "--cv", "3", "--verbose", "1"]) == 0
     captured = capsys.readouterr()
-    assert "Fitting 3 folds for each of 1 candidates" in captured.out
-    assert captured.err.strip() == "skimgclf search: note: --cv 3 overrides cv = 2 of g.json"
+    assert "Fitting 3 folds for each of 1 candidates" in captured.err
+    assert captured.err.startswith("skimgclf search: note: --cv 3 overrides cv = 2 of g.json\n")
     grid = _grid({"lr": {"preset": "logreg", "grid": {"max_iter": [30]}}})
     assert main(["search", "d.npz", "--grid", grid, "--verbose", "1"]) == 0
-    assert "Fitting 3 folds" in capsys.readouterr().out  # neither: 3
+    assert "Fitting 3 folds" in capsys.readouterr().err  # neither: 3
 
 
 def test_search_verbose_prints_a_line_per_fit(in_tmp, capsys):
     grid = _grid({"lr": {"preset": "logreg", "grid": {"C": [0.5, 1.0], "max_iter": [30]}}})
     assert main(["search", "d.npz", "--grid", grid, "--cv", "2", "--verbose", "2"]) == 0
-    out = capsys.readouterr().out
-    assert out.count("[CV] END") == 4
-    assert "1 model families on d.npz (300 images): 2 candidates x 2 folds = 4 fits" in out
+    captured = capsys.readouterr()  # progress on the standard error, the table on the output
+    assert captured.err.count("[CV] END") == 4 and "[CV]" not in captured.out
+    assert ("1 model families on d.npz (300 images): 2 candidates x 2 folds = 4 fits"
+            in captured.err)
+    assert captured.out.startswith("| rank |")
     assert main(["search", "d.npz", "--grid", grid, "--cv", "2"]) == 0
-    out = capsys.readouterr().out
-    assert "[CV] END" not in out and "--verbose 2 prints a line per fit" in out
+    err = capsys.readouterr().err
+    assert "[CV] END" not in err and "--verbose 2 prints a line per fit" in err
 
 
 # ---------------------------------------------------------------------- routed parameters

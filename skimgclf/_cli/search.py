@@ -6,6 +6,7 @@ import json
 import os
 import sys
 
+from .._console import progress_to_stderr
 from .._preset_catalog import MODEL_PRESETS
 from . import _data, _models, _params
 from ._errors import UserError, one_line
@@ -189,8 +190,8 @@ def run(args) -> int:
     echo(f"searching {len(models)} model families on {_data.data_name(args)} "
          f"({_data.counted(data)}): {n_candidates} candidates x {cv} folds = "
          f"{n_candidates * cv} fits"
-         + ("" if args.verbose else "; --verbose 2 prints a line per fit"))
-    with workers_end_with_cli():
+         + ("" if args.verbose else "; --verbose 2 prints a line per fit"), file=sys.stderr)
+    with workers_end_with_cli(), progress_to_stderr():
         search, table = compare_models(
             models,
             X,

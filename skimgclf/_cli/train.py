@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
+from .._console import progress_to_stderr
 from .._preset_catalog import MODEL_PRESETS
 from . import _data, _models
 from ._parser import NAMING, STYLE, add_data_args, add_model_args, presets_text
@@ -46,9 +47,9 @@ def run(args) -> int:
     model = _models.build_model(args.model, X, args, progress=True)
     n_classes = len(np.unique(y))
     echo(f"training {args.model} on {_data.data_name(args)} ({_data.counted(data)}, "
-         f"{n_classes} classes)")
+         f"{n_classes} classes)", file=sys.stderr)
     start = time.perf_counter()
-    with workers_end_with_cli(), SIGNALS.stop_training() as guard:
+    with workers_end_with_cli(), SIGNALS.stop_training() as guard, progress_to_stderr():
         model.fit(X, y)
     seconds = time.perf_counter() - start
     _models.keep_class_names(model, data)
