@@ -377,10 +377,12 @@ def unit_scale(images, *, caller, floats="keep") -> float:
     if images.dtype.kind in "ui":
         low, high = images.min(), images.max()
         if low < 0 or high > PIXEL_MAX:
+            # a step that maps 0-255 floats refuses floats in [0, 1]: it is not offered them
+            floats_too = "" if floats == "0-255" else " or pass float images in [0, 1]"
             raise InputError(
                 f"{caller} reads integer images as 0-255 pixel values, but X ({images.dtype}) "
                 f"holds values from {low} to {high}; convert 16-bit images to 8 bits "
-                "(skimage.util.img_as_ubyte) or pass float images in [0, 1]"
+                f"(skimage.util.img_as_ubyte){floats_too}"
             )
         return 1.0 / PIXEL_MAX
     if floats == "keep":
