@@ -104,6 +104,14 @@ def test_a_class_instead_of_an_estimator_and_no_y_are_named(split):
         BestOfNClassifier(LogisticRegression).fit(X_train, y_train)
     with pytest.raises(ValueError, match="requires y to be passed"):
         BestOfNClassifier(LogisticRegression()).fit(X_train, None)
+    # scikit-learn reads the tags before fit: a class or a placeholder is named by fit too
+    from sklearn.model_selection import cross_val_score
+
+    with pytest.raises(ValueError, match="estimator must be an instance"):
+        cross_val_score(BestOfNClassifier(LogisticRegression), X_train, y_train, cv=2)
+    search = GridSearchCV(BestOfNClassifier(None, n_init=2),
+                          {"estimator": [LogisticRegression(max_iter=200)]}, cv=2)
+    assert search.fit(X_train, y_train).best_estimator_.n_init == 2
 
 
 def test_ctrl_c_in_one_restart_stops_them_all(split):

@@ -161,6 +161,22 @@ def test_errors_name_the_problem(fitted_cnn, digits):
     # bad parameters: tests/test_neural_params.py
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_unpickling_keeps_the_device_the_user_asked_for(fitted_cnn, digits):
+    """skorch maps tensors saved on CUDA to the CPU where CUDA is missing; the parameter stays
+    "cuda", so that a refit says CUDA is missing instead of quietly training on the CPU."""
+    X, _ = digits
+    unfitted = pickle.loads(pickle.dumps(CNNClassifier(device="cuda")))
+    assert unfitted.device == "cuda"
+    with pytest.raises(InputError, match="device='cuda' was requested but CUDA is not"):
+        unfitted.fit(X, digits[1])
+    net = pickle.loads(pickle.dumps(fitted_cnn))
+    vars(net)["device"] = "cuda"  # as if fitted with device="cuda", on the CPU here
+    again = pickle.loads(pickle.dumps(net))
+    assert again.device == "cuda" and again.device_ == "cpu"
+    np.testing.assert_array_equal(again.predict(X[:20]), fitted_cnn.predict(X[:20]))
+
+
 def test_fast_path_slices_a_device_tensor_in_channels_last(fitted_cnn, digits):
     images = digits[0][:70]
     assert images.dtype == np.uint8
@@ -424,6 +440,8 @@ def test_partial_fit_continues_training(digits):
     assert not torch.equal(first, clf.module_.layers[0].weight)
     with pytest.raises(ValueError, match="not seen in the first fit"):
         clf.partial_fit(X[:5], ["ten"] * 5)
+    with pytest.raises(ValueError, match=r"y holds labels not in classes=: \['ten'\]"):
+        TorchMLPClassifier(max_epochs=1).partial_fit(X[:5], ["ten"] * 5, classes=NAMES)
 
 
 def test_partial_fit_checks_its_classes(digits):

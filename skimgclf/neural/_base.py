@@ -603,11 +603,11 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
 
     def __setstate__(self, state):
         # Map tensors to the device they were on, or to the CPU when it is missing here
-        # (skorch's map_location logic); "auto" stays "auto", device_ tells where it lives.
+        # (skorch's map_location logic); device_ tells where they live. The parameter stays
+        # what the user set: "cuda" unpickled without CUDA must not quietly train on the CPU.
         requested = state.get("device")
         state["device"] = state.get("device_") or ("cpu" if requested == "auto" else requested)
         super().__setstate__(state)
         if "device_" in state:
             self.device_ = str(self.__dict__["device"])
-        if requested == "auto":
-            self.__dict__["device"] = "auto"
+        self.__dict__["device"] = requested

@@ -93,7 +93,8 @@ class DataMixin:
                 f"trains in float32 on {self.device_}", UserWarning, stacklevel=3)
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if len(unknown):
-            raise InputError(f"y holds labels not seen in the first fit: {unknown.tolist()}")
+            where = "in classes=" if classes is not None else "seen in the first fit"
+            raise InputError(f"y holds labels not {where}: {unknown.tolist()[:10]}")
         y_enc = torch.as_tensor(self.label_encoder_.transform(y), dtype=torch.long)
         if reset:
             self._fit_input_statistics(images)
