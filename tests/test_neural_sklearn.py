@@ -115,3 +115,11 @@ def test_module_and_criterion_instances_are_parameters_like_any_other(digits):
     search = GridSearchCV(TorchMLPClassifier(max_epochs=1, random_state=0),
                           {"module": [net, other]}, cv=2).fit(X, y)
     assert search.best_params_["module"] in (net, other)
+
+
+def test_callback_parameters_round_trip_through_get_params(digits):
+    X, y = digits
+    net = CNNClassifier(max_epochs=1, callbacks__lr_scheduler__pct_start=0.1, random_state=0)
+    assert net.get_params(deep=True)["callbacks__lr_scheduler__pct_start"] == 0.1
+    net.set_params(**net.get_params(deep=True)).fit(X, y)
+    assert dict(net.callbacks_)["lr_scheduler"].kwargs["pct_start"] == 0.1

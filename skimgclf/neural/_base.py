@@ -164,6 +164,30 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
             self._rebuilt_by_ = rebuilt
         return self
 
+    def get_params(self, deep=True, **kwargs):
+        """Get parameters (skorch's ``get_params``), the ``callbacks__*`` ones as set.
+
+        skorch's deep listing reads them off freshly made default callbacks, which hold their
+        defaults: ``set_params(**get_params())`` would silently reset them.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also the parameters of the callbacks and of the other components.
+        **kwargs
+            skorch's other arguments.
+
+        Returns
+        -------
+        dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep, **kwargs)
+        if deep:
+            params.update({key: value for key, value in vars(self).items()
+                           if key.startswith("callbacks__") and key in params})
+        return params
+
     def _get_param_names(self):
         # skorch lists every attribute not ending in "_"; private scratch state is not a param.
         return [k for k in super()._get_param_names() if not k.startswith("_")]
