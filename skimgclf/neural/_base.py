@@ -175,7 +175,7 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         deep : bool, default=True
             Also the parameters of the callbacks and of the other components.
         **kwargs
-            skorch's other arguments.
+            Passed to skorch's ``get_params``.
 
         Returns
         -------
