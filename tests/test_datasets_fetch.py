@@ -501,10 +501,18 @@ def test_cli_fetch_then_list(server, monkeypatch, tmp_path, mnist_slices, capsys
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert "test" in lines["kmnist"] and "train" not in lines["kmnist"]
     assert "not cached" in lines["mnist"]
-    args = parser.parse_args(["datasets", "fetch", "mnist", "--data-home", str(tmp_path),
-                              "--base-url", server.url + "/nothing-here/"])
-    assert run(args) == 1
-    assert "could not download train-images-idx3-ubyte.gz" in capsys.readouterr().err
+    from skimgclf.cli import main
+
+    fetch = ["datasets", "fetch", "mnist", "--data-home", str(tmp_path)]
+    assert main([*fetch, "--base-url", server.url + "/nothing-here/"]) == 1
+    err = capsys.readouterr().err
+    assert "could not download train-images-idx3-ubyte.gz" in err and "Traceback" not in err
+    assert main([*fetch, "--base-url", server.url + "/nothing-here/", "--debug"]) == 1
+    assert "Traceback" in capsys.readouterr().err  # --debug, as for every command
+    assert main([*fetch, "--subset", "extra"]) == 2
+    assert "mnist has no subset 'extra'" in capsys.readouterr().err
+    assert main([*fetch, "--split", "letters"]) == 2
+    assert "mnist has no splits; --split is for emnist" in capsys.readouterr().err
     args = parser.parse_args(["datasets", "fetch", "imagenet", "--data-home", str(tmp_path)])
     assert run(args) == 2
     assert "unknown data set 'imagenet'" in capsys.readouterr().err

@@ -55,7 +55,7 @@ def add_parser(subparsers, parents=(), formatter_class=None):
         "'skimgclf train' takes; case and - or _ do not matter)",
     )
     fetch.add_argument("--subset", default=None,
-                       help="train or test (svhn also: extra); default: all of them")
+                       help="train or test (svhn also: extra); default: train and test")
     fetch.add_argument("--split", default=None, choices=EMNIST_SPLITS,
                        help="EMNIST split (default: balanced, or the one in emnist-SPLIT)")
     fetch.add_argument("--base-url", default=None,
@@ -76,8 +76,9 @@ def _error(message, code):
 def run(args, out=None) -> int:
     """Carry out ``skimgclf datasets ...``; return the exit code.
 
-    0 on success, 1 when a download fails (the message says why), 2 for a user mistake (an
-    unknown name, a ``--data-home`` that is a file or cannot be written).
+    0 on success, 2 for an unknown name or split (with a message). What goes wrong while
+    fetching (a download that fails, a subset the set lacks, a ``--data-home`` that is a file)
+    is raised, for :func:`skimgclf.cli.main` to report by its type.
 
     Examples
     --------
@@ -105,6 +106,9 @@ def run(args, out=None) -> int:
         return _error(f"{args.name} names the {name.upper()} split {split!r} but --split says "
                       f"{args.split!r}; give the split once", 2)
     split = (split or args.split or entry.variants[0]) if entry.variants else None
+    if not entry.variants and args.split is not None:
+        return _error(f"{name} has no splits; --split is for "
+                      + ", ".join(e.name for e in DATASETS.values() if e.variants), 2)
     if entry.variants and split not in entry.variants:
         return _error(f"unknown {name.upper()} split {split!r}; choose one of "
                       + ", ".join(entry.variants), 2)
@@ -112,15 +116,11 @@ def run(args, out=None) -> int:
 
     subsets = [args.subset] if args.subset else ["train", "test"]
     for subset in subsets:
-        try:
-            bunch = load_named(entry.key, subset, variant=split, data_home=args.data_home,
-                               base_url=args.base_url)
-        except (NotADirectoryError, PermissionError) as exc:  # a --data-home the user got wrong
-            return _error(exc, 2)
-        except OSError as exc:  # unreachable server, checksum mismatch, interrupted transfer
-            return _error(exc, 1)
-        except ValueError as exc:  # a subset the set does not have
-            return _error(exc, 2)
+        # What goes wrong is the command line's to report, by its type (skimgclf.cli: a
+        # subset the set lacks or a --data-home that is a file: 2; the network or the disk: 1;
+        # --debug shows the traceback)
+        bunch = load_named(entry.key, subset, variant=split, data_home=args.data_home,
+                           base_url=args.base_url)
         print(f"{name} {subset}: {bunch.images.shape[0]} images of shape "
               f"{bunch.images.shape[1:]}, {len(set(bunch.target.tolist()))} classes "
               f"({bunch.location})", file=out)
