@@ -43,6 +43,20 @@ def test_a_network_is_exported_and_runs(here, capsys):
     assert np.abs(proba - model.predict_proba(X)).max() < 1e-4
 
 
+def test_a_network_with_test_time_views_needs_no_tta(here, capsys):
+    from skimgclf.persistence import save_model
+
+    model = load_model(here / "mlp.skimgclf")
+    save_model(model.set_params(clf__tta="flip"), here / "tta.skimgclf")
+    assert main(["export", "tta.skimgclf", "-o", "tta.onnx"]) == 2
+    err = capsys.readouterr().err
+    assert "averages test-time views (tta='flip')" in err and "add --no-tta" in err
+    assert not (here / "tta.onnx").exists()
+    assert main(["export", "tta.skimgclf", "-o", "tta.onnx", "--no-tta", "-q"]) == 0
+    assert (here / "tta.onnx").is_file()
+    assert load_model(here / "tta.skimgclf").named_steps["clf"].tta == "flip"  # file as it was
+
+
 def test_the_default_output_is_the_models_name_with_onnx(here, capsys):
     assert main(["export", "mlp.skimgclf", "-q"]) == 0
     assert (here / "mlp.onnx").is_file() and capsys.readouterr().out == ""

@@ -30,6 +30,10 @@ def add_parser(subparsers, parents=()):
                         "trained on")
     export.add_argument("--opset", type=int_at_least(13), metavar="N",
                         help="the ONNX opset (default: the exporter's)")
+    export.add_argument("--no-tta", action="store_true",
+                        help="export a network that averages test-time views (tta) on the one "
+                        "view the graph computes: its probabilities then differ a little from "
+                        "'skimgclf predict'")
     add_quiet(export)
     export.set_defaults(func=run)
     return export
@@ -41,6 +45,7 @@ def run(args) -> int:
         raise UserError(f"-o {output} is the model file itself; give another file name")
     out = _models.output_path(output, "-o", "model.onnx")
     model = _models.load_model(args.model, trust=args.trust)
+    _single_view(model, args)
     from ..export import export_onnx  # onnx itself is imported when it runs
     try:  # export_onnx writes whole or not at all: a refused step leaves the previous file
         export_onnx(model, out, opset_version=args.opset, input_dtype=args.input_dtype)
@@ -50,3 +55,19 @@ def run(args) -> int:
     if not args.quiet:
         print(f"exported {Path(args.model).name} to {out}")
     return 0
+
+
+def _single_view(model, args):
+    """A network averaging test-time views is exported on one view with --no-tta, and
+    refused in the command line's words without it."""
+    steps = model.steps if hasattr(model, "steps") else [("", model)]
+    views = {name: step.tta for name, step in steps if getattr(step, "tta", None) is not None}
+    if not views:
+        return
+    if not args.no_tta:
+        shown = ", ".join(f"tta={tta!r}" for tta in views.values())
+        raise UserError(f"{args.model} averages test-time views ({shown}), which one ONNX "
+                        "graph does not compute; add --no-tta to export it on single views "
+                        "(its probabilities then differ a little from 'skimgclf predict')")
+    for name in views:
+        model.set_params(**{f"{name}__tta" if name else "tta": None})
