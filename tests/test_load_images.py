@@ -242,8 +242,18 @@ def test_missing_paths_and_patterns_are_named(tmp_path):
     with pytest.raises(InputError, match=r"the pattern .*\*\.txt matches 1 path\(s\), but no "
                                          "image file"):
         load_images(str(tmp_path / "*.txt"))
-    with pytest.raises(InputError, match=r"folder .* holds no image files"):
+    with pytest.raises(InputError, match=r"folder .* holds no image files \([^)]*\)$"):
         load_images(tmp_path)
+    (tmp_path / "sub").mkdir()
+    skimage.io.imsave(tmp_path / "sub" / "x.png", np.zeros((4, 4), np.uint8),
+                      check_contrast=False)
+    with pytest.raises(InputError, match="its sub-folders hold some: read them with "
+                                         r"recursive=True \(skimgclf predict -r\)"):
+        load_images(tmp_path)
+    assert load_images(tmp_path, recursive=True).images.shape == (1, 4, 4)
+    (tmp_path / "sub" / "empty.png").write_bytes(b"")
+    with pytest.raises(InputError, match=r"empty\.png \(an empty file\)"):
+        load_images(tmp_path / "sub")
     with pytest.raises(InputError, match="paths is empty"):
         load_images([])
     with pytest.raises(InputError, match="item 1 of the list is 3"):

@@ -145,6 +145,8 @@ def _as_ubyte(img):
 
 def unreadable_text(fname, exc):
     """``fname`` and why the reader failed, on one line however verbose the reader."""
+    if os.path.isfile(fname) and os.path.getsize(fname) == 0:
+        return f"{fname} (an empty file)"
     reason = " ".join(str(exc).split())
     return f"{fname} ({type(exc).__name__}: {reason[:160]})"
 
@@ -348,7 +350,11 @@ def list_image_paths(paths, *, recursive=False, extensions=IMAGE_EXTENSIONS):
         if os.path.isdir(item):
             found = _folder_images(item, recursive, extensions)
             if not found:
-                raise InputError(f"folder {item} holds no image files ({', '.join(extensions)})")
+                deeper = not recursive and _folder_images(item, True, extensions)
+                hint = ("; its sub-folders hold some: read them with recursive=True "
+                        "(skimgclf predict -r)" if deeper else "")
+                raise InputError(f"folder {item} holds no image files "
+                                 f"({', '.join(extensions)}){hint}")
             files += found
         elif os.path.isfile(item):
             files.append(item)
