@@ -51,7 +51,7 @@ def test_train_and_evaluate_fashion_mnist_from_the_shared_parts(shared_data, tmp
     model = tmp_path / "m.joblib"
     data = ["--data-home", str(shared_data), "--offline", "--limit", "300"]
     assert main(["train", "fashion-mnist", *data, *LR, "-o", str(model)]) == 0
-    assert "fashion-mnist (train) (300 of 60000 images, 10 classes)" in capsys.readouterr().out
+    assert "fashion-mnist (train) (300 of 60000 images, 10 classes)" in capsys.readouterr().err
     assert main(["evaluate", str(model), "fashion-mnist", "--subset", "test", *data]) == 0
     out = capsys.readouterr().out
     assert "Ankle boot" in out and "T-shirt/top" in out

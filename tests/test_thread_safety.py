@@ -29,6 +29,8 @@ THREAD_PARAMS = {
     "BestOfNClassifier": {"estimator": LogisticRegression(max_iter=200), "n_init": 2,
                           "random_state": 0},
     "CNNClassifier": {**_FAST_NET, "architecture": "lenet5"},
+    "ComparisonSearchCV": {"estimator": LogisticRegression(max_iter=200),
+                           "param_grid": {"C": [0.1, 1.0]}, "cv": 2, "family_names": ["lr"]},
     "ComponentSizeMap": {"min_size": 1},
     "HOGFeatures": {"pixels_per_cell": (4, 4), "cells_per_block": (1, 1)},
     "LargestDigitExtractor": {"output_shape": (8, 8), "margin": 1},
@@ -61,6 +63,8 @@ def _fingerprint(value):
 def _numpy(value):
     if torch.is_tensor(value):
         return value.detach().cpu().numpy()
+    if isinstance(value, np.ma.MaskedArray):  # a search's cv_results_ (joblib cannot hash it)
+        return value.filled(None).tolist(), value.mask.tolist()
     if isinstance(value, Callback):  # its settings (it may hold the optimizer: see above)
         return type(value).__name__, _numpy(value.get_params())
     if isinstance(value, dict):
