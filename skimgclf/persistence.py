@@ -773,6 +773,7 @@ _PLAIN = (
     ("skimgclf.preprocessing", "Normalizer"),
     ("skimgclf.preprocessing", "flatten_images"),  # a reshape; FunctionTransformer of "logreg"
     ("skimgclf.ensemble", "BestOfNClassifier"),
+    ("skimgclf.model_selection", "ComparisonSearchCV"),  # GridSearchCV + its family names
     ("skimgclf.persistence", "_NetReference"),
     # scikit-learn's splitters (a search's cv) and Bunch (VotingClassifier.named_estimators_)
     *(("sklearn.model_selection", name) for name in (

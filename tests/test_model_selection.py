@@ -94,6 +94,17 @@ def test_the_cache_of_compare_models_is_gone_from_what_it_returns(digits):
     assert search.estimator.memory is None and search.best_estimator_.memory is None
 
 
+def test_a_comparison_search_is_saved_and_opened_like_a_grid_search(digits, tmp_path):
+    from skimgclf.persistence import load_model, save_model
+
+    X, y = digits
+    search, table = compare_models({"lr": LogisticRegression(max_iter=200)}, X / 255, y, cv=2)
+    loaded = load_model(save_model(search, tmp_path / "search.skimgclf"))  # no trusted= needed
+    assert loaded.family_names == ["lr"]
+    assert ComparisonTable.from_search(loaded).rows == table.rows
+    np.testing.assert_array_equal(loaded.predict(X / 255), search.predict(X / 255))
+
+
 def test_clones_keep_the_family_names(digits):
     """Nested cross-validation clones the search: its table still names the families, two of
     which share a classifier class here."""
