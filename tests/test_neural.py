@@ -14,6 +14,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, Checkpoint
 
 from skimgclf._sklearn_compat import InvalidParameterError
@@ -554,9 +555,18 @@ def test_training_on_applies_the_setup_parameters_changed_since_or_names_them(di
     assert {group["weight_decay"] for group in clf.optimizer_.param_groups} == {0.3}
     names = [name for name, _ in clf.callbacks_]
     assert "early_stopping" in names and "lr_scheduler" not in names
-    for fixed in ({"normalize": "channel"}, {"bn_momentum": 0.5}):
+    for fixed in ({"normalize": "channel"}, {"bn_momentum": 0.5},
+                  {"architecture": "lenet5"}):
         with pytest.raises(InputError, match=f"{next(iter(fixed))} changed since CNNClassifier"):
             clone(clf).set_params(warm_start=True).fit(X, y).set_params(**fixed).fit(X, y)
+    same = CNNClassifier(max_epochs=1, augment=None, bn_momentum=0.1, warm_start=True)
+    same.fit(X, y).set_params(bn_momentum=np.float64(0.1)).fit(X, y)  # the same number
+    mlp = TorchMLPClassifier(max_epochs=1, hidden_sizes=(16,), warm_start=True).fit(X, y)
+    with pytest.raises(InputError, match="hidden_sizes changed since TorchMLPClassifier"):
+        mlp.set_params(hidden_sizes=(8,)).fit(X, y)
+    loss = torch.nn.CrossEntropyLoss(label_smoothing=0.5)
+    mlp.set_params(hidden_sizes=(16,), criterion=loss).fit(X, y)  # applied, and copied
+    assert mlp.criterion_.label_smoothing == 0.5 and mlp.criterion_ is not loss
     net = CNNClassifier(max_epochs=1, augment=None, random_state=0).partial_fit(X, y)
     net.set_params(augment=True).partial_fit(X, y)
     assert net._augmenter_ is not None
@@ -575,6 +585,8 @@ def test_a_fit_from_scratch_that_fails_or_is_stopped_before_training_leaves_it_u
         clf.set_params(class_weight={"zzz": 1.0}).fit(X, other)
     with pytest.raises(NotFittedError):
         clf.predict(X)
+    with pytest.raises(NotFittedError):  # scikit-learn's own check agrees
+        check_is_fitted(clf)
 
     def interrupted(self):
         raise KeyboardInterrupt

@@ -152,9 +152,11 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         if "callbacks" in params:
             vars(self)["callbacks"] = params.pop("callbacks")
             self._params_to_validate.add("callbacks")
-        for key in ("module", "criterion"):  # an instance as skorch's __init__ takes it
-            if isinstance(params.get(key), torch.nn.Module):
-                vars(self)[key] = params.pop(key)
+        instances = {key: params.pop(key) for key in ("module", "criterion")
+                     if isinstance(params.get(key), torch.nn.Module)}
+        vars(self).update(instances)  # as skorch's __init__ takes them (its setattr refuses)
+        if "criterion" in instances and self.initialized_:
+            self._initialize_criterion()  # as skorch does for a criterion class
         rebuilt = sorted(k for k in params if k == "module" or k.startswith("module__"))
         fitted = "label_encoder_" in vars(self) and getattr(self, "initialized_", False)
         super().set_params(**params)
@@ -187,6 +189,10 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
             params.update({key: value for key, value in vars(self).items()
                            if key.startswith("callbacks__") and key in params})
         return params
+
+    def __sklearn_is_fitted__(self):
+        # a fit that failed leaves module_ and the other parts of the attempt behind
+        return bool(self.initialized_) and "label_encoder_" in vars(self)
 
     def _get_param_names(self):
         # skorch lists every attribute not ending in "_"; private scratch state is not a param.
@@ -272,7 +278,12 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         if not self._seeded():
             yield
             return
-        with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
+        # the CPU generator, and the one of the GPU the fit runs on (not every visible GPU:
+        # that would start CUDA on all of them, for a fit on the CPU too)
+        device = torch.device(resolve_device(self.device))
+        gpus = [] if device.type != "cuda" else [
+            device.index if device.index is not None else torch.cuda.current_device()]
+        with torch.random.fork_rng(devices=gpus):
             if not reset:
                 torch.manual_seed(int(torch.randint(2**31 - 1, (1,),
                                                     generator=self._generator_)))
@@ -417,7 +428,10 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
                     "label_smoothing argument; use torch.nn.CrossEntropyLoss or set "
                     "label_smoothing=0")
             kwargs["label_smoothing"] = float(self.label_smoothing)
-        self.criterion_ = self.initialized_instance(self.criterion, kwargs)
+        criterion = self.initialized_instance(self.criterion, kwargs)
+        # an instance given as the parameter is copied: moving it to the device, or training
+        # one with parameters, must not change the user's object
+        self.criterion_ = copy.deepcopy(criterion) if criterion is self.criterion else criterion
         return self
 
     def initialize_optimizer(self, triggered_directly=None):

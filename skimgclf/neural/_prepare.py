@@ -108,20 +108,29 @@ class DataMixin:
         "normalize": "the input statistics of the first fit",
         "init": "the weights it has learnt",
         "bn_momentum": "the BatchNorm layers it was built with",
+        "architecture": "the network it has trained",
+        "module": "the network it has trained",
     }
 
+    def _fixed_setup(self):
+        """Name -> what training on keeps: also the architecture's own parameters."""
+        return {**self._SETUP_FIXED,
+                **dict.fromkeys(self._module_params, "the network it has trained")}
+
     def _setup_params(self):
-        return {name: getattr(self, name) for name in (*self._SETUP_APPLIED, *self._SETUP_FIXED)}
+        return {name: getattr(self, name) for name in (*self._SETUP_APPLIED,
+                                                       *self._fixed_setup())}
 
     def _apply_setup_changes(self, y):
         setup = getattr(self, "_setup_", None)
         if setup is None:  # a network loaded from an older file: nothing recorded
             return
         changed = {name for name, value in self._setup_params().items()
-                   if not _same_value(value, setup[name])}
-        fixed = [name for name in self._SETUP_FIXED if name in changed]
+                   if name in setup and not _same_value(value, setup[name])}
+        kept_by = self._fixed_setup()
+        fixed = [name for name in kept_by if name in changed]
         if fixed:
-            kept = "; ".join(f"{name}: {self._SETUP_FIXED[name]}" for name in fixed)
+            kept = "; ".join(f"{name}: {kept_by[name]}" for name in fixed)
             raise InputError(
                 f"{', '.join(fixed)} changed since {type(self).__name__} set up its network, "
                 f"and training on (warm_start, partial_fit) keeps what it was set up with "
@@ -323,7 +332,10 @@ def _same_value(a, b):
     """Whether a parameter still holds what it held (``==`` where it is defined and plain)."""
     if a is b:
         return True
+    numbers = (isinstance(v, Real) and not isinstance(v, bool) for v in (a, b))
     try:
+        if all(numbers):  # 0.1 and np.float64(0.1) are the same setting
+            return bool(a == b)
         return type(a) is type(b) and bool(a == b)
     except (TypeError, ValueError):  # arrays and other values without a plain ==
         return False
