@@ -64,9 +64,12 @@ def regular_file_path(path) -> Path:
         mode = os.lstat(path).st_mode
         if stat.S_ISLNK(mode):
             path = Path(os.path.realpath(path))
-            mode = os.stat(path).st_mode
+            mode = os.lstat(path).st_mode
     except OSError:  # nothing there (or out of reach): the write says what is wrong
         return path
+    if stat.S_ISLNK(mode):
+        raise InputError(f"{path} is a symbolic link that leads nowhere (a loop); give the "
+                         "path of a file to write")
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder: the rename names it (EISDIR)
         return path
     kind = {stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",

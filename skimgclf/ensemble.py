@@ -230,15 +230,18 @@ class BestOfNClassifier(ClassifierMixin, BaseEstimator):
         as_labels(y, "y")  # mixed str and number labels, which numpy would read as strings
         y = np.asarray(y)
         rng = check_random_state(self.random_state)
-        self.seeds_ = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
+        seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
         if self.selection == "best":
             X_fit, X_val, y_fit, y_val = self._validation_split(X, y, rng)
         else:
             X_fit, y_fit = X, y
+        # set together once every restart is fitted: a refit stopped by Ctrl-C leaves the
+        # previous fit whole
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_member)(self.estimator, int(seed), names, X_fit, y_fit)
-            for seed in self.seeds_
+            for seed in seeds
         )
+        self.seeds_ = seeds
         self.classes_ = self.estimators_[0].classes_
         self.validation_scores_ = self.best_index_ = self.best_estimator_ = None
         if self.selection == "best":

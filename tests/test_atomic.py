@@ -58,3 +58,17 @@ def test_a_symbolic_link_keeps_pointing_at_the_file_written(tmp_path):
     link.symlink_to(target)
     write_atomically(link, lambda f: f.write(b"new"))
     assert link.is_symlink() and target.read_bytes() == b"new"
+
+
+def test_a_symbolic_link_loop_is_named_not_replaced(tmp_path):
+    from skimgclf.exceptions import InputError
+
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(InputError, match="loop is a symbolic link that leads nowhere"):
+        write_atomically(loop, lambda f: f.write(b"x"))
+    assert loop.is_symlink()
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "missing")  # leads to a file yet to be made: it is made
+    write_atomically(dangling, lambda f: f.write(b"x"))
+    assert dangling.is_symlink() and (tmp_path / "missing").read_bytes() == b"x"

@@ -142,6 +142,14 @@ def test_search_verbose_prints_a_line_per_fit(in_tmp, capsys):
     assert "[CV] END" not in err and "--verbose 2 prints a line per fit" in err
 
 
+def test_search_workers_print_their_progress_on_the_standard_error(in_tmp, capfd):
+    grid = _grid({"lr": {"preset": "logreg", "grid": {"C": [0.5, 1.0], "max_iter": [30]}}})
+    argv = ["search", "d.npz", "--grid", grid, "--cv", "2", "--verbose", "2", "--n-jobs", "2"]
+    assert main(argv) == 0
+    captured = capfd.readouterr()  # the workers' file descriptors, not only sys.stdout
+    assert captured.err.count("[CV] END") == 4 and "[CV]" not in captured.out
+
+
 # ---------------------------------------------------------------------- routed parameters
 @pytest.mark.parametrize("name", ["CNNClassifier", "TorchMLPClassifier"])
 def test_the_routing_prefixes_are_the_networks_own(name):

@@ -51,8 +51,8 @@ def output_path(path, option, example=DEFAULT_MODEL_FILE) -> Path:
     """``path`` as a file to write, checked before any work is done (a training run must not
     end in an error it could have given at the start)."""
     if path == "-":
-        raise UserError(f"{option} -: give a file name (standard output is not a file this "
-                        "command writes)")
+        raise UserError(f"{option} -: give a file name (for the standard output, where "
+                        "'predict' prints, leave the option out)")
     out = Path(path)
     limit = _name_max(out.parent)
     if len(out.name.encode()) > limit:

@@ -141,7 +141,8 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _end_with_parent(parent_pid):
-    """A worker's initializer: have it end as soon as ``parent_pid`` (the CLI) does.
+    """A worker's initializer: have it end as soon as ``parent_pid`` (the CLI) does, and
+    print its progress on the standard error.
 
     On Linux the kernel does it: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` kills the worker when the
     thread that started it ends. loky starts workers from the CLI's main thread, or from the
@@ -154,6 +155,9 @@ def _end_with_parent(parent_pid):
                          name="skimgclf-watch-parent").start()
     if os.getppid() != parent_pid:
         os._exit(1)
+    # what a worker prints is progress (scikit-learn's verbose lines, an epoch table): to the
+    # standard error, as in the command's own process (the output keeps the results)
+    sys.stdout = sys.stderr
 
 
 def _killed_with_parent() -> bool:
