@@ -103,3 +103,28 @@ def test_no_color_strips_the_colour_codes_on_a_terminal_too(monkeypatch, capsys)
     monkeypatch.setenv("NO_COLOR", "1")
     _console.epoch_log("\x1b[32m0.5\x1b[0m")
     assert capsys.readouterr().out == "0.5\n"
+
+
+def test_a_warning_is_one_line_naming_the_command(monkeypatch, capsys):
+    """Not Python's two lines with a path inside site-packages; --debug keeps those."""
+    import warnings
+
+    from skimgclf._cli import evaluate
+
+    def warns(args):
+        warnings.warn("something to know,\n  over two lines", UserWarning, stacklevel=1)
+        return 0
+
+    def show(message, category, filename, lineno, file=None, line=None):  # Python's default
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    monkeypatch.setattr(evaluate, "run", warns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show  # pytest records warnings instead of showing them
+        assert main(["evaluate", "m.skimgclf", "digits"]) == 0
+        assert capsys.readouterr().err == ("skimgclf evaluate: warning: something to know, "
+                                           "over two lines\n")
+        assert main(["evaluate", "m.skimgclf", "digits", "--debug"]) == 0
+        assert "UserWarning: something to know" in capsys.readouterr().err
+    assert warnings.formatwarning.__name__ == "formatwarning"  # Python's again

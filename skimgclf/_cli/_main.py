@@ -3,8 +3,10 @@ into an exit code (see :mod:`._errors`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import warnings
 
 from .._console import isatty as _isatty
 from ._errors import EXIT_FAILURE, EXIT_USAGE, report
@@ -70,8 +72,26 @@ def main(argv=None) -> int:
     _line_buffered(sys.stdout)
     # Called without argv, main is the program (the console script, python -m skimgclf.cli):
     # once stopped by a signal, it is only left to exit, and may ignore later ones.
-    with SIGNALS.installed(ignore_after_stop=argv is None):
+    with SIGNALS.installed(ignore_after_stop=argv is None), _warnings_as_lines(args, debug):
         return _run(args, debug)
+
+
+@contextlib.contextmanager
+def _warnings_as_lines(args, debug):
+    """A warning a command meets is one line, as its errors are ("skimgclf CMD: warning:
+    ..."), not Python's two with a file path inside site-packages; --debug keeps Python's."""
+    if debug:
+        yield
+        return
+
+    def one_line(message, category, filename, lineno, line=None):
+        return f"skimgclf {args.command}: warning: {' '.join(str(message).split())}\n"
+
+    original, warnings.formatwarning = warnings.formatwarning, one_line
+    try:
+        yield
+    finally:
+        warnings.formatwarning = original
 
 
 def _run(args, debug) -> int:
