@@ -172,6 +172,18 @@ def check_input(model, X, args):
     )
 
 
+def scored_data(model, data, args):
+    """``(X, y)`` of ``data`` as ``model`` is scored on them (``evaluate``, ``report``): images
+    of the size it was fitted on (flat rows for a model fitted on flat rows), labels matched
+    to its classes and all of them among its classes."""
+    from ..datasets._read_images import as_model_input
+
+    y = align_labels(model, data, args)
+    check_input(model, data.images, args)
+    check_labels(model, y, args)
+    return as_model_input(model, data.images), y
+
+
 def align_labels(model, data, args):
     """The data's labels as the model's classes, matched by name where both are named: a
     ``folder:`` set numbers its class folders in order, so one without a class the model

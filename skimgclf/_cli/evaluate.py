@@ -23,15 +23,11 @@ def add_parser(subparsers, parents=()):
 def run(args) -> int:
     import numpy as np
 
-    from ..datasets._read_images import as_model_input
     from ..metrics import classification_report
 
     model = _models.load_model(args.model, trust=args.trust)
     data = _data.load(args, args.subset, class_names=None, model=model)
-    X, y = data.images, _data.align_labels(model, data, args)
-    _data.check_input(model, X, args)
-    X = as_model_input(model, X)
-    _data.check_labels(model, y, args)
+    X, y = _data.scored_data(model, data, args)
     names = _data.model_class_names(model, data, args)
     y_pred = model.predict(X)
     scores = model.predict_proba(X) if hasattr(model, "predict_proba") else None

@@ -24,16 +24,12 @@ def add_parser(subparsers, parents=()):
 
 
 def run(args) -> int:
-    from ..datasets._read_images import as_model_input
     from ..report import ModelReport
 
     _models.output_folder(args.out, "--out")
     model = _models.load_model(args.model, trust=args.trust)
     data = _data.load(args, args.subset, class_names=None, model=model)
-    X, y = data.images, _data.align_labels(model, data, args)
-    _data.check_input(model, X, args)
-    X = as_model_input(model, X)
-    _data.check_labels(model, y, args)
+    X, y = _data.scored_data(model, data, args)
     names = _data.model_class_names(model, data, args)
     title = f"{Path(args.model).name} on {_data.data_name(args)}"
     shape = data.images.shape[1:] if X.ndim == 2 and data.images.ndim > 2 else None
