@@ -229,7 +229,7 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
         """
         self._check_params()
         reset = not (self.warm_start and self.initialized_)
-        with self._unfitted_if_it_fails(reset), self._own_random_stream(reset):
+        with self._fitting(reset):
             data = self._prepare_fit(X, y, reset=reset)
             with self._on_device():
                 super().fit(data, None, **fit_params)
@@ -261,11 +261,18 @@ class _NeuralImageClassifier(DataMixin, ParamChecksMixin, DeviceMixin, NeuralNet
             return super().partial_fit(X, y, classes, **fit_params)
         self._check_params()
         reset = not self.initialized_
-        with self._unfitted_if_it_fails(reset), self._own_random_stream(reset):
+        with self._fitting(reset):
             data = self._prepare_fit(X, y, reset=reset, classes=classes)
             with self._on_device():
                 super().partial_fit(data, None, **fit_params)
         return self
+
+    @contextmanager
+    def _fitting(self, reset):
+        """What every fit (``fit``, ``partial_fit``) runs in: its own random stream, and
+        unfitted if it fails before training."""
+        with self._unfitted_if_it_fails(reset), self._own_random_stream(reset):
+            yield
 
     def _seeded(self):
         return self.random_state is not None or world()[1] > 1
